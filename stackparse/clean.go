@@ -1,0 +1,80 @@
+package stackparse
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Clean makes text from a dump safe to show: control characters (C0, DEL,
+// C1), bidirectional overrides and invalid UTF-8 become visible escapes
+// such as \x1b, so no byte of a dump reaches a terminal as a control
+// sequence. Text longer than most runes is cut with "…"; most <= 0 keeps
+// it whole.
+func Clean(s string, most int) string {
+	if isClean(s, most) {
+		return s
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(s); {
+		if most > 0 && n >= most {
+			b.WriteString("…")
+			break
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			b.WriteString(`\x`)
+			b.WriteByte(hexDigit[s[i]>>4])
+			b.WriteByte(hexDigit[s[i]&15])
+		case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
+			b.WriteString(`\x`)
+			b.WriteByte(hexDigit[byte(r)>>4])
+			b.WriteByte(hexDigit[byte(r)&15])
+		case unsafeFormat(r):
+			b.WriteString(`\u`)
+			for shift := 12; shift >= 0; shift -= 4 {
+				b.WriteByte(hexDigit[(r>>shift)&15])
+			}
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+		n++
+	}
+	return b.String()
+}
+
+const hexDigit = "0123456789abcdef"
+
+// isClean is the fast path of Clean: plain printable text, short enough.
+func isClean(s string, most int) bool {
+	if most > 0 && len(s) > most {
+		if utf8.RuneCountInString(s) > most {
+			return false
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+		if c >= 0x80 {
+			for _, r := range s[i:] {
+				if r == utf8.RuneError || r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || unsafeFormat(r) {
+					return false
+				}
+			}
+			return utf8.ValidString(s[i:])
+		}
+	}
+	return true
+}
+
+// unsafeFormat reports format characters that can reorder or hide text:
+// bidirectional controls and the like.
+func unsafeFormat(r rune) bool {
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c ||
+		r != 0x200d && unicode.Is(unicode.Cf, r) && r != 0xad
+}

@@ -1,0 +1,373 @@
+package stackparse
+
+import (
+	"bytes"
+	"cmp"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"slices"
+	"strconv"
+
+	"github.com/maruel/panicparse/v2/stack"
+)
+
+// Parser parses dumps and keeps what it learnt of their stack shapes, so
+// that polling the same service again costs little. A Parser is not safe
+// for concurrent use.
+type Parser struct {
+	grouping Grouping
+	seed     maphash.Seed
+	gen      int
+
+	shapes map[uint64]*shape
+	fresh  []*shape // shapes first seen in this parse, not yet resolved
+	states map[string]internedState
+	labels map[string][]Label
+
+	last Stats
+}
+
+// Stats says how much work the last Parse did.
+type Stats struct {
+	// Shapes is the number of distinct stack shapes in the input.
+	Shapes int
+	// Parsed is how many of them were new and went to panicparse.
+	Parsed int
+	// Cached is how many shapes the Parser keeps.
+	Cached int
+}
+
+type internedState struct{ raw, base string }
+
+// shape is a goroutine body with argument values, goroutine IDs and wait
+// times masked out: the stack as code.
+type shape struct {
+	rep       []byte // representative body text, until resolved
+	frameHint int    // number of frames the scanner counted
+
+	frames    []Frame
+	createdBy *Frame
+	blocking  int
+	elided    bool
+	digest    [16]byte // stable across processes: frames and creator
+	used      int      // the Parser's gen when last seen
+	fallback  bool     // panicparse did not read it; read by the scanner
+}
+
+// keepShapes bounds the shape cache: above it, shapes unused for a few
+// parses are dropped.
+const keepShapes = 1 << 14
+
+// NewParser returns a Parser that groups goroutines by g.
+func NewParser(g Grouping) *Parser {
+	return &Parser{
+		grouping: g,
+		seed:     maphash.MakeSeed(),
+		shapes:   map[uint64]*shape{},
+		states:   map[string]internedState{},
+		labels:   map[string][]Label{},
+	}
+}
+
+// Grouping returns the grouping the Parser was made with.
+func (p *Parser) Grouping() Grouping { return p.grouping }
+
+// Stats returns what the last Parse did.
+func (p *Parser) Stats() Stats { return p.last }
+
+// Parse reads all of r as one snapshot, whether it holds one dump or
+// several (a log with many panics). The error is from reading r; what was
+// read before it is still returned.
+func (p *Parser) Parse(r io.Reader) (*Snapshot, error) {
+	var snap *Snapshot
+	err := p.parse(r, false, func(s *Snapshot) error { snap = s; return nil })
+	return snap, err
+}
+
+// ParseEach reads r as a stream of dumps, one after another (a goroutine ID
+// seen again starts the next dump), and calls fn with each as soon as it is
+// complete. It stops at the first error from fn or from reading r.
+func (p *Parser) ParseEach(r io.Reader, fn func(*Snapshot) error) error {
+	return p.parse(r, true, fn)
+}
+
+func (p *Parser) parse(r io.Reader, split bool, fn func(*Snapshot) error) error {
+	p.gen++
+	s := newScanner(p, r)
+	var before int64
+	emitted := false
+	emit := func() error {
+		if emitted && len(s.recs) == 0 && len(s.warnings) == 0 {
+			return nil
+		}
+		emitted = true
+		snap := p.build(s)
+		snap.Bytes = s.bytes - before
+		before = s.bytes
+		s.recs = s.recs[:0]
+		s.warnings = nil
+		s.truncated = false
+		p.evict()
+		return fn(snap)
+	}
+	return s.run(split, emit)
+}
+
+// shapeFor returns the shape with fingerprint fp, noting a new one.
+func (p *Parser) shapeFor(fp uint64, rep []byte, frames int) *shape {
+	sh := p.shapes[fp]
+	if sh == nil {
+		sh = &shape{rep: bytes.Clone(rep), frameHint: frames}
+		p.shapes[fp] = sh
+		p.fresh = append(p.fresh, sh)
+	}
+	sh.used = p.gen
+	return sh
+}
+
+func (p *Parser) internState(b []byte) (raw, base string) {
+	if st, ok := p.states[string(b)]; ok {
+		return st.raw, st.base
+	}
+	st := internedState{raw: Clean(string(b), 200), base: Clean(string(baseState(bytes.Clone(b))), 200)}
+	if len(p.states) < 4096 {
+		p.states[string(b)] = st
+	}
+	return st.raw, st.base
+}
+
+func (p *Parser) internLabels(b []byte) []Label {
+	if l, ok := p.labels[string(b)]; ok {
+		return l
+	}
+	l := parseLabels(b)
+	for i := range l {
+		l[i].Key = Clean(l[i].Key, 200)
+		l[i].Value = Clean(l[i].Value, 500)
+	}
+	if len(p.labels) >= 1<<16 {
+		clear(p.labels)
+	}
+	p.labels[string(b)] = l
+	return l
+}
+
+// evict drops shapes not seen for a while once the cache is large.
+func (p *Parser) evict() {
+	if len(p.shapes) <= keepShapes {
+		return
+	}
+	for fp, sh := range p.shapes {
+		if p.gen-sh.used > 2 {
+			delete(p.shapes, fp)
+		}
+	}
+}
+
+// groupID is what puts two goroutines in the same group.
+type groupID struct {
+	shape *shape
+	state string
+	args  uint64
+}
+
+// build resolves new shapes and groups the scanner's records.
+func (p *Parser) build(s *scanner) *Snapshot {
+	p.resolve(s)
+	snap := &Snapshot{
+		Total:     len(s.recs),
+		Warnings:  s.warnings,
+		Truncated: s.truncated,
+		Dumps:     s.dumps,
+	}
+	if snap.Dumps == 0 && len(s.recs) > 0 {
+		snap.Dumps = 1
+	}
+	index := map[groupID]*Group{}
+	shapes := map[*shape]struct{}{}
+	for i := range s.recs {
+		rec := &s.recs[i]
+		id := groupID{shape: rec.shape, state: rec.base, args: rec.args}
+		g := index[id]
+		if g == nil {
+			sh := rec.shape
+			g = &Group{
+				State:     rec.base,
+				States:    map[string]int{},
+				WaitMin:   int(rec.wait),
+				WaitMax:   int(rec.wait),
+				Frames:    sh.frames,
+				Blocking:  sh.blocking,
+				CreatedBy: sh.createdBy,
+				Elided:    sh.elided,
+				Key:       groupKey(sh.digest, rec.base, p.grouping, rec.args),
+			}
+			index[id] = g
+			snap.Groups = append(snap.Groups, g)
+			shapes[sh] = struct{}{}
+		}
+		g.States[rec.state]++
+		if rec.leaked {
+			g.Leaked++
+		}
+		g.Locked = g.Locked || rec.locked
+		g.WaitMin = min(g.WaitMin, int(rec.wait))
+		g.WaitMax = max(g.WaitMax, int(rec.wait))
+		g.Goroutines = append(g.Goroutines, Goroutine{
+			ID:          rec.id,
+			Parent:      rec.parent,
+			WaitMinutes: int(rec.wait),
+			Leaked:      rec.leaked,
+			State:       rec.state,
+			Labels:      rec.labels,
+		})
+	}
+	for _, g := range snap.Groups {
+		if !slices.IsSortedFunc(g.Goroutines, byID) {
+			slices.SortFunc(g.Goroutines, byID)
+		}
+	}
+	slices.SortFunc(snap.Groups, func(a, b *Group) int {
+		if c := cmp.Compare(len(b.Goroutines), len(a.Goroutines)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Key, b.Key)
+	})
+	p.last = Stats{Shapes: len(shapes), Parsed: p.last.Parsed, Cached: len(p.shapes)}
+	return snap
+}
+
+func byID(a, b Goroutine) int { return cmp.Compare(a.ID, b.ID) }
+
+// groupKey derives a group's key from what defines it, so that the same
+// code gets the same key in every dump and every process.
+func groupKey(digest [16]byte, state string, g Grouping, args uint64) string {
+	h := sha256.New()
+	h.Write(digest[:])
+	h.Write([]byte(state))
+	if g != GroupCode {
+		var b [9]byte
+		b[0] = byte(g)
+		binary.LittleEndian.PutUint64(b[1:], args)
+		h.Write(b[:])
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// resolve has panicparse parse the shapes first seen in this input, all in
+// one synthetic dump.
+func (p *Parser) resolve(s *scanner) {
+	p.last.Parsed = len(p.fresh)
+	if len(p.fresh) == 0 {
+		return
+	}
+	var buf bytes.Buffer
+	for i, sh := range p.fresh {
+		buf.WriteString("goroutine ")
+		buf.WriteString(strconv.Itoa(i + 1))
+		buf.WriteString(" [running]:\n")
+		buf.Write(sh.rep)
+		buf.WriteByte('\n')
+	}
+	parsed := make(map[int]*stack.Goroutine, len(p.fresh))
+	var in io.Reader = &buf
+	// Each round reads up to a line panicparse rejects; the next round
+	// starts after it. Every round consumes at least one line.
+	for range len(p.fresh) + 8 {
+		snap, suffix, err := stack.ScanSnapshot(in, io.Discard, &stack.Opts{})
+		if snap != nil {
+			for _, g := range snap.Goroutines {
+				parsed[g.ID] = g
+			}
+		}
+		if len(suffix) == 0 && (err != nil || snap == nil) {
+			break
+		}
+		in = io.MultiReader(bytes.NewReader(suffix), in)
+	}
+	failed := 0
+	for i, sh := range p.fresh {
+		g := parsed[i+1]
+		if g == nil && sh.frameHint == 0 {
+			// A header with no stack under it.
+			sh.frames, sh.createdBy, sh.elided = readRep(sh.rep)
+		} else if g == nil || len(g.Stack.Calls) != sh.frameHint {
+			sh.fallback = true
+			failed++
+			sh.frames, sh.createdBy, sh.elided = readRep(sh.rep)
+		} else {
+			sh.frames = make([]Frame, len(g.Stack.Calls))
+			for j, c := range g.Stack.Calls {
+				sh.frames[j] = Frame{Func: Clean(c.Func.Complete, 500), File: Clean(c.RemoteSrcPath, 500), Line: c.Line}
+			}
+			if len(g.CreatedBy.Calls) > 0 {
+				c := g.CreatedBy.Calls[0]
+				sh.createdBy = &Frame{Func: Clean(c.Func.Complete, 500), File: Clean(c.RemoteSrcPath, 500), Line: c.Line}
+			}
+			sh.elided = g.Stack.Elided
+		}
+		sh.blocking = blockingFrame(sh.frames)
+		sh.digest = shapeDigest(sh.frames, sh.createdBy)
+		sh.rep = nil
+	}
+	if failed > 0 {
+		s.warn(fmt.Sprintf("panicparse could not read %d of %d stack shapes; they were read line by line", failed, len(p.fresh)))
+	}
+	p.fresh = p.fresh[:0]
+}
+
+// readRep reads a representative body without panicparse.
+func readRep(rep []byte) (frames []Frame, createdBy *Frame, elided bool) {
+	lines := bytes.Split(rep, []byte("\n"))
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		switch {
+		case bytes.HasPrefix(line, []byte("...")):
+			elided = true
+		case len(line) > 0 && line[0] != '\t' && i+1 < len(lines):
+			path, n := splitFile(lines[i+1])
+			num, _ := strconv.Atoi(string(n))
+			f := Frame{File: Clean(string(path), 500), Line: num}
+			if bytes.HasPrefix(line, createdByPrefix) {
+				f.Func = Clean(string(line[len(createdByPrefix):]), 500)
+				createdBy = &f
+			} else {
+				open := bytes.LastIndexByte(line, '(')
+				if open < 0 {
+					open = len(line)
+				}
+				f.Func = Clean(string(line[:open]), 500)
+				frames = append(frames, f)
+			}
+			i++
+		}
+	}
+	return frames, createdBy, elided
+}
+
+// shapeDigest hashes a stack's code locations.
+func shapeDigest(frames []Frame, createdBy *Frame) [16]byte {
+	h := sha256.New()
+	write := func(f Frame) {
+		h.Write([]byte(f.Func))
+		h.Write([]byte{0})
+		h.Write([]byte(f.File))
+		h.Write([]byte{0})
+		h.Write([]byte(strconv.Itoa(f.Line)))
+		h.Write([]byte{'\n'})
+	}
+	for _, f := range frames {
+		write(f)
+	}
+	if createdBy != nil {
+		h.Write([]byte("created by\n"))
+		write(*createdBy)
+	}
+	var d [16]byte
+	copy(d[:], h.Sum(nil))
+	return d
+}
