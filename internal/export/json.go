@@ -1,0 +1,146 @@
+package export
+
+import (
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/gorotop/gorotop/stackparse"
+)
+
+// Report is the JSON document of one snapshot.
+type Report struct {
+	Schema    string   `json:"schema"`
+	Source    string   `json:"source"`
+	TakenAt   string   `json:"taken_at"`
+	Total     int      `json:"total"`
+	Truncated bool     `json:"truncated,omitempty"`
+	Warnings  []string `json:"warnings,omitempty"`
+	Groups    []Group  `json:"groups"`
+}
+
+// Group is one group in a Report.
+type Group struct {
+	Key          string              `json:"key"`
+	Count        int                 `json:"count"`
+	State        string              `json:"state"`
+	States       map[string]int      `json:"states"`
+	Leaked       int                 `json:"leaked"`
+	WaitMinutes  MinMax              `json:"wait_minutes"`
+	BlockedAt    *stackparse.Frame   `json:"blocked_at"`
+	CreatedBy    *stackparse.Frame   `json:"created_by"`
+	Frames       []stackparse.Frame  `json:"frames"`
+	GoroutineIDs []int64             `json:"goroutine_ids"`
+	Locked       bool                `json:"locked,omitempty"`
+	Elided       bool                `json:"elided,omitempty"`
+	Labels       map[string]LabelSet `json:"labels,omitempty"`
+	Trend        *Trend              `json:"trend,omitempty"`
+}
+
+// MinMax is a range.
+type MinMax struct {
+	Min int `json:"min"`
+	Max int `json:"max"`
+}
+
+// LabelSet counts a label key's values across a group's goroutines.
+type LabelSet map[string]int
+
+// Trend is a group's history.
+type Trend struct {
+	Counts        []int   `json:"counts"`
+	GrowthPerMin  float64 `json:"growth_per_min"`
+	Born          int     `json:"born"`
+	Exited        int     `json:"exited"`
+	Suspect       bool    `json:"suspect"`
+	Reason        string  `json:"reason"`
+	Stuck         bool    `json:"stuck,omitempty"`
+	OldestSeconds float64 `json:"oldest_seconds"`
+	FirstSeen     string  `json:"first_seen"`
+}
+
+// BuildReport turns an Input into its JSON document.
+func BuildReport(in Input) Report {
+	r := Report{
+		Schema:    Schema,
+		Source:    in.Source,
+		TakenAt:   in.TakenAt.UTC().Format(time.RFC3339),
+		Total:     in.Snap.Total,
+		Truncated: in.Snap.Truncated,
+		Warnings:  in.Snap.Warnings,
+		Groups:    []Group{},
+	}
+	for _, g := range in.groups() {
+		jg := Group{
+			Key:          g.Key,
+			Count:        g.Count(),
+			State:        g.State,
+			States:       g.States,
+			Leaked:       g.Leaked,
+			WaitMinutes:  MinMax{g.WaitMin, g.WaitMax},
+			BlockedAt:    g.BlockedAt(),
+			CreatedBy:    g.CreatedBy,
+			Frames:       g.Frames,
+			GoroutineIDs: g.IDs(),
+			Locked:       g.Locked,
+			Elided:       g.Elided,
+			Labels:       labelCounts(g),
+		}
+		if jg.Frames == nil {
+			jg.Frames = []stackparse.Frame{}
+		}
+		if tr := in.trendOf(g); tr != nil {
+			jt := &Trend{
+				Counts:        make([]int, len(tr.History)),
+				GrowthPerMin:  round1(tr.GrowthPerMin),
+				Born:          tr.Born,
+				Exited:        tr.Exited,
+				Suspect:       tr.Suspect,
+				Reason:        tr.Reason,
+				Stuck:         tr.Stuck,
+				OldestSeconds: tr.OldestAge.Seconds(),
+				FirstSeen:     tr.FirstSeen.UTC().Format(time.RFC3339),
+			}
+			for i, p := range tr.History {
+				jt.Counts[i] = p.Count
+			}
+			jg.Trend = jt
+		}
+		r.Groups = append(r.Groups, jg)
+	}
+	return r
+}
+
+// JSON writes the snapshot as an indented gorotop/v1 document.
+func JSON(w io.Writer, in Input) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(BuildReport(in))
+}
+
+// labelCounts counts label values per key across a group, nil without
+// labels.
+func labelCounts(g *stackparse.Group) map[string]LabelSet {
+	var out map[string]LabelSet
+	for _, gr := range g.Goroutines {
+		for _, l := range gr.Labels {
+			if out == nil {
+				out = map[string]LabelSet{}
+			}
+			set := out[l.Key]
+			if set == nil {
+				set = LabelSet{}
+				out[l.Key] = set
+			}
+			set[l.Value]++
+		}
+	}
+	return out
+}
+
+func round1(f float64) float64 {
+	if f < 0 {
+		return -round1(-f)
+	}
+	return float64(int64(f*10+0.5)) / 10
+}

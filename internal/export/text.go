@@ -1,0 +1,144 @@
+package export
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorotop/gorotop/stackparse"
+)
+
+// idsShown bounds the goroutine IDs listed per group in text.
+const idsShown = 20
+
+// Text writes the snapshot for people: a summary line, then each group
+// with its state, blocking site, creator, trend and stack. Every string
+// from the dump was made safe by stackparse; Text adds no control bytes.
+func Text(w io.Writer, in Input) error {
+	bw := bufio.NewWriter(w)
+	groups := in.groups()
+	fmt.Fprintf(bw, "gorotop snapshot of %s at %s\n", stackparse.Clean(in.Source, 0), in.TakenAt.UTC().Format(time.RFC3339))
+	fmt.Fprintf(bw, "%s goroutines in %s groups\n", Thousands(in.Snap.Total), Thousands(len(groups)))
+	if in.Snap.Truncated {
+		fmt.Fprintf(bw, "TRUNCATED: the dump was cut off after %s bytes; counts are a lower bound\n", Thousands(int(in.Snap.Bytes)))
+	}
+	for _, warn := range in.Snap.Warnings {
+		fmt.Fprintf(bw, "warning: %s\n", stackparse.Clean(warn, 0))
+	}
+	if in.Tracker != nil {
+		n := len(in.Tracker.Suspects())
+		switch n {
+		case 0:
+			fmt.Fprintf(bw, "no suspected leak\n")
+		default:
+			fmt.Fprintf(bw, "%d suspected leak(s)\n", n)
+		}
+	}
+	for i, g := range groups {
+		fmt.Fprintf(bw, "\n#%d  %s  %s", i+1, Thousands(g.Count()), g.State)
+		if g.WaitMax > 0 {
+			fmt.Fprintf(bw, "  waiting %s", waitRange(g.WaitMin, g.WaitMax))
+		}
+		if g.Leaked > 0 {
+			fmt.Fprintf(bw, "  PROVEN LEAKED: %s", Thousands(g.Leaked))
+		}
+		if g.Locked {
+			fmt.Fprintf(bw, "  locked to thread")
+		}
+		fmt.Fprintln(bw)
+		if tr := in.trendOf(g); tr != nil {
+			switch {
+			case tr.Suspect:
+				fmt.Fprintf(bw, "    SUSPECTED LEAK: %s\n", tr.Reason)
+			case tr.Stuck:
+				fmt.Fprintf(bw, "    stuck: %s\n", tr.Reason)
+			}
+			fmt.Fprintf(bw, "    trend: %s/min over %d polls, %d born, %d exited\n", signed(tr.GrowthPerMin), len(tr.History), tr.Born, tr.Exited)
+		}
+		if f := g.BlockedAt(); f != nil {
+			fmt.Fprintf(bw, "    blocked at %s  %s\n", f.Site(), f.Func)
+		}
+		if g.CreatedBy != nil {
+			fmt.Fprintf(bw, "    created by %s  %s\n", g.CreatedBy.Site(), g.CreatedBy.Func)
+		}
+		for key, set := range labelCounts(g) {
+			fmt.Fprintf(bw, "    label %s: %s\n", key, formatLabelSet(set))
+		}
+		fmt.Fprintf(bw, "    goroutines: %s\n", formatIDs(g.IDs()))
+		fmt.Fprintf(bw, "    stack:\n")
+		for j, f := range g.Frames {
+			mark := "  "
+			if j == g.Blocking {
+				mark = "> "
+			}
+			fmt.Fprintf(bw, "    %s%s\n          %s:%d\n", mark, f.Func, f.File, f.Line)
+		}
+		if g.Elided {
+			fmt.Fprintf(bw, "      ...frames elided...\n")
+		}
+	}
+	return bw.Flush()
+}
+
+func waitRange(lo, hi int) string {
+	if lo == hi {
+		return fmt.Sprintf("%dm", hi)
+	}
+	return fmt.Sprintf("%d-%dm", lo, hi)
+}
+
+func signed(f float64) string {
+	s := strconv.FormatFloat(f, 'f', 1, 64)
+	if f >= 0 {
+		return "+" + s
+	}
+	return s
+}
+
+func formatIDs(ids []int64) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i == idsShown {
+			fmt.Fprintf(&b, " … (%s more)", Thousands(len(ids)-idsShown))
+			break
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	return b.String()
+}
+
+func formatLabelSet(set LabelSet) string {
+	var parts []string
+	for v, n := range set {
+		parts = append(parts, fmt.Sprintf("%q×%d", v, n))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ", ")
+}
+
+// Thousands prints n with a space between groups of three digits: 41 212.
+func Thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
