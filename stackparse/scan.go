@@ -62,9 +62,14 @@ type scanner struct {
 	bytes  int64
 	long   []byte // a line longer than the reader's buffer
 
-	// The goroutine being read.
+	// The goroutine being read. hdr's slices point into the reader's
+	// buffer and are valid only while its line is: what end needs of them
+	// is interned by begin.
 	in       bool
 	hdr      header
+	state    string
+	base     string
+	labels   []Label
 	hdrLine  int
 	fp       maphash.Hash // fingerprint of the masked body
 	args     maphash.Hash // fingerprint of the argument values
@@ -193,6 +198,11 @@ func (s *scanner) outside(line []byte, split bool, emit func() error) {
 func (s *scanner) begin(h header) {
 	s.in = true
 	s.hdr = h
+	s.state, s.base = s.p.internState(h.state)
+	s.labels = nil
+	if h.labels != nil {
+		s.labels = s.p.internLabels(h.labels)
+	}
 	s.hdrLine = s.lineNo
 	s.fp.Reset()
 	s.args.Reset()
@@ -378,10 +388,7 @@ func (s *scanner) end() {
 		leaked: s.hdr.leaked,
 		locked: s.hdr.locked,
 	}
-	rec.state, rec.base = s.p.internState(s.hdr.state)
-	if s.hdr.labels != nil {
-		rec.labels = s.p.internLabels(s.hdr.labels)
-	}
+	rec.state, rec.base, rec.labels = s.state, s.base, s.labels
 	if s.p.grouping != GroupCode {
 		rec.args = s.args.Sum64()
 	}
