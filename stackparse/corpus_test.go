@@ -3,6 +3,7 @@ package stackparse
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // corpusDir is the shared corpus of real dumps; it is not part of the
@@ -145,6 +147,34 @@ func compareSnapshots(t *testing.T, got, want *Snapshot) {
 				t.Errorf("group %s: goroutine %d: %+v, reference %+v", g.Key, a.ID, a, b)
 				break
 			}
+		}
+	}
+}
+
+// TestCorpusSmallWindows parses the corpus through windows so small that
+// every goroutine crosses the edge of one, and reads one byte at a time.
+func TestCorpusSmallWindows(t *testing.T) {
+	files := loadCorpus(t)
+	defer func(w int) { window = w }(window)
+	for _, size := range []int{16, 97, 1000} {
+		for _, cf := range files {
+			in, err := os.ReadFile(filepath.Join(corpusDir, cf.name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			window = 4 << 20
+			want, _ := Parse(bytes.NewReader(in), GroupCode)
+			window = size
+			got, err := Parse(iotest.OneByteReader(bytes.NewReader(in)), GroupCode)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Run(fmt.Sprintf("%d/%s", size, cf.name), func(t *testing.T) {
+				compareSnapshots(t, got, want)
+				if got.Bytes != int64(len(in)) {
+					t.Errorf("read %d bytes of %d", got.Bytes, len(in))
+				}
+			})
 		}
 	}
 }

@@ -101,27 +101,26 @@ func (p *Parser) parse(r io.Reader, split bool, fn func(*Snapshot) error) error 
 	var before int64
 	emitted := false
 	emit := func() error {
-		if emitted && len(s.recs) == 0 && len(s.warnings) == 0 {
+		if emitted && s.total == 0 && len(s.warnings) == 0 {
 			return nil
 		}
 		emitted = true
 		snap := p.build(s)
-		snap.Bytes = s.bytes - before
-		before = s.bytes
-		s.recs = s.recs[:0]
-		s.warnings = nil
-		s.truncated = false
+		snap.Bytes = s.offset() - before
+		before = s.offset()
+		s.reset()
 		p.evict()
 		return fn(snap)
 	}
 	return s.run(split, emit)
 }
 
-// shapeFor returns the shape with fingerprint fp, noting a new one.
-func (p *Parser) shapeFor(fp uint64, rep []byte, frames int) *shape {
+// shapeFor returns the shape with fingerprint fp, noting a new one; body
+// is the goroutine's text, kept only when the shape is new.
+func (p *Parser) shapeFor(fp uint64, body []byte, indent, frames int) *shape {
 	sh := p.shapes[fp]
 	if sh == nil {
-		sh = &shape{rep: bytes.Clone(rep), frameHint: frames}
+		sh = &shape{rep: representative(body, indent), frameHint: frames}
 		p.shapes[fp] = sh
 		p.fresh = append(p.fresh, sh)
 	}
@@ -175,58 +174,29 @@ type groupID struct {
 	args  uint64
 }
 
-// build resolves new shapes and groups the scanner's records.
+// build resolves new shapes and completes the scanner's groups.
 func (p *Parser) build(s *scanner) *Snapshot {
 	p.resolve(s)
 	snap := &Snapshot{
-		Total:     len(s.recs),
+		Total:     s.total,
+		Groups:    s.order,
 		Warnings:  s.warnings,
 		Truncated: s.truncated,
 		Dumps:     s.dumps,
 	}
-	if snap.Dumps == 0 && len(s.recs) > 0 {
+	if snap.Dumps == 0 && s.total > 0 {
 		snap.Dumps = 1
 	}
-	index := map[groupID]*Group{}
-	shapes := map[*shape]struct{}{}
-	for i := range s.recs {
-		rec := &s.recs[i]
-		id := groupID{shape: rec.shape, state: rec.base, args: rec.args}
-		g := index[id]
-		if g == nil {
-			sh := rec.shape
-			g = &Group{
-				State:     rec.base,
-				States:    map[string]int{},
-				WaitMin:   int(rec.wait),
-				WaitMax:   int(rec.wait),
-				Frames:    sh.frames,
-				Blocking:  sh.blocking,
-				CreatedBy: sh.createdBy,
-				Elided:    sh.elided,
-				Key:       groupKey(sh.digest, rec.base, p.grouping, rec.args),
-			}
-			index[id] = g
-			snap.Groups = append(snap.Groups, g)
-			shapes[sh] = struct{}{}
-		}
-		g.States[rec.state]++
-		if rec.leaked {
-			g.Leaked++
-		}
-		g.Locked = g.Locked || rec.locked
-		g.WaitMin = min(g.WaitMin, int(rec.wait))
-		g.WaitMax = max(g.WaitMax, int(rec.wait))
-		g.Goroutines = append(g.Goroutines, Goroutine{
-			ID:          rec.id,
-			Parent:      rec.parent,
-			WaitMinutes: int(rec.wait),
-			Leaked:      rec.leaked,
-			State:       rec.state,
-			Labels:      rec.labels,
-		})
-	}
-	for _, g := range snap.Groups {
+	seen := map[*shape]struct{}{}
+	for i, g := range s.order {
+		id := s.ids[i]
+		sh := id.shape
+		seen[sh] = struct{}{}
+		g.Frames = sh.frames
+		g.Blocking = sh.blocking
+		g.CreatedBy = sh.createdBy
+		g.Elided = sh.elided
+		g.Key = groupKey(sh.digest, id.state, p.grouping, id.args)
 		if !slices.IsSortedFunc(g.Goroutines, byID) {
 			slices.SortFunc(g.Goroutines, byID)
 		}
@@ -237,7 +207,7 @@ func (p *Parser) build(s *scanner) *Snapshot {
 		}
 		return cmp.Compare(a.Key, b.Key)
 	})
-	p.last = Stats{Shapes: len(shapes), Parsed: p.last.Parsed, Cached: len(p.shapes)}
+	p.last = Stats{Shapes: len(seen), Parsed: p.last.Parsed, Cached: len(p.shapes)}
 	return snap
 }
 
@@ -370,4 +340,56 @@ func shapeDigest(frames []Frame, createdBy *Frame) [16]byte {
 	var d [16]byte
 	copy(d[:], h.Sum(nil))
 	return d
+}
+
+// representative turns a goroutine's body, as read, into the text
+// panicparse is given for its shape: the frames the scanner fingerprinted,
+// with "in goroutine N" and file offsets dropped, and no ancestry.
+func representative(body []byte, indent int) []byte {
+	var out []byte
+	var pending []byte
+	for len(body) > 0 {
+		line := body
+		if i := bytes.IndexByte(body, '\n'); i >= 0 {
+			line, body = body[:i], body[i+1:]
+		} else {
+			body = nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) >= indent {
+			line = line[indent:]
+		}
+		kind, path, num := classify(line)
+		switch kind {
+		case lineFunc:
+			pending = line
+		case lineCreated:
+			pending = line
+			if i := bytes.Index(line, inGoroutine); i >= 0 {
+				pending = line[:i]
+			}
+		case lineFile:
+			if pending == nil {
+				return out
+			}
+			out = append(out, pending...)
+			out = append(out, "\n\t"...)
+			out = append(out, path...)
+			out = append(out, ':')
+			out = append(out, num...)
+			out = append(out, '\n')
+			pending = nil
+		case lineElided:
+			pending = nil
+			out = append(out, line...)
+			out = append(out, '\n')
+		case lineUnavailable:
+			out = append(out, '\t')
+			out = append(out, unavailable...)
+			out = append(out, '\n')
+		default:
+			return out
+		}
+	}
+	return out
 }

@@ -1,31 +1,25 @@
 package stackparse
 
 import (
-	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
+	"math/bits"
 	"strconv"
 )
 
-// maxLine bounds one line; the rest of a longer line is dropped.
-const maxLine = 1 << 20
+// window is the scanner's starting buffer. It holds the goroutine being
+// read, so that its text can go to panicparse without a copy. Tests make it
+// small to exercise the moves at its edges.
+var window = 4 << 20
 
-// record is one goroutine as the scanner saw it.
-type record struct {
-	id     int64
-	parent int64
-	shape  *shape
-	state  string // interned, as printed
-	base   string // interned, without marks
-	labels []Label
-	args   uint64 // fingerprint of argument values, for exact and pointer grouping
-	wait   int32
-	leaked bool
-	locked bool
-}
+const (
+	// maxWindow bounds the buffer: a goroutine larger than this is cut.
+	maxWindow = 256 << 20
+	// maxLine bounds a line outside goroutines; longer junk is skipped.
+	maxLine = 1 << 20
+)
 
 // lineKind classifies a line of a goroutine body.
 type lineKind int
@@ -52,40 +46,51 @@ var (
 	raceWarning     = []byte("WARNING: DATA RACE")
 )
 
-// scanner walks the lines of an input and produces records. It keeps the
-// text of the goroutine being read only until its fingerprint is known.
+// scanner walks an input line by line and produces records. It reads into
+// a window that always holds the whole goroutine being read: a goroutine's
+// fingerprint is computed as its lines go by, and only when the
+// fingerprint is new is its text, still in the window, handed on.
 type scanner struct {
-	p  *Parser
-	br *bufio.Reader
+	p *Parser
+	r io.Reader
 
+	buf    []byte
+	pos    int   // next byte to read in buf
+	end    int   // end of the data in buf
+	base   int64 // input offset of buf[0]
+	rerr   error // the reader's error (io.EOF at the end)
+	skip   bool  // dropping the rest of an overlong line
 	lineNo int
-	bytes  int64
-	long   []byte // a line longer than the reader's buffer
 
-	// The goroutine being read. hdr's slices point into the reader's
-	// buffer and are valid only while its line is: what end needs of them
-	// is interned by begin.
-	in       bool
-	hdr      header
-	state    string
-	base     string
-	labels   []Label
-	hdrLine  int
-	fp       maphash.Hash // fingerprint of the masked body
-	args     maphash.Hash // fingerprint of the argument values
-	rep      []byte       // the body as panicparse will see it
-	frames   int
-	pending  []byte // a function line waiting for its file line
-	creating bool   // the pending function line is a "created by"
-	parent   int64
-	skipping bool // inside an [originating from goroutine N] block
-	complete bool // the body so far ends at a whole frame
+	// The goroutine being read. Offsets index buf and move with it.
+	in        bool
+	hdr       header // its slices are only valid in begin
+	state     string
+	baseState string
+	labels    []Label
+	hdrLine   int
+	body      int // offset of the body's first line
+	fp        uint64
+	args      uint64
+	frames    int
+	pending   int // offset of a function line waiting for its file line, or -1
+	pendEnd   int
+	creating  bool // the pending line is a "created by"
+	parent    int64
+	skipping  bool // inside an [originating from goroutine N] block
+	complete  bool // the body so far ends at a whole frame
 
 	// The dump being read.
 	dumpIDs map[int64]struct{}
 	emitErr error
 
-	recs      []record
+	// The groups of the dump being read, in order of first appearance,
+	// with their shapes; frames and keys are filled in once the shapes
+	// are resolved.
+	groups    map[groupID]*Group
+	ids       []groupID
+	order     []*Group
+	total     int
 	dumps     int
 	warnings  []string
 	truncated bool
@@ -93,70 +98,112 @@ type scanner struct {
 }
 
 func newScanner(p *Parser, r io.Reader) *scanner {
-	s := &scanner{p: p, br: bufio.NewReaderSize(r, 1<<20), dumpIDs: map[int64]struct{}{}}
-	s.fp.SetSeed(p.seed)
-	s.args.SetSeed(p.seed)
-	return s
+	return &scanner{p: p, r: r, buf: make([]byte, window), dumpIDs: map[int64]struct{}{}, groups: map[groupID]*Group{}, pending: -1}
 }
 
-// readLine returns the next line without its line ending; the slice is
-// valid until the next call. eol is false for a last line that had no
-// newline.
-func (s *scanner) readLine() (line []byte, eol bool, err error) {
-	line, err = s.br.ReadSlice('\n')
-	if errors.Is(err, bufio.ErrBufferFull) {
-		s.long = append(s.long[:0], line...)
-		for errors.Is(err, bufio.ErrBufferFull) {
-			line, err = s.br.ReadSlice('\n')
-			if len(s.long) < maxLine {
-				s.long = append(s.long, line...)
+// offset is how many bytes of the input have been read into lines.
+func (s *scanner) offset() int64 { return s.base + int64(s.pos) }
+
+// nextLine returns the next line without its line ending, and where it
+// starts in buf. The slice is valid until the next call. eol is false for
+// a last line without a newline. ok is false at the end of the input.
+func (s *scanner) nextLine() (line []byte, start int, eol, ok bool) {
+	for {
+		if i := bytes.IndexByte(s.buf[s.pos:s.end], '\n'); i >= 0 {
+			start = s.pos
+			s.pos += i + 1
+			if s.skip {
+				s.skip = false
+				continue
 			}
-			s.bytes += int64(len(line))
+			line = s.buf[start : start+i]
+			if n := len(line); n > 0 && line[n-1] == '\r' {
+				line = line[:n-1]
+			}
+			s.lineNo++
+			return line, start, true, true
 		}
-		s.bytes += int64(maxLine)
-		line = s.long
-	} else {
-		s.bytes += int64(len(line))
+		if s.rerr != nil {
+			if s.pos < s.end && !s.skip {
+				start = s.pos
+				s.pos = s.end
+				s.lineNo++
+				return s.buf[start:s.end], start, false, true
+			}
+			s.pos = s.end
+			return nil, 0, false, false
+		}
+		s.fill()
 	}
-	if err != nil && len(line) == 0 {
-		return nil, false, err
+}
+
+// fill reads more input, first moving what must be kept (the goroutine
+// being read, or the current line) to the front of the window.
+func (s *scanner) fill() {
+	keep := s.pos
+	if s.in && s.body < keep {
+		keep = s.body
 	}
-	s.lineNo++
-	if n := len(line); n > 0 && line[n-1] == '\n' {
-		line, eol = line[:n-1], true
-		if n := len(line); n > 0 && line[n-1] == '\r' {
-			line = line[:n-1]
+	if keep == 0 && s.end == len(s.buf) {
+		switch {
+		case len(s.buf) < maxWindow:
+			grown := make([]byte, 2*len(s.buf))
+			copy(grown, s.buf[:s.end])
+			s.buf = grown
+		case s.in:
+			s.warn(fmt.Sprintf("goroutine %d (line %d) is larger than %d MiB: the rest of it is skipped", s.hdr.id, s.hdrLine, maxWindow>>20))
+			s.finish(s.pos)
+			keep = s.pos
 		}
 	}
-	return line, eol, nil
+	if keep > 0 {
+		copy(s.buf, s.buf[keep:s.end])
+		s.end -= keep
+		s.pos -= keep
+		s.base += int64(keep)
+		if s.in {
+			s.body -= keep
+			if s.pending >= 0 {
+				s.pending -= keep
+				s.pendEnd -= keep
+			}
+		}
+	}
+	if !s.in && s.end-s.pos >= maxLine {
+		// An overlong line of junk: drop what is read of it.
+		s.base += int64(s.end)
+		s.pos, s.end = 0, 0
+		s.skip = true
+	}
+	n, err := s.r.Read(s.buf[s.end:])
+	s.end += n
+	if err != nil {
+		s.rerr = err
+	}
 }
 
 // run reads the whole input. emit is called at each boundary between dumps
 // when split is set, and once at the end.
 func (s *scanner) run(split bool, emit func() error) error {
 	for {
-		line, eol, err := s.readLine()
-		if err != nil {
+		line, start, eol, ok := s.nextLine()
+		if !ok {
 			if s.in {
 				s.endAtEOF()
 			}
-			if s.race && len(s.recs) == 0 {
+			if s.race && s.total == 0 {
 				s.warn("a data race report, not a goroutine dump: no goroutines in it")
 			}
-			if err == io.EOF {
-				return emit()
+			emitErr := emit()
+			if s.rerr != io.EOF {
+				return s.rerr
 			}
-			if emitErr := emit(); emitErr != nil {
-				return emitErr
-			}
-			return err
+			return emitErr
 		}
-		if s.in {
-			if !s.body(line, eol) {
-				continue
-			}
-			// The line ended the goroutine and was not part of it.
+		if s.in && !s.bodyLine(line, start, eol) {
+			continue
 		}
+		// The line is not part of a goroutine body.
 		s.outside(line, split, emit)
 		if s.emitErr != nil {
 			return s.emitErr
@@ -166,11 +213,8 @@ func (s *scanner) run(split bool, emit func() error) error {
 
 // outside handles a line that is not part of a goroutine body.
 func (s *scanner) outside(line []byte, split bool, emit func() error) {
-	if len(line) == 0 {
-		return
-	}
-	if !bytes.Contains(line, goroutinePrefix) {
-		if bytes.Equal(bytes.TrimSpace(line), raceWarning) {
+	if len(line) == 0 || !bytes.Contains(line, goroutinePrefix) {
+		if len(line) == len(raceWarning) && bytes.Equal(line, raceWarning) {
 			s.race = true
 		}
 		return
@@ -195,46 +239,48 @@ func (s *scanner) outside(line []byte, split bool, emit func() error) {
 	s.begin(h)
 }
 
+// begin starts a goroutine; its header is the line just read.
 func (s *scanner) begin(h header) {
 	s.in = true
 	s.hdr = h
-	s.state, s.base = s.p.internState(h.state)
+	s.state, s.baseState = s.p.internState(h.state)
 	s.labels = nil
 	if h.labels != nil {
 		s.labels = s.p.internLabels(h.labels)
 	}
 	s.hdrLine = s.lineNo
-	s.fp.Reset()
-	s.args.Reset()
-	s.rep = s.rep[:0]
+	s.body = s.pos
+	s.fp = 0
+	s.args = fnvOffset
 	s.frames = 0
-	s.pending = s.pending[:0]
+	s.pending = -1
 	s.creating = false
 	s.parent = 0
 	s.skipping = false
 	s.complete = false
 }
 
-// body handles a line while inside a goroutine. It returns true when the
-// line ended the goroutine without being part of it.
-func (s *scanner) body(line []byte, eol bool) (ended bool) {
+// bodyLine handles a line while inside a goroutine. It returns true when
+// the line ended the goroutine without being part of it.
+func (s *scanner) bodyLine(line []byte, start int, eol bool) (notOurs bool) {
 	if s.hdr.indent > 0 && len(line) > 0 {
 		if len(line) < s.hdr.indent || !isBlank(line[:s.hdr.indent]) {
-			s.end()
+			s.finish(start)
 			return true
 		}
 		line = line[s.hdr.indent:]
+		start += s.hdr.indent
 	}
-	kind := classify(line)
+	kind, path, num := classify(line)
 	switch kind {
 	case lineBlank:
-		s.end()
+		s.finish(start)
 		return false
 	case lineHeader:
-		s.end()
+		s.finish(start)
 		return true
 	case lineAncestor:
-		s.dropPending()
+		s.pending = -1
 		s.skipping = true
 		return false
 	}
@@ -248,65 +294,51 @@ func (s *scanner) body(line []byte, eol bool) (ended bool) {
 		return false
 	}
 	switch kind {
-	case lineFunc:
-		if len(s.pending) > 0 {
+	case lineFunc, lineCreated:
+		if s.pending >= 0 {
 			// Two function lines in a row: the first was not a frame.
-			s.end()
+			s.finish(s.pending)
 			return true
 		}
-		s.pending = append(s.pending[:0], line...)
-		s.creating = false
+		s.pending, s.pendEnd = start, start+len(line)
+		s.creating = kind == lineCreated
 		s.complete = false
 		if !eol {
-			s.end()
+			s.endAtEOF()
 		}
-	case lineCreated:
-		if len(s.pending) > 0 {
-			s.end()
-			return true
-		}
-		s.pending = append(s.pending[:0], line...)
-		s.creating = true
-		s.complete = false
 	case lineFile:
-		if len(s.pending) == 0 {
-			s.end()
+		if s.pending < 0 {
+			s.finish(start)
 			return true
 		}
 		if !eol && !fileComplete(line) {
-			s.end()
+			s.endAtEOF()
 			return false
 		}
-		s.frame(s.pending, line)
-		s.pending = s.pending[:0]
+		s.frame(s.buf[s.pending:s.pendEnd], path, num)
+		s.pending = -1
 		s.complete = true
 	case lineElided:
-		s.dropPending()
-		s.fp.WriteString("...elided\n")
-		s.rep = append(s.rep, line...)
-		s.rep = append(s.rep, '\n')
+		s.pending = -1
+		s.mix(maphash.String(s.p.seed, "...elided"))
 	case lineUnavailable:
-		s.fp.WriteString("unavailable\n")
+		s.mix(maphash.String(s.p.seed, "unavailable"))
 		s.frames++
-		s.rep = append(s.rep, '\t')
-		s.rep = append(s.rep, unavailable...)
-		s.rep = append(s.rep, '\n')
 		s.complete = true
 	default:
-		s.end()
+		s.finish(start)
 		return true
 	}
 	return false
 }
 
-// dropPending forgets a function line that no file line followed.
-func (s *scanner) dropPending() { s.pending = s.pending[:0] }
+// mix adds a piece's hash to the fingerprint.
+func (s *scanner) mix(h uint64) {
+	s.fp = (bits.RotateLeft64(s.fp, 7) ^ h) * 0x9e3779b97f4a7c15
+}
 
-// frame adds a function line and its file line to the fingerprint and the
-// representative text.
-func (s *scanner) frame(fn, file []byte) {
-	file = bytes.TrimLeft(file, " \t")
-	path, lineNo := splitFile(file)
+// frame adds a function line and its file line to the fingerprint.
+func (s *scanner) frame(fn, path, num []byte) {
 	if s.creating {
 		name := fn[len(createdByPrefix):]
 		if i := bytes.Index(name, inGoroutine); i >= 0 {
@@ -315,29 +347,32 @@ func (s *scanner) frame(fn, file []byte) {
 			}
 			name = name[:i]
 		}
-		s.fp.WriteString("created by ")
-		s.fp.Write(name)
-		s.rep = append(s.rep, createdByPrefix...)
-		s.rep = append(s.rep, name...)
+		s.mix(^maphash.Bytes(s.p.seed, name))
 	} else {
 		open := bytes.LastIndexByte(fn, '(')
-		s.fp.Write(fn[:open])
+		s.mix(maphash.Bytes(s.p.seed, fn[:open]))
 		if s.p.grouping != GroupCode {
 			s.hashArgs(fn[open:])
 		}
-		s.rep = append(s.rep, fn...)
 		s.frames++
 	}
-	s.fp.WriteByte(0)
-	s.fp.Write(path)
-	s.fp.WriteByte(':')
-	s.fp.Write(lineNo)
-	s.fp.WriteByte('\n')
-	s.rep = append(s.rep, "\n\t"...)
-	s.rep = append(s.rep, path...)
-	s.rep = append(s.rep, ':')
-	s.rep = append(s.rep, lineNo...)
-	s.rep = append(s.rep, '\n')
+	s.mix(maphash.Bytes(s.p.seed, path) + uint64(atoiFast(num)))
+}
+
+// FNV-1a, a hash that is the same in every process: argument fingerprints
+// end up in group keys.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func (s *scanner) fnv(b []byte) {
+	h := s.args
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= fnvPrime
+	}
+	s.args = h
 }
 
 // hashArgs adds the argument text "(0x1, 0xc000012345, ...)" to the
@@ -345,8 +380,8 @@ func (s *scanner) frame(fn, file []byte) {
 // pointers are masked as panicparse's AnyPointer does.
 func (s *scanner) hashArgs(args []byte) {
 	if s.p.grouping == GroupExact {
-		s.args.Write(args)
-		s.args.WriteByte(0)
+		s.fnv(args)
+		s.fnv([]byte{0})
 		return
 	}
 	start := -1
@@ -365,43 +400,64 @@ func (s *scanner) hashArgs(args []byte) {
 		if start >= 0 {
 			tok := args[start:i]
 			if v, err := strconv.ParseUint(string(bytes.TrimSuffix(tok, []byte("?"))), 0, 64); err == nil && v > 512*1024 && v < 1<<63 {
-				s.args.WriteString("*")
+				s.fnv([]byte{'*'})
 			} else {
-				s.args.Write(tok)
+				s.fnv(tok)
 			}
 			start = -1
 		}
-		s.args.WriteByte(c)
+		s.fnv([]byte{c})
 	}
 }
 
-// end finishes the goroutine being read.
-func (s *scanner) end() {
-	s.dropPending()
+// finish ends the goroutine being read; its body ends at offset stop.
+func (s *scanner) finish(stop int) {
 	s.in = false
-	shape := s.p.shapeFor(s.fp.Sum64(), s.rep, s.frames)
-	rec := record{
-		id:     s.hdr.id,
-		parent: s.parent,
-		shape:  shape,
-		wait:   int32(s.hdr.wait),
-		leaked: s.hdr.leaked,
-		locked: s.hdr.locked,
+	body := s.buf[s.body:max(stop, s.body)]
+	if s.pending >= 0 && s.pending < stop {
+		// A function line no file line followed is not part of the stack.
+		body = s.buf[s.body:s.pending]
 	}
-	rec.state, rec.base, rec.labels = s.state, s.base, s.labels
+	s.pending = -1
+	id := groupID{shape: s.p.shapeFor(s.fp, body, s.hdr.indent, s.frames), state: s.baseState}
 	if s.p.grouping != GroupCode {
-		rec.args = s.args.Sum64()
+		id.args = s.args
 	}
-	s.recs = append(s.recs, rec)
+	g := s.groups[id]
+	if g == nil {
+		g = &Group{State: s.baseState, States: map[string]int{}, WaitMin: s.hdr.wait, WaitMax: s.hdr.wait}
+		s.groups[id] = g
+		s.order = append(s.order, g)
+		s.ids = append(s.ids, id)
+	}
+	g.States[s.state]++
+	if s.hdr.leaked {
+		g.Leaked++
+	}
+	g.Locked = g.Locked || s.hdr.locked
+	g.WaitMin = min(g.WaitMin, s.hdr.wait)
+	g.WaitMax = max(g.WaitMax, s.hdr.wait)
+	g.Goroutines = append(g.Goroutines, Goroutine{
+		ID:          s.hdr.id,
+		Parent:      s.parent,
+		WaitMinutes: s.hdr.wait,
+		Leaked:      s.hdr.leaked,
+		State:       s.state,
+		Labels:      s.labels,
+	})
+	s.total++
 }
+
+// end1 ends an oversized goroutine at the current position.
+func (s *scanner) end1() { s.finish(s.pos) }
 
 // endAtEOF finishes a goroutine the input stopped in.
 func (s *scanner) endAtEOF() {
-	if len(s.pending) > 0 || !s.complete {
+	if s.pending >= 0 || !s.complete {
 		s.truncated = true
-		s.warn(fmt.Sprintf("input ends inside goroutine %d (line %d) after %d bytes: the dump was cut off; its last goroutine is incomplete", s.hdr.id, s.hdrLine, s.bytes))
+		s.warn(fmt.Sprintf("input ends inside goroutine %d (line %d) after %d bytes: the dump was cut off; its last goroutine is incomplete", s.hdr.id, s.hdrLine, s.offset()))
 	}
-	s.end()
+	s.finish(s.pos)
 }
 
 func (s *scanner) warn(msg string) {
@@ -413,45 +469,56 @@ func (s *scanner) warn(msg string) {
 	}
 }
 
-// classify says what a body line is. Lines here have had the header's
-// indentation removed.
-func classify(line []byte) lineKind {
-	if len(line) == 0 || isBlank(line) {
-		return lineBlank
+// classify says what a body line is; for a file line it also returns the
+// path and the line number. Lines here have had the header's indentation
+// removed.
+func classify(line []byte) (kind lineKind, path, num []byte) {
+	if len(line) == 0 {
+		return lineBlank, nil, nil
 	}
 	switch line[0] {
 	case '\t', ' ':
-		t := bytes.TrimLeft(line, " \t")
+		t := trimIndent(line)
+		if len(t) == 0 {
+			return lineBlank, nil, nil
+		}
+		if path, num = splitFile(t); path != nil {
+			return lineFile, path, num
+		}
 		if bytes.HasPrefix(t, unavailable) {
-			return lineUnavailable
+			return lineUnavailable, nil, nil
 		}
-		if isFileLine(t) {
-			return lineFile
-		}
-		return lineJunk
+		return lineJunk, nil, nil
 	case 'g':
 		if bytes.HasPrefix(line, goroutinePrefix) {
 			if _, ok := parseHeader(line); ok {
-				return lineHeader
+				return lineHeader, nil, nil
 			}
 		}
 	case 'c':
 		if bytes.HasPrefix(line, createdByPrefix) {
-			return lineCreated
+			return lineCreated, nil, nil
 		}
 	case '[':
 		if bytes.HasPrefix(line, ancestorPrefix) {
-			return lineAncestor
+			return lineAncestor, nil, nil
 		}
 	case '.':
 		if bytes.Equal(line, additionalElide) || bytes.HasPrefix(line, []byte("...")) && bytes.HasSuffix(line, framesElided) {
-			return lineElided
+			return lineElided, nil, nil
 		}
 	}
 	if n := len(line); line[n-1] == ')' && bytes.IndexByte(line, '(') > 0 {
-		return lineFunc
+		return lineFunc, nil, nil
 	}
-	return lineJunk
+	return lineJunk, nil, nil
+}
+
+func trimIndent(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	return b
 }
 
 func isBlank(b []byte) bool {
@@ -463,33 +530,26 @@ func isBlank(b []byte) bool {
 	return true
 }
 
-// isFileLine reports whether t (leading white space removed) reads
-// "path:line", optionally followed by " +0x1f" and " fp=… sp=… pc=…".
-func isFileLine(t []byte) bool {
-	path, line := splitFile(t)
-	return len(path) > 0 && len(line) > 0
-}
-
 // fileComplete reports whether a file line cut by the end of the input is
 // still whole: it has its "+0x…" offset, or nothing after the line number
 // was expected.
 func fileComplete(t []byte) bool {
-	return bytes.Contains(t, []byte(" +0x")) || bytes.HasSuffix(t, []byte(")")) || !bytes.ContainsAny(t, " ")
+	return bytes.Contains(t, []byte(" +0x")) || !bytes.ContainsAny(trimIndent(t), " ")
 }
 
-// splitFile splits "path/file.go:123 +0x1f fp=0x1 sp=0x2 pc=0x3" into the
-// path and the line number.
-func splitFile(t []byte) (path, line []byte) {
-	t = bytes.TrimLeft(t, " \t")
+// splitFile splits "path/file.go:123 +0x1f fp=0x1 sp=0x2 pc=0x3" (leading
+// white space removed) into the path and the line number; nil if t is not
+// a file line.
+func splitFile(t []byte) (path, num []byte) {
 	end := len(t)
 	// Drop " +0x…" and " fp=… sp=… pc=…" from the end.
 	for {
 		sp := bytes.LastIndexByte(t[:end], ' ')
-		if sp < 0 {
+		if sp < 0 || sp+4 > end {
 			break
 		}
-		tail := t[sp+1 : end]
-		if bytes.HasPrefix(tail, []byte("+0x")) || bytes.HasPrefix(tail, []byte("fp=")) || bytes.HasPrefix(tail, []byte("sp=")) || bytes.HasPrefix(tail, []byte("pc=")) {
+		tail := t[sp+1 : sp+4]
+		if tail[0] == '+' && tail[1] == '0' && tail[2] == 'x' || tail[2] == '=' && (tail[0] == 'f' || tail[0] == 's' || tail[0] == 'p') && (tail[1] == 'p' || tail[1] == 'c') {
 			end = sp
 			continue
 		}
@@ -497,7 +557,7 @@ func splitFile(t []byte) (path, line []byte) {
 	}
 	t = t[:end]
 	colon := bytes.LastIndexByte(t, ':')
-	if colon <= 0 || colon == len(t)-1 {
+	if colon <= 0 || colon == len(t)-1 || len(t)-colon > 11 {
 		return nil, nil
 	}
 	for _, c := range t[colon+1:] {
@@ -506,4 +566,22 @@ func splitFile(t []byte) (path, line []byte) {
 		}
 	}
 	return t[:colon], t[colon+1:]
+}
+
+// atoiFast reads the digits of a line number.
+func atoiFast(b []byte) int {
+	n := 0
+	for _, c := range b {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// reset forgets the dump just emitted.
+func (s *scanner) reset() {
+	s.groups = map[groupID]*Group{}
+	s.order, s.ids = nil, nil
+	s.total = 0
+	s.warnings = nil
+	s.truncated = false
 }
