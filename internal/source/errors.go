@@ -47,7 +47,7 @@ var kindNames = map[ErrorKind]string{
 	ErrAuth:       "not authorised",
 	ErrNotFound:   "not found",
 	ErrStatus:     "HTTP error",
-	ErrRedirect:   "redirect loop",
+	ErrRedirect:   "bad redirect",
 	ErrHTML:       "HTML instead of a dump",
 	ErrEmpty:      "empty dump",
 	ErrTooBig:     "dump too big",

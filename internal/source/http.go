@@ -294,7 +294,7 @@ func (s *httpSource) fetchErr(ctx, fetchCtx context.Context, err error) error {
 			reason = certErr.Err.Error()
 		}
 		e.Kind, e.Msg = ErrTLS, "TLS certificate not accepted ("+echo(reason)+"); fix the certificate, or if you trust the network use --insecure-skip-verify"
-	case errors.As(err, &record):
+	case errors.As(err, &record), strings.Contains(cause.Error(), "HTTP response to HTTPS client"):
 		e.Kind, e.Msg = ErrTLS, "the server does not speak TLS; try http:// instead of https://"
 	case strings.Contains(cause.Error(), "tls:"):
 		e.Kind, e.Msg = ErrTLS, "TLS handshake failed: "+echo(cause.Error())
@@ -399,8 +399,12 @@ func (s *httpSource) bodyErr(ctx, fetchCtx context.Context, err error) error {
 	case s.timedOut(fetchCtx, err):
 		return s.timeout()
 	}
+	reason := err.Error() // "read tcp A->B: read: connection reset by peer": keep the end
+	if i := strings.LastIndex(reason, ": "); i >= 0 {
+		reason = reason[i+2:]
+	}
 	return &Error{Kind: ErrTruncated, Source: s.src,
-		Msg: "the dump was cut off (" + echo(err.Error()) + "); the connection dropped or the service restarted: try again", Err: err}
+		Msg: "the dump was cut off (" + echo(reason) + "); the connection dropped or the service restarted: try again", Err: err}
 }
 
 // ParseHeader splits an -H argument "Name: value" into its name and
