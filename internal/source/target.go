@@ -66,24 +66,27 @@ const (
 	fullDump      = "debug=2"
 )
 
-// ParseTarget reads a TARGET argument (SPEC §2). In order:
+// ParseTarget reads a TARGET argument (SPEC §2), in this order:
 //
-//   - "-" is standard input;
-//   - an existing path is a File, or a Dir if it is a directory: an
-//     existing path wins over every other reading, so a file named
-//     "6060" or "localhost:6060" is read, not dialled (write
-//     http://localhost:6060 to dial);
-//   - "http://…" and "https://…" are URLs;
+//   - "-" is standard input (a file named "-" is "./-");
+//   - an existing path is a File, or a Dir if it is a directory. An
+//     existing path wins over every other reading: a file named "6060" or
+//     "localhost:6060" is read, not dialled (write http://localhost:6060
+//     to dial);
+//   - a path that does not exist is an ErrNoSuchFile error if it can only
+//     be a path: it starts with "/", "./", "../" or "~", has a "/" before
+//     any ":", or has no ":" and is not a number ("dump.txt", "localhost");
+//   - "http://…" and "https://…" are URLs; other schemes are ErrBadTarget;
 //   - a bare port "6060" and ":6060" are http://127.0.0.1:6060;
-//   - "host:port[/path][?query]" (also "[::1]:6060") is http://host:port…;
-//   - anything else that does not exist is an ErrNoSuchFile error if it
-//     looks like a path ("./dump.txt", "/tmp/x", "dump.txt") and an
-//     ErrBadTarget error otherwise.
+//   - "host:port[/path][?query]", also "[::1]:6060", is http://host:port…;
+//   - anything else is an ErrBadTarget error saying what is wrong.
 //
-// URLs with an empty path, "/", or a path ending in "/debug/pprof/" get
-// /debug/pprof/goroutine?debug=2; a path ending in /debug/pprof/goroutine
-// (or goroutineleak) without a query gets ?debug=2. Other paths and
-// queries are kept as given.
+// URLs with an empty path, "/", or a path ending in "/debug/pprof" or
+// "/debug/pprof/" get /debug/pprof/goroutine?debug=2 (after any prefix);
+// a path ending in /debug/pprof/goroutine (or goroutineleak) without a
+// query gets ?debug=2. Other paths and queries are kept as given.
+// Credentials in the URL are refused: they would show in ps and in shell
+// history.
 func ParseTarget(arg string) (Target, error) {
 	if arg == "-" {
 		return Target{Kind: Stdin, Raw: arg}, nil
@@ -120,7 +123,7 @@ func ParseTarget(arg string) (Target, error) {
 			return Target{}, badTarget(arg, "port out of range 1-65535")
 		}
 		u = &url.URL{Scheme: "http", Host: "127.0.0.1:" + arg}
-	case !strings.Contains(arg, ":"):
+	case !strings.Contains(arg, ":"), strings.Contains(arg[:strings.Index(arg, ":")], "/"):
 		return Target{}, &Error{Kind: ErrNoSuchFile, Source: arg,
 			Msg: "no such file or directory (for a service, give host:port, e.g. localhost:6060)"}
 	default:

@@ -123,6 +123,7 @@ func TestParseTargetErrors(t *testing.T) {
 		{"/nonexistent/gorotop/dump.txt", ErrNoSuchFile, "no such file"},
 		{"~/dump.txt", ErrNoSuchFile, "no such file"},
 		{"dump.txt", ErrNoSuchFile, "no such file"},
+		{"dumps/at-12:00.txt", ErrNoSuchFile, "no such file"},
 		{"localhost", ErrNoSuchFile, "host:port"},
 	}
 	for _, tt := range tests {
