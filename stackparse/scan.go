@@ -44,6 +44,7 @@ var (
 	additionalElide = []byte("...additional frames elided...")
 	framesElided    = []byte(" frames elided...")
 	raceWarning     = []byte("WARNING: DATA RACE")
+	debug1Header    = []byte("goroutine profile: total ")
 )
 
 // scanner walks an input line by line and produces records. It reads into
@@ -95,6 +96,7 @@ type scanner struct {
 	warnings  []string
 	truncated bool
 	race      bool
+	debug1    bool
 }
 
 func newScanner(p *Parser, r io.Reader) *scanner {
@@ -194,6 +196,9 @@ func (s *scanner) run(split bool, emit func() error) error {
 			if s.race && s.total == 0 {
 				s.warn("a data race report, not a goroutine dump: no goroutines in it")
 			}
+			if s.debug1 && s.total == 0 {
+				s.warn("a ?debug=1 goroutine profile (counts per stack), not a ?debug=2 dump: fetch /debug/pprof/goroutine?debug=2")
+			}
 			emitErr := emit()
 			if s.rerr != io.EOF {
 				return s.rerr
@@ -221,6 +226,9 @@ func (s *scanner) outside(line []byte, split bool, emit func() error) {
 	}
 	h, ok := parseHeader(line)
 	if !ok {
+		if bytes.HasPrefix(line, debug1Header) {
+			s.debug1 = true
+		}
 		return
 	}
 	if h.badTail {

@@ -35,7 +35,7 @@ func (f Frame) String() string {
 // Site returns "file.go:line" with the file's base name.
 func (f Frame) Site() string {
 	file := f.File
-	if i := strings.LastIndexAny(file, `/\`); i >= 0 {
+	if i := strings.LastIndexByte(file, '/'); i >= 0 {
 		file = file[i+1:]
 	}
 	return fmt.Sprintf("%s:%d", file, f.Line)
