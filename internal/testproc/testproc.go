@@ -1,0 +1,231 @@
+// Package testproc builds and runs the project's own programs for tests:
+// testdata/leaky, a Go process that leaks goroutines on purpose over real
+// loopback HTTP, and cmd/gorotop. Each program is built once per test
+// binary with the go command found on PATH; without one, the tests that
+// need it are skipped.
+package testproc
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const (
+	listenPrefix = "listening on "
+	startTimeout = 30 * time.Second
+)
+
+var (
+	leaky   = &program{pkg: "./testdata/leaky", name: "leaky"}
+	gorotop = &program{pkg: "./cmd/gorotop", name: "gorotop"}
+)
+
+// StartLeaky starts testdata/leaky with args (see its package doc for the
+// modes and flags), waits until it listens and returns its address,
+// host:port on loopback. The process ends with the test: t.Cleanup kills
+// it, and it exits by itself when the test binary dies (it is started with
+// -exit-on-stdin-eof). It inherits the environment, so t.Setenv reaches it
+// (GODEBUG=tracebacklabels=1 for -labels). Its standard error is logged if
+// the test fails.
+func StartLeaky(t testing.TB, args ...string) (addr string) {
+	t.Helper()
+	bin := leaky.build(t)
+	cmd := exec.Command(bin, append([]string{"-exit-on-stdin-eof"}, args...)...)
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatalf("testproc: %v", err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatalf("testproc: %v", err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("testproc: start leaky: %v", err)
+	}
+
+	addrs := make(chan string, 1)
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if a, ok := strings.CutPrefix(sc.Text(), listenPrefix); ok {
+				select {
+				case addrs <- a:
+				default:
+				}
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		stdin.Close()
+		cmd.Process.Kill()
+		<-drained
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("leaky %s: stderr:\n%s", strings.Join(args, " "), stderr)
+		}
+	})
+
+	timeout := time.NewTimer(startTimeout)
+	defer timeout.Stop()
+	select {
+	case addr := <-addrs:
+		return addr
+	case <-drained:
+		t.Fatalf("testproc: leaky %s exited before it listened", strings.Join(args, " "))
+	case <-timeout.C:
+		t.Fatalf("testproc: leaky %s did not listen within %v", strings.Join(args, " "), startTimeout)
+	}
+	return ""
+}
+
+// BuildGorotop builds ./cmd/gorotop once per test binary and returns the
+// path of the binary.
+func BuildGorotop(t testing.TB) string {
+	t.Helper()
+	return gorotop.build(t)
+}
+
+// Fetch GETs url on a fresh client and returns the body; it fails t on an
+// error or a status other than 200 OK.
+func Fetch(t testing.TB, url string) string {
+	t.Helper()
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatalf("testproc: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("testproc: read %s: %v", url, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("testproc: GET %s: %s", url, resp.Status)
+	}
+	return string(body)
+}
+
+// program is a main package of this module, built at most once.
+type program struct {
+	pkg  string // relative to the module root
+	name string
+
+	once sync.Once
+	path string
+	err  error
+}
+
+// build returns the path of the built program, building it on first use.
+// It skips t without a go command and fails t if the build fails.
+func (p *program) build(t testing.TB) string {
+	t.Helper()
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("testproc: building %s needs the go command on PATH: %v", p.pkg, err)
+	}
+	p.once.Do(func() { p.path, p.err = p.compile(goCmd) })
+	if p.err != nil {
+		t.Fatalf("testproc: %v", p.err)
+	}
+	return p.path
+}
+
+// compile builds the program into a per-user cache directory: to a name of
+// its own first, then renamed into place, so that test binaries running
+// side by side never run a half-written file and no run leaves a copy
+// behind.
+func (p *program) compile(goCmd string) (string, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	dir, err := binDir()
+	if err != nil {
+		return "", err
+	}
+	exe := ""
+	if runtime.GOOS == "windows" {
+		exe = ".exe"
+	}
+	final := filepath.Join(dir, p.name+exe)
+	tmp := filepath.Join(dir, fmt.Sprintf("%s-%d.tmp%s", p.name, os.Getpid(), exe))
+	cmd := exec.Command(goCmd, "build", "-o", tmp, p.pkg)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build %s: %v\n%s", p.pkg, err, out)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		// Windows will not replace a binary that is running: use our own.
+		return tmp, nil
+	}
+	return final, nil
+}
+
+// binDir is where built programs go: the user's cache directory if there
+// is one, a new temporary directory otherwise.
+func binDir() (string, error) {
+	if cache, err := os.UserCacheDir(); err == nil {
+		dir := filepath.Join(cache, "gorotop-testproc")
+		if err := os.MkdirAll(dir, 0o755); err == nil {
+			return dir, nil
+		}
+	}
+	dir, err := os.MkdirTemp("", "gorotop-testproc-")
+	if err != nil {
+		return "", fmt.Errorf("make a directory for test binaries: %w", err)
+	}
+	return dir, nil
+}
+
+// moduleRoot walks up from the working directory (a test's package
+// directory) to the directory holding go.mod.
+func moduleRoot() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("find module root: %w", err)
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("find module root: %w", err)
+		}
+		if filepath.Dir(dir) == dir {
+			return "", fmt.Errorf("find module root: no go.mod above %s", wd)
+		}
+	}
+}
+
+// syncBuffer collects a child's standard error while it runs.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

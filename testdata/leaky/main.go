@@ -1,0 +1,376 @@
+// Command leaky is a Go process that leaks goroutines on purpose, in the
+// shapes gorotop must flag, beside healthy shapes it must not flag. The
+// end-to-end tests run it (see internal/testproc) and watch it over its
+// net/http/pprof handlers.
+//
+// Usage:
+//
+//	leaky [-addr 127.0.0.1:0] [-mode steady,pool,...] [-labels] [-exit-on-stdin-eof] [rate flags]
+//
+// Once its HTTP server is up it prints exactly one line on stdout,
+// "listening on HOST:PORT", and then runs until it is killed. Each mode
+// has its own function, so that a test can find its goroutines by name:
+//
+//	steady    main.steadyLeak       -steady-rate a second blocked on <-ch forever
+//	slow      main.slowLeak         -slow-rate a minute blocked on <-ch forever
+//	step      main.stepLeak         -step-size every -step-every, never back
+//	mutex     main.mutexWaiter      -mutex-rate a second piling up on a Mutex never unlocked
+//	chansend  main.chanSender       -chansend-rate a second sending on a channel nobody reads
+//	ctxwatch  main.ctxWatcher       -ctxwatch-rate a second waiting for a context never cancelled
+//	httpbody  main.httpBodyLeak     -httpbody-rate a second GETs whose bodies are never closed:
+//	                                net/http.(*persistConn).readLoop and writeLoop pile up
+//	                                (at most -httpbody-max connections)
+//	queue     (*MemQueue).scheduleFlush.func1 of internal/demo, the specification's story:
+//	                                -queue-rate events a second, a leak per batch of 8
+//	pool      main.poolWorker       -pool-workers workers waiting for jobs (healthy)
+//	churn     main.churnTask        -churn-rate a second, each gone within 20 ms (healthy)
+//	burst     main.burstTask        -burst-size every -burst-every, gone within 1.5 s (healthy)
+//	waiters   main.fixedWaiter      -waiters goroutines blocked forever from the start (healthy)
+//	healthy   pool,churn,burst,waiters
+//
+// Each leak stops at -max goroutines. With -labels every goroutine a mode
+// starts carries the pprof labels route=MODE and tenant=tN, which its
+// traceback header shows when GODEBUG=tracebacklabels=1.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	_ "net/http/pprof"
+	"os"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorotop/gorotop/internal/demo"
+)
+
+// leaky holds the flags and what the modes share.
+type leaky struct {
+	steadyRate, slowRate, mutexRate, chansendRate    float64
+	ctxwatchRate, httpbodyRate, queueRate, churnRate float64
+	stepSize, httpbodyMax, poolWorkers               int
+	burstSize, waiters, max                          int
+	stepEvery, burstEvery                            time.Duration
+	labels                                           bool
+
+	base        string             // URL of this process's own HTTP server
+	cancelWatch context.CancelFunc // never called: the ctxwatch leak
+}
+
+// modes maps each -mode name to the function that runs it.
+var modes = map[string]func(*leaky){
+	"steady":   (*leaky).steady,
+	"slow":     (*leaky).slow,
+	"step":     (*leaky).step,
+	"mutex":    (*leaky).mutex,
+	"chansend": (*leaky).chansend,
+	"ctxwatch": (*leaky).ctxwatch,
+	"httpbody": (*leaky).httpbody,
+	"queue":    (*leaky).queue,
+	"pool":     (*leaky).pool,
+	"churn":    (*leaky).churn,
+	"burst":    (*leaky).burst,
+	"waiters":  (*leaky).waitForever,
+}
+
+// aliases are -mode names that stand for several modes.
+var aliases = map[string][]string{
+	"healthy": {"pool", "churn", "burst", "waiters"},
+}
+
+const (
+	queueBatch = 8
+	bodySize   = 1 << 10
+)
+
+func main() {
+	var l leaky
+	addr := flag.String("addr", "127.0.0.1:0", "listen `address` of the HTTP server with net/http/pprof")
+	modeList := flag.String("mode", "steady", "comma-separated `modes` to run (see the package doc)")
+	exitOnEOF := flag.Bool("exit-on-stdin-eof", false, "exit when standard input reaches end of file")
+	flag.BoolVar(&l.labels, "labels", false, "give each started goroutine the pprof labels route and tenant")
+	flag.IntVar(&l.max, "max", 50_000, "stop each leak at `n` goroutines")
+	flag.Float64Var(&l.steadyRate, "steady-rate", 10, "steady: leaks a second")
+	flag.Float64Var(&l.slowRate, "slow-rate", 3, "slow: leaks a minute")
+	flag.IntVar(&l.stepSize, "step-size", 20, "step: goroutines leaked in each step")
+	flag.DurationVar(&l.stepEvery, "step-every", 5*time.Second, "step: time between steps")
+	flag.Float64Var(&l.mutexRate, "mutex-rate", 5, "mutex: goroutines a second queueing on the held lock")
+	flag.Float64Var(&l.chansendRate, "chansend-rate", 5, "chansend: blocked senders a second")
+	flag.Float64Var(&l.ctxwatchRate, "ctxwatch-rate", 5, "ctxwatch: watchers a second")
+	flag.Float64Var(&l.httpbodyRate, "httpbody-rate", 2, "httpbody: unclosed responses a second")
+	flag.IntVar(&l.httpbodyMax, "httpbody-max", 300, "httpbody: stop at `n` connections (each holds two file descriptors)")
+	flag.Float64Var(&l.queueRate, "queue-rate", 40, "queue: events a second (a leak per 8)")
+	flag.IntVar(&l.poolWorkers, "pool-workers", 8, "pool: workers")
+	flag.Float64Var(&l.churnRate, "churn-rate", 300, "churn: short-lived goroutines a second")
+	flag.IntVar(&l.burstSize, "burst-size", 200, "burst: goroutines in each burst")
+	flag.DurationVar(&l.burstEvery, "burst-every", 5*time.Second, "burst: time between bursts")
+	flag.IntVar(&l.waiters, "waiters", 5, "waiters: goroutines blocked forever from the start")
+	flag.Parse()
+
+	run, err := l.check(*modeList)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "leaky: %v\n", err)
+		os.Exit(2)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "leaky: %v\n", err)
+		os.Exit(1)
+	}
+	l.base = "http://" + ln.Addr().String()
+	body := []byte(strings.Repeat("x", bodySize))
+	http.HandleFunc("/body", func(w http.ResponseWriter, r *http.Request) { w.Write(body) })
+	go func() {
+		srv := &http.Server{ReadHeaderTimeout: 10 * time.Second}
+		err := srv.Serve(ln)
+		fmt.Fprintf(os.Stderr, "leaky: serve: %v\n", err)
+		os.Exit(1)
+	}()
+	if *exitOnEOF {
+		go func() {
+			io.Copy(io.Discard, os.Stdin)
+			os.Exit(0)
+		}()
+	}
+	for _, mode := range run {
+		go modes[mode](&l)
+	}
+	fmt.Printf("listening on %s\n", ln.Addr())
+	select {}
+}
+
+// check validates the flags and returns the modes to run, aliases expanded.
+func (l *leaky) check(modeList string) ([]string, error) {
+	var run []string
+	for _, name := range strings.Split(modeList, ",") {
+		name = strings.TrimSpace(name)
+		names, ok := aliases[name]
+		if !ok {
+			names = []string{name}
+		}
+		for _, name := range names {
+			if modes[name] == nil {
+				return nil, fmt.Errorf("-mode: unknown mode %q", name)
+			}
+			if !slices.Contains(run, name) {
+				run = append(run, name)
+			}
+		}
+	}
+	for _, v := range []float64{l.steadyRate, l.slowRate, l.mutexRate, l.chansendRate,
+		l.ctxwatchRate, l.httpbodyRate, l.queueRate, l.churnRate} {
+		if v <= 0 {
+			return nil, fmt.Errorf("rates must be above 0, got %v", v)
+		}
+	}
+	if l.stepEvery <= 0 || l.burstEvery <= 0 {
+		return nil, fmt.Errorf("-step-every and -burst-every must be above 0")
+	}
+	return run, nil
+}
+
+// label gives the calling goroutine, and so the goroutines it starts next,
+// the labels route and tenant, when -labels is on.
+func (l *leaky) label(route string, i int) {
+	if !l.labels {
+		return
+	}
+	labels := pprof.Labels("route", route, "tenant", fmt.Sprintf("t%d", i%3))
+	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), labels))
+}
+
+// ticker paces a loop: wait returns at once for i == 0, then on each tick.
+type ticker struct{ *time.Ticker }
+
+func every(period time.Duration) ticker { return ticker{time.NewTicker(period)} }
+
+func perSecond(rate float64) time.Duration { return time.Duration(float64(time.Second) / rate) }
+
+func (t ticker) wait(i int) {
+	if i > 0 {
+		<-t.C
+	}
+}
+
+func (l *leaky) steady() {
+	ch := make(chan struct{})
+	tick := every(perSecond(l.steadyRate))
+	for i := range l.max {
+		tick.wait(i)
+		l.label("steady", i)
+		go steadyLeak(ch)
+	}
+}
+
+// steadyLeak waits for a value that is never sent.
+func steadyLeak(ch <-chan struct{}) { <-ch }
+
+func (l *leaky) slow() {
+	ch := make(chan struct{})
+	tick := every(perSecond(l.slowRate / 60))
+	for i := range l.max {
+		tick.wait(i)
+		l.label("slow", i)
+		go slowLeak(ch)
+	}
+}
+
+// slowLeak waits for a value that is never sent.
+func slowLeak(ch <-chan struct{}) { <-ch }
+
+func (l *leaky) step() {
+	ch := make(chan struct{})
+	tick := every(l.stepEvery)
+	for i := 0; i+l.stepSize <= l.max; i += l.stepSize {
+		tick.wait(i)
+		for j := range l.stepSize {
+			l.label("step", i+j)
+			go stepLeak(ch)
+		}
+	}
+}
+
+// stepLeak waits for a value that is never sent.
+func stepLeak(ch <-chan struct{}) { <-ch }
+
+func (l *leaky) mutex() {
+	var mu sync.Mutex
+	mu.Lock() // never unlocked
+	tick := every(perSecond(l.mutexRate))
+	for i := range l.max {
+		tick.wait(i)
+		l.label("mutex", i)
+		go mutexWaiter(&mu)
+	}
+}
+
+// mutexWaiter queues for a lock that is never released.
+func mutexWaiter(mu *sync.Mutex) {
+	mu.Lock()
+	defer mu.Unlock()
+}
+
+func (l *leaky) chansend() {
+	ch := make(chan int)
+	tick := every(perSecond(l.chansendRate))
+	for i := range l.max {
+		tick.wait(i)
+		l.label("chansend", i)
+		go chanSender(ch, i)
+	}
+}
+
+// chanSender sends on a channel nobody reads.
+func chanSender(ch chan<- int, v int) { ch <- v }
+
+func (l *leaky) ctxwatch() {
+	var ctx context.Context
+	ctx, l.cancelWatch = context.WithCancel(context.Background())
+	tick := every(perSecond(l.ctxwatchRate))
+	for i := range l.max {
+		tick.wait(i)
+		l.label("ctxwatch", i)
+		go ctxWatcher(ctx)
+	}
+}
+
+// ctxWatcher waits for a context nobody cancels.
+func ctxWatcher(ctx context.Context) { <-ctx.Done() }
+
+func (l *leaky) httpbody() {
+	client := &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}
+	tick := every(perSecond(l.httpbodyRate))
+	for i := range min(l.max, l.httpbodyMax) {
+		tick.wait(i)
+		l.label("httpbody", i)
+		httpBodyLeak(client, l.base+"/body")
+	}
+}
+
+// httpBodyLeak gets url and never closes the response body, so the
+// connection stays busy for good: its (*persistConn).readLoop and
+// writeLoop goroutines, and the server's side of it, are never freed.
+func httpBodyLeak(client *http.Client, url string) {
+	resp, err := client.Get(url)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "leaky: httpbody: %v\n", err)
+		return
+	}
+	_ = resp.StatusCode
+}
+
+func (l *leaky) queue() {
+	q := demo.NewMemQueue(queueBatch, time.Second, func([]demo.Event) {})
+	tick := every(perSecond(l.queueRate))
+	for i := range l.max * queueBatch {
+		tick.wait(i)
+		l.label("queue", i/queueBatch)
+		q.Push(demo.Event{Tenant: fmt.Sprintf("t%d", i%3), At: time.Now()})
+	}
+}
+
+func (l *leaky) pool() {
+	jobs := make(chan int)
+	for i := range l.poolWorkers {
+		l.label("pool", i)
+		go poolWorker(jobs)
+	}
+	tick := every(10 * time.Millisecond)
+	for i := 0; ; i++ {
+		tick.wait(i)
+		jobs <- i
+	}
+}
+
+// poolWorker is one of a fixed set of workers waiting for jobs.
+func poolWorker(jobs <-chan int) {
+	for job := range jobs {
+		_ = fmt.Sprint(job)
+	}
+}
+
+func (l *leaky) churn() {
+	tick := every(perSecond(l.churnRate))
+	for i := 0; ; i++ {
+		tick.wait(i)
+		l.label("churn", i)
+		go churnTask()
+	}
+}
+
+// churnTask is a short-lived request goroutine.
+func churnTask() { time.Sleep(time.Duration(1+rand.IntN(20)) * time.Millisecond) }
+
+func (l *leaky) burst() {
+	tick := every(l.burstEvery)
+	for i := 0; ; i++ {
+		tick.wait(i)
+		for j := range l.burstSize {
+			l.label("burst", j)
+			go burstTask()
+		}
+	}
+}
+
+// burstTask is one goroutine of a burst that drains within 1.5 s.
+func burstTask() { time.Sleep(time.Duration(200+rand.IntN(1300)) * time.Millisecond) }
+
+func (l *leaky) waitForever() {
+	never := make(chan struct{})
+	for i := range l.waiters {
+		l.label("waiters", i)
+		go fixedWaiter(never)
+	}
+}
+
+// fixedWaiter is one of a fixed set of goroutines that wait for the life
+// of the process, like a signal handler.
+func fixedWaiter(never <-chan struct{}) { <-never }
