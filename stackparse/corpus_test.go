@@ -141,8 +141,11 @@ func compareSnapshots(t *testing.T, got, want *Snapshot) {
 		if g.Leaked != w.Leaked || g.Locked != w.Locked || g.Elided != w.Elided {
 			t.Errorf("group %s: leaked/locked/elided %d/%v/%v, reference %d/%v/%v", g.Key, g.Leaked, g.Locked, g.Elided, w.Leaked, w.Locked, w.Elided)
 		}
-		for j := range min(len(g.Goroutines), len(w.Goroutines)) {
-			a, b := g.Goroutines[j], w.Goroutines[j]
+		ga, wa := slices.Clone(g.Goroutines), slices.Clone(w.Goroutines)
+		slices.SortFunc(ga, byID)
+		slices.SortFunc(wa, byID)
+		for j := range min(len(ga), len(wa)) {
+			a, b := ga[j], wa[j]
 			if a.Parent != b.Parent || a.WaitMinutes != b.WaitMinutes || a.State != b.State {
 				t.Errorf("group %s: goroutine %d: %+v, reference %+v", g.Key, a.ID, a, b)
 				break

@@ -55,7 +55,39 @@ type shape struct {
 	elided    bool
 	digest    [16]byte // stable across processes: frames and creator
 	used      int      // the Parser's gen when last seen
-	fallback  bool     // panicparse did not read it; read by the scanner
+	// groups are this parse's groups of the shape, so that most
+	// goroutines find theirs without hashing a key.
+	groups   []shapeGroup
+	groupGen int
+	fallback bool // panicparse did not read it; read by the scanner
+}
+
+type shapeGroup struct {
+	id groupID
+	g  *Group
+}
+
+// lookup finds the group for id among the shape's groups of parse gen.
+func (sh *shape) lookup(gen int, id groupID) *Group {
+	if sh.groupGen != gen {
+		return nil
+	}
+	for i := range sh.groups {
+		if e := &sh.groups[i]; e.id.state == id.state && e.id.args == id.args {
+			return e.g
+		}
+	}
+	return nil
+}
+
+// remember notes a group of the shape for parse gen; a few are enough.
+func (sh *shape) remember(gen int, id groupID, g *Group) {
+	if sh.groupGen != gen {
+		sh.groups, sh.groupGen = sh.groups[:0], gen
+	}
+	if len(sh.groups) < 8 {
+		sh.groups = append(sh.groups, shapeGroup{id, g})
+	}
 }
 
 // keepShapes bounds the shape cache: above it, shapes unused for a few
@@ -197,9 +229,6 @@ func (p *Parser) build(s *scanner) *Snapshot {
 		g.CreatedBy = sh.createdBy
 		g.Elided = sh.elided
 		g.Key = groupKey(sh.digest, id.state, p.grouping, id.args)
-		if !slices.IsSortedFunc(g.Goroutines, byID) {
-			slices.SortFunc(g.Goroutines, byID)
-		}
 	}
 	slices.SortFunc(snap.Groups, func(a, b *Group) int {
 		if c := cmp.Compare(len(b.Goroutines), len(a.Goroutines)); c != 0 {

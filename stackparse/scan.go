@@ -82,7 +82,7 @@ type scanner struct {
 	complete  bool // the body so far ends at a whole frame
 
 	// The dump being read.
-	dumpIDs map[int64]struct{}
+	dumpIDs idSet
 	emitErr error
 
 	// The groups of the dump being read, in order of first appearance,
@@ -100,7 +100,7 @@ type scanner struct {
 }
 
 func newScanner(p *Parser, r io.Reader) *scanner {
-	return &scanner{p: p, r: r, buf: make([]byte, window), dumpIDs: map[int64]struct{}{}, groups: map[groupID]*Group{}, pending: -1}
+	return &scanner{p: p, r: r, buf: make([]byte, window), groups: map[groupID]*Group{}, pending: -1}
 }
 
 // offset is how many bytes of the input have been read into lines.
@@ -236,14 +236,14 @@ func (s *scanner) outside(line []byte, split bool, emit func() error) {
 		return
 	}
 	// A goroutine ID seen before in this dump starts the next dump.
-	if _, dup := s.dumpIDs[h.id]; dup || s.dumps == 0 {
+	if dup := s.dumpIDs.add(h.id); dup || s.dumps == 0 {
 		if s.dumps > 0 && split {
 			s.emitErr = emit()
 		}
 		s.dumps++
-		clear(s.dumpIDs)
+		s.dumpIDs.reset()
+		s.dumpIDs.add(h.id)
 	}
-	s.dumpIDs[h.id] = struct{}{}
 	s.begin(h)
 }
 
@@ -350,8 +350,8 @@ func (s *scanner) frame(fn, path, num []byte) {
 	if s.creating {
 		name := fn[len(createdByPrefix):]
 		if i := bytes.Index(name, inGoroutine); i >= 0 {
-			if id, err := strconv.ParseInt(string(name[i+len(inGoroutine):]), 10, 64); err == nil {
-				s.parent = id
+			if n := name[i+len(inGoroutine):]; len(n) > 0 && len(n) < 19 {
+				s.parent = int64(atoiFast(n))
 			}
 			name = name[:i]
 		}
@@ -431,10 +431,14 @@ func (s *scanner) finish(stop int) {
 	if s.p.grouping != GroupCode {
 		id.args = s.args
 	}
-	g := s.groups[id]
+	g := id.shape.lookup(s.p.gen, id)
+	if g == nil {
+		g = s.groups[id]
+	}
 	if g == nil {
 		g = &Group{State: s.baseState, States: map[string]int{}, WaitMin: s.hdr.wait, WaitMax: s.hdr.wait}
 		s.groups[id] = g
+		id.shape.remember(s.p.gen, id, g)
 		s.order = append(s.order, g)
 		s.ids = append(s.ids, id)
 	}
@@ -576,7 +580,7 @@ func splitFile(t []byte) (path, num []byte) {
 	return t[:colon], t[colon+1:]
 }
 
-// atoiFast reads the digits of a line number.
+// atoiFast reads a short run of digits; the callers checked them.
 func atoiFast(b []byte) int {
 	n := 0
 	for _, c := range b {
@@ -592,4 +596,49 @@ func (s *scanner) reset() {
 	s.total = 0
 	s.warnings = nil
 	s.truncated = false
+}
+
+// idSet is a set of goroutine IDs: a bitmap for the usual small IDs, a map
+// for the rest.
+type idSet struct {
+	bits []uint64
+	set  []int64 // IDs whose bit is set, to clear them cheaply
+	big  map[int64]struct{}
+}
+
+// bitmapIDs bounds the bitmap: IDs up to 16 M take at most 2 MiB.
+const bitmapIDs = 1 << 24
+
+// add puts id in the set and reports whether it was there already.
+func (s *idSet) add(id int64) bool {
+	if id >= 0 && id < bitmapIDs {
+		w := int(id >> 6)
+		if w >= len(s.bits) {
+			s.bits = append(s.bits, make([]uint64, w+1-len(s.bits)+len(s.bits)/2)...)
+		}
+		mask := uint64(1) << (id & 63)
+		if s.bits[w]&mask != 0 {
+			return true
+		}
+		s.bits[w] |= mask
+		s.set = append(s.set, id)
+		return false
+	}
+	if s.big == nil {
+		s.big = map[int64]struct{}{}
+	}
+	if _, ok := s.big[id]; ok {
+		return true
+	}
+	s.big[id] = struct{}{}
+	return false
+}
+
+// reset empties the set.
+func (s *idSet) reset() {
+	for _, id := range s.set {
+		s.bits[id>>6] = 0
+	}
+	s.set = s.set[:0]
+	clear(s.big)
 }

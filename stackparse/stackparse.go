@@ -17,6 +17,7 @@ package stackparse
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -91,7 +92,7 @@ type Group struct {
 	Locked bool
 	// Elided is set when the runtime left frames out of the stack.
 	Elided bool
-	// Goroutines are the members, sorted by ID.
+	// Goroutines are the members, in the order of the dump.
 	Goroutines []Goroutine
 }
 
@@ -125,6 +126,7 @@ func (g *Group) IDs() []int64 {
 	for i, gr := range g.Goroutines {
 		ids[i] = gr.ID
 	}
+	slices.Sort(ids)
 	return ids
 }
 
