@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/maruel/panicparse/v2/stack"
 )
@@ -23,10 +25,12 @@ type Parser struct {
 	seed     maphash.Seed
 	gen      int
 
-	shapes map[uint64]*shape
-	fresh  []*shape // shapes first seen in this parse, not yet resolved
+	shapes map[uint64]*shape // read-only while scanners run
+
+	mu     sync.Mutex // guards states and labels
 	states map[string]internedState
 	labels map[string][]Label
+	seq    int // numbers scanners, for their per-shape group caches
 
 	last Stats
 }
@@ -39,6 +43,8 @@ type Stats struct {
 	Parsed int
 	// Cached is how many shapes the Parser keeps.
 	Cached int
+	// Helped is how many parts of the input a second core read.
+	Helped int
 }
 
 type internedState struct{ raw, base string }
@@ -55,10 +61,11 @@ type shape struct {
 	elided    bool
 	digest    [16]byte // stable across processes: frames and creator
 	used      int      // the Parser's gen when last seen
-	// groups are this parse's groups of the shape, so that most
-	// goroutines find theirs without hashing a key.
-	groups   []shapeGroup
-	groupGen int
+	// groups caches, per scanner slot, the groups of the shape that a
+	// scanner is filling, so that most goroutines find theirs without
+	// hashing a key. owner says which scanner filled the slot.
+	groups   [2][]shapeGroup
+	owner    [2]int
 	fallback bool // panicparse did not read it; read by the scanner
 }
 
@@ -67,28 +74,33 @@ type shapeGroup struct {
 	g  *Group
 }
 
-// lookup finds the group for id among the shape's groups of parse gen.
-func (sh *shape) lookup(gen int, id groupID) *Group {
-	if sh.groupGen != gen {
+// lookup finds the group for id that scanner owner, in slot, filled.
+func (sh *shape) lookup(slot, owner int, id groupID) *Group {
+	if sh.owner[slot] != owner {
 		return nil
 	}
-	for i := range sh.groups {
-		if e := &sh.groups[i]; e.id.state == id.state && e.id.args == id.args {
+	for i := range sh.groups[slot] {
+		if e := &sh.groups[slot][i]; e.id.state == id.state && e.id.args == id.args {
 			return e.g
 		}
 	}
 	return nil
 }
 
-// remember notes a group of the shape for parse gen; a few are enough.
-func (sh *shape) remember(gen int, id groupID, g *Group) {
-	if sh.groupGen != gen {
-		sh.groups, sh.groupGen = sh.groups[:0], gen
+// remember notes a group of the shape for scanner owner; a few are
+// enough.
+func (sh *shape) remember(slot, owner int, id groupID, g *Group) {
+	if sh.owner[slot] != owner {
+		sh.groups[slot], sh.owner[slot] = sh.groups[slot][:0], owner
 	}
-	if len(sh.groups) < 8 {
-		sh.groups = append(sh.groups, shapeGroup{id, g})
+	if len(sh.groups[slot]) < 8 {
+		sh.groups[slot] = append(sh.groups[slot], shapeGroup{id, g})
 	}
 }
+
+// parallelScan lets a parse use a second core; tests turn it off to
+// compare.
+var parallelScan = true
 
 // keepShapes bounds the shape cache: above it, shapes unused for a few
 // parses are dropped.
@@ -129,7 +141,8 @@ func (p *Parser) ParseEach(r io.Reader, fn func(*Snapshot) error) error {
 
 func (p *Parser) parse(r io.Reader, split bool, fn func(*Snapshot) error) error {
 	p.gen++
-	s := newScanner(p, r)
+	s := p.newScanner(r, 0)
+	s.parallel = parallelScan && !split && runtime.GOMAXPROCS(0) > 1
 	var before int64
 	emitted := false
 	emit := func() error {
@@ -147,31 +160,24 @@ func (p *Parser) parse(r io.Reader, split bool, fn func(*Snapshot) error) error 
 	return s.run(split, emit)
 }
 
-// shapeFor returns the shape with fingerprint fp, noting a new one; body
-// is the goroutine's text, kept only when the shape is new.
-func (p *Parser) shapeFor(fp uint64, body []byte, indent, frames int) *shape {
-	sh := p.shapes[fp]
-	if sh == nil {
-		sh = &shape{rep: representative(body, indent), frameHint: frames}
-		p.shapes[fp] = sh
-		p.fresh = append(p.fresh, sh)
-	}
-	sh.used = p.gen
-	return sh
-}
-
-func (p *Parser) internState(b []byte) (raw, base string) {
+// internState returns the state as printed and without its marks, both
+// made safe to show.
+func (p *Parser) internState(b []byte) internedState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if st, ok := p.states[string(b)]; ok {
-		return st.raw, st.base
+		return st
 	}
 	st := internedState{raw: Clean(string(b), 200), base: Clean(string(baseState(bytes.Clone(b))), 200)}
 	if len(p.states) < 4096 {
 		p.states[string(b)] = st
 	}
-	return st.raw, st.base
+	return st
 }
 
 func (p *Parser) internLabels(b []byte) []Label {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if l, ok := p.labels[string(b)]; ok {
 		return l
 	}
@@ -212,7 +218,7 @@ func (p *Parser) build(s *scanner) *Snapshot {
 	snap := &Snapshot{
 		Total:     s.total,
 		Groups:    s.order,
-		Warnings:  s.warnings,
+		Warnings:  s.warningText(),
 		Truncated: s.truncated,
 		Dumps:     s.dumps,
 	}
@@ -224,6 +230,7 @@ func (p *Parser) build(s *scanner) *Snapshot {
 		id := s.ids[i]
 		sh := id.shape
 		seen[sh] = struct{}{}
+		sh.used = p.gen
 		g.Frames = sh.frames
 		g.Blocking = sh.blocking
 		g.CreatedBy = sh.createdBy
@@ -236,7 +243,7 @@ func (p *Parser) build(s *scanner) *Snapshot {
 		}
 		return cmp.Compare(a.Key, b.Key)
 	})
-	p.last = Stats{Shapes: len(seen), Parsed: p.last.Parsed, Cached: len(p.shapes)}
+	p.last = Stats{Shapes: len(seen), Parsed: p.last.Parsed, Cached: len(p.shapes), Helped: s.helps}
 	return snap
 }
 
@@ -260,23 +267,26 @@ func groupKey(digest [16]byte, state string, g Grouping, args uint64) string {
 // resolve has panicparse parse the shapes first seen in this input, all in
 // one synthetic dump.
 func (p *Parser) resolve(s *scanner) {
-	p.last.Parsed = len(p.fresh)
-	if len(p.fresh) == 0 {
+	p.last.Parsed = len(s.freshList)
+	if len(s.freshList) == 0 {
 		return
 	}
+	for fp, sh := range s.fresh {
+		p.shapes[fp] = sh
+	}
 	var buf bytes.Buffer
-	for i, sh := range p.fresh {
+	for i, sh := range s.freshList {
 		buf.WriteString("goroutine ")
 		buf.WriteString(strconv.Itoa(i + 1))
 		buf.WriteString(" [running]:\n")
 		buf.Write(sh.rep)
 		buf.WriteByte('\n')
 	}
-	parsed := make(map[int]*stack.Goroutine, len(p.fresh))
+	parsed := make(map[int]*stack.Goroutine, len(s.freshList))
 	var in io.Reader = &buf
 	// Each round reads up to a line panicparse rejects; the next round
 	// starts after it. Every round consumes at least one line.
-	for range len(p.fresh) + 8 {
+	for range len(s.freshList) + 8 {
 		snap, suffix, err := stack.ScanSnapshot(in, io.Discard, &stack.Opts{})
 		if snap != nil {
 			for _, g := range snap.Goroutines {
@@ -289,7 +299,7 @@ func (p *Parser) resolve(s *scanner) {
 		in = io.MultiReader(bytes.NewReader(suffix), in)
 	}
 	failed := 0
-	for i, sh := range p.fresh {
+	for i, sh := range s.freshList {
 		g := parsed[i+1]
 		if g == nil && sh.frameHint == 0 {
 			// A header with no stack under it.
@@ -314,9 +324,10 @@ func (p *Parser) resolve(s *scanner) {
 		sh.rep = nil
 	}
 	if failed > 0 {
-		s.warn(fmt.Sprintf("panicparse could not read %d of %d stack shapes; they were read line by line", failed, len(p.fresh)))
+		s.warn(0, fmt.Sprintf("panicparse could not read %d of %d stack shapes; they were read line by line", failed, len(s.freshList)))
 	}
-	p.fresh = p.fresh[:0]
+	clear(s.fresh)
+	s.freshList = s.freshList[:0]
 }
 
 // readRep reads a representative body without panicparse.

@@ -52,16 +52,28 @@ var (
 // fingerprint is computed as its lines go by, and only when the
 // fingerprint is new is its text, still in the window, handed on.
 type scanner struct {
-	p *Parser
-	r io.Reader
+	p    *Parser
+	r    io.Reader
+	slot int // 0 for the main scanner, 1 for a helper on the second core
+	id   int // tells this scanner's entries in the shapes' group caches
 
 	buf    []byte
 	pos    int   // next byte to read in buf
 	end    int   // end of the data in buf
+	limit  int   // while a helper reads buf[limit:], this scanner stops at limit; else -1
 	base   int64 // input offset of buf[0]
 	rerr   error // the reader's error (io.EOF at the end)
 	skip   bool  // dropping the rest of an overlong line
 	lineNo int
+
+	// parallel lets the scanner hand the second half of a full window to
+	// a helper scanner on another core.
+	parallel bool
+	helper   *scanner
+	helped   chan struct{}
+	helpEnd  int     // where the helper's part of buf ends
+	helps    int     // parts helpers read
+	seen     []int64 // a helper's goroutine IDs in order, for dump counting
 
 	// The goroutine being read. Offsets index buf and move with it.
 	in        bool
@@ -81,6 +93,15 @@ type scanner struct {
 	skipping  bool // inside an [originating from goroutine N] block
 	complete  bool // the body so far ends at a whole frame
 
+	// Caches that spare the Parser's locked maps.
+	states map[string]internedState
+	labelz map[string][]Label
+
+	// Shapes first seen in this input, not yet resolved; the Parser's
+	// own map is only read while scanners run.
+	fresh     map[uint64]*shape
+	freshList []*shape
+
 	// The dump being read.
 	dumpIDs idSet
 	emitErr error
@@ -93,14 +114,35 @@ type scanner struct {
 	order     []*Group
 	total     int
 	dumps     int
-	warnings  []string
+	warnings  []warning
+	dropped   int // warnings beyond maxWarnings
 	truncated bool
 	race      bool
 	debug1    bool
 }
 
-func newScanner(p *Parser, r io.Reader) *scanner {
-	return &scanner{p: p, r: r, buf: make([]byte, window), groups: map[groupID]*Group{}, pending: -1}
+// warning is one line for Snapshot.Warnings; line is 0 when it concerns
+// the whole input.
+type warning struct {
+	line int
+	msg  string
+}
+
+func (p *Parser) newScanner(r io.Reader, slot int) *scanner {
+	p.seq++
+	s := &scanner{
+		p: p, r: r, slot: slot, id: p.seq,
+		limit:   -1,
+		pending: -1,
+		states:  map[string]internedState{},
+		labelz:  map[string][]Label{},
+		fresh:   map[uint64]*shape{},
+		groups:  map[groupID]*Group{},
+	}
+	if r != nil {
+		s.buf = make([]byte, window)
+	}
+	return s
 }
 
 // offset is how many bytes of the input have been read into lines.
@@ -111,7 +153,11 @@ func (s *scanner) offset() int64 { return s.base + int64(s.pos) }
 // a last line without a newline. ok is false at the end of the input.
 func (s *scanner) nextLine() (line []byte, start int, eol, ok bool) {
 	for {
-		if i := bytes.IndexByte(s.buf[s.pos:s.end], '\n'); i >= 0 {
+		end := s.end
+		if s.limit >= 0 {
+			end = s.limit
+		}
+		if i := bytes.IndexByte(s.buf[s.pos:end], '\n'); i >= 0 {
 			start = s.pos
 			s.pos += i + 1
 			if s.skip {
@@ -125,7 +171,13 @@ func (s *scanner) nextLine() (line []byte, start int, eol, ok bool) {
 			s.lineNo++
 			return line, start, true, true
 		}
-		if s.rerr != nil {
+		switch {
+		case s.helper != nil:
+			s.join()
+		case s.r == nil:
+			// A helper's part of the window ends with a whole line.
+			return nil, 0, false, false
+		case s.rerr != nil:
 			if s.pos < s.end && !s.skip {
 				start = s.pos
 				s.pos = s.end
@@ -134,13 +186,17 @@ func (s *scanner) nextLine() (line []byte, start int, eol, ok bool) {
 			}
 			s.pos = s.end
 			return nil, 0, false, false
+		default:
+			s.fill()
+			s.fork()
 		}
-		s.fill()
 	}
 }
 
 // fill reads more input, first moving what must be kept (the goroutine
-// being read, or the current line) to the front of the window.
+// being read, or the current line) to the front of the window. It reads
+// until the window is full or the input ends, so that a helper gets a
+// large part.
 func (s *scanner) fill() {
 	keep := s.pos
 	if s.in && s.body < keep {
@@ -153,7 +209,7 @@ func (s *scanner) fill() {
 			copy(grown, s.buf[:s.end])
 			s.buf = grown
 		case s.in:
-			s.warn(fmt.Sprintf("goroutine %d (line %d) is larger than %d MiB: the rest of it is skipped", s.hdr.id, s.hdrLine, maxWindow>>20))
+			s.warn(s.hdrLine, fmt.Sprintf("goroutine %d is larger than %d MiB: the rest of it is skipped", s.hdr.id, maxWindow>>20))
 			s.finish(s.pos)
 			keep = s.pos
 		}
@@ -171,17 +227,148 @@ func (s *scanner) fill() {
 			}
 		}
 	}
-	if !s.in && s.end-s.pos >= maxLine {
+	if !s.in && s.end-s.pos >= maxLine && bytes.IndexByte(s.buf[s.pos:s.end], '\n') < 0 {
 		// An overlong line of junk: drop what is read of it.
 		s.base += int64(s.end)
 		s.pos, s.end = 0, 0
 		s.skip = true
 	}
-	n, err := s.r.Read(s.buf[s.end:])
-	s.end += n
-	if err != nil {
-		s.rerr = err
+	for s.end < len(s.buf) && s.rerr == nil {
+		n, err := s.r.Read(s.buf[s.end:])
+		s.end += n
+		if err != nil {
+			s.rerr = err
+		}
+		if n == 0 || !s.parallel {
+			break
+		}
 	}
+}
+
+// minHelp is the least a helper is given: below it, a second core costs
+// more than it saves.
+const minHelp = 512 << 10
+
+// fork hands the second half of the whole goroutines in the window to a
+// helper scanner on another core; this scanner reads the first half and
+// then joins it. The helper's part starts where a goroutine header follows
+// a blank line, so no goroutine crosses into it; this scanner may be in the
+// middle of one, which ends before the helper's part.
+func (s *scanner) fork() {
+	if !s.parallel || s.end-s.pos < 2*minHelp {
+		return
+	}
+	cut := s.end
+	if s.rerr == nil {
+		cut = lastBoundary(s.buf[s.pos:s.end])
+		if cut < 0 {
+			return
+		}
+		cut += s.pos
+	}
+	mid := lastBoundary(s.buf[s.pos : s.pos+(cut-s.pos)/2])
+	if mid < 0 || cut-(s.pos+mid) < minHelp {
+		return
+	}
+	mid += s.pos
+	if cut == s.end && s.end > 0 && s.buf[s.end-1] != '\n' {
+		// The last line of the input has no newline: keep it here.
+		return
+	}
+	h := s.p.newScanner(nil, 1)
+	h.buf, h.pos, h.end, h.limit = s.buf, mid, cut, cut
+	h.seen = make([]int64, 0, 1024)
+	s.helper, s.helpEnd, s.limit = h, cut, mid
+	s.helps++
+	s.helps++
+	s.helped = make(chan struct{})
+	go func() {
+		defer close(s.helped)
+		h.scanPart()
+	}()
+}
+
+// lastBoundary returns the offset in b of the last goroutine header that
+// follows a blank line, or -1.
+func lastBoundary(b []byte) int {
+	for end := len(b); ; {
+		i := bytes.LastIndex(b[:end], []byte("\ngoroutine "))
+		if i < 1 {
+			return -1
+		}
+		if b[i-1] == '\n' || b[i-1] == '\r' && i >= 2 && b[i-2] == '\n' {
+			return i + 1
+		}
+		end = i
+	}
+}
+
+// scanPart is a helper's whole job: read its part of the window.
+func (s *scanner) scanPart() {
+	for {
+		line, start, eol, ok := s.nextLine()
+		if !ok {
+			return
+		}
+		if s.in && !s.bodyLine(line, start, eol) {
+			continue
+		}
+		s.outside(line, false, nil)
+	}
+}
+
+// join waits for the helper and takes in what it found, as if this
+// scanner had read the helper's part itself.
+func (s *scanner) join() {
+	<-s.helped
+	h := s.helper
+	s.helper, s.limit, s.pos = nil, -1, s.helpEnd
+	for _, w := range h.warnings {
+		if w.line > 0 {
+			w.line += s.lineNo
+		}
+		s.warn(w.line, w.msg)
+	}
+	s.dropped += h.dropped
+	s.lineNo += h.lineNo
+	s.race = s.race || h.race
+	s.debug1 = s.debug1 || h.debug1
+	for _, id := range h.seen {
+		s.countDump(id)
+	}
+	// The helper's new shapes become ours; a shape we both found is
+	// ours, and its groups merge.
+	canon := make(map[*shape]*shape, len(h.freshList))
+	for fp, sh := range h.fresh {
+		if mine, ok := s.fresh[fp]; ok {
+			canon[sh] = mine
+			continue
+		}
+		s.fresh[fp] = sh
+		s.freshList = append(s.freshList, sh)
+	}
+	for i, hg := range h.order {
+		id := h.ids[i]
+		if c, ok := canon[id.shape]; ok {
+			id.shape = c
+		}
+		g := s.groups[id]
+		if g == nil {
+			s.groups[id] = hg
+			s.ids = append(s.ids, id)
+			s.order = append(s.order, hg)
+			continue
+		}
+		for st, n := range hg.States {
+			g.States[st] += n
+		}
+		g.Leaked += hg.Leaked
+		g.Locked = g.Locked || hg.Locked
+		g.WaitMin = min(g.WaitMin, hg.WaitMin)
+		g.WaitMax = max(g.WaitMax, hg.WaitMax)
+		g.Goroutines = append(g.Goroutines, hg.Goroutines...)
+	}
+	s.total += h.total
 }
 
 // run reads the whole input. emit is called at each boundary between dumps
@@ -194,10 +381,10 @@ func (s *scanner) run(split bool, emit func() error) error {
 				s.endAtEOF()
 			}
 			if s.race && s.total == 0 {
-				s.warn("a data race report, not a goroutine dump: no goroutines in it")
+				s.warn(0, "a data race report, not a goroutine dump: no goroutines in it")
 			}
 			if s.debug1 && s.total == 0 {
-				s.warn("a ?debug=1 goroutine profile (counts per stack), not a ?debug=2 dump: fetch /debug/pprof/goroutine?debug=2")
+				s.warn(0, "a ?debug=1 goroutine profile (counts per stack), not a ?debug=2 dump: fetch /debug/pprof/goroutine?debug=2")
 			}
 			emitErr := emit()
 			if s.rerr != io.EOF {
@@ -232,29 +419,75 @@ func (s *scanner) outside(line []byte, split bool, emit func() error) {
 		return
 	}
 	if h.badTail {
-		s.warn(fmt.Sprintf("line %d: goroutine %d: header not understood, goroutine skipped: %s", s.lineNo, h.id, Clean(string(line), 120)))
+		s.warn(s.lineNo, fmt.Sprintf("goroutine %d: header not understood, goroutine skipped: %s", h.id, Clean(string(line), 120)))
 		return
 	}
-	// A goroutine ID seen before in this dump starts the next dump.
-	if dup := s.dumpIDs.add(h.id); dup || s.dumps == 0 {
-		if s.dumps > 0 && split {
-			s.emitErr = emit()
-		}
-		s.dumps++
-		s.dumpIDs.reset()
-		s.dumpIDs.add(h.id)
+	if s.seen != nil {
+		// A helper: the main scanner counts dumps once it joins.
+		s.seen = append(s.seen, h.id)
+	} else if s.countDump(h.id) && split {
+		s.emitErr = emit()
 	}
 	s.begin(h)
+}
+
+// countDump notes a goroutine ID and reports whether it starts a new dump
+// after an earlier one: an ID seen before in the dump starts the next.
+func (s *scanner) countDump(id int64) (next bool) {
+	if dup := s.dumpIDs.add(id); dup || s.dumps == 0 {
+		next = s.dumps > 0
+		s.dumps++
+		s.dumpIDs.reset()
+		s.dumpIDs.add(id)
+	}
+	return next
+}
+
+// internState interns a state through this scanner's cache.
+func (s *scanner) internState(b []byte) internedState {
+	if st, ok := s.states[string(b)]; ok {
+		return st
+	}
+	st := s.p.internState(b)
+	s.states[string(b)] = st
+	return st
+}
+
+func (s *scanner) internLabels(b []byte) []Label {
+	if l, ok := s.labelz[string(b)]; ok {
+		return l
+	}
+	l := s.p.internLabels(b)
+	if len(s.labelz) < 1<<14 {
+		s.labelz[string(b)] = l
+	}
+	return l
+}
+
+// shapeFor returns the shape with fingerprint fp, noting a new one; body
+// is the goroutine's text, kept only when the shape is new.
+func (s *scanner) shapeFor(fp uint64, body []byte, indent, frames int) *shape {
+	if sh := s.p.shapes[fp]; sh != nil {
+		return sh
+	}
+	sh := s.fresh[fp]
+	if sh == nil {
+		sh = &shape{rep: representative(body, indent), frameHint: frames}
+		s.fresh[fp] = sh
+		s.freshList = append(s.freshList, sh)
+	}
+	return sh
 }
 
 // begin starts a goroutine; its header is the line just read.
 func (s *scanner) begin(h header) {
 	s.in = true
 	s.hdr = h
-	s.state, s.baseState = s.p.internState(h.state)
+	st := s.internState(h.state)
+	s.state, s.baseState = st.raw, st.base
 	s.labels = nil
 	if h.labels != nil {
-		s.labels = s.p.internLabels(h.labels)
+		s.labels = s.internLabels(h.labels)
 	}
 	s.hdrLine = s.lineNo
 	s.body = s.pos
@@ -427,18 +660,18 @@ func (s *scanner) finish(stop int) {
 		body = s.buf[s.body:s.pending]
 	}
 	s.pending = -1
-	id := groupID{shape: s.p.shapeFor(s.fp, body, s.hdr.indent, s.frames), state: s.baseState}
+	id := groupID{shape: s.shapeFor(s.fp, body, s.hdr.indent, s.frames), state: s.baseState}
 	if s.p.grouping != GroupCode {
 		id.args = s.args
 	}
-	g := id.shape.lookup(s.p.gen, id)
+	g := id.shape.lookup(s.slot, s.id, id)
 	if g == nil {
 		g = s.groups[id]
 	}
 	if g == nil {
 		g = &Group{State: s.baseState, States: map[string]int{}, WaitMin: s.hdr.wait, WaitMax: s.hdr.wait}
 		s.groups[id] = g
-		id.shape.remember(s.p.gen, id, g)
+		id.shape.remember(s.slot, s.id, id, g)
 		s.order = append(s.order, g)
 		s.ids = append(s.ids, id)
 	}
@@ -467,18 +700,38 @@ func (s *scanner) end1() { s.finish(s.pos) }
 func (s *scanner) endAtEOF() {
 	if s.pending >= 0 || !s.complete {
 		s.truncated = true
-		s.warn(fmt.Sprintf("input ends inside goroutine %d (line %d) after %d bytes: the dump was cut off; its last goroutine is incomplete", s.hdr.id, s.hdrLine, s.offset()))
+		s.warn(s.hdrLine, fmt.Sprintf("input ends inside goroutine %d after %d bytes: the dump was cut off; its last goroutine is incomplete", s.hdr.id, s.offset()))
 	}
 	s.finish(s.pos)
 }
 
-func (s *scanner) warn(msg string) {
-	const most = 20
-	if len(s.warnings) < most {
-		s.warnings = append(s.warnings, msg)
-	} else if len(s.warnings) == most {
-		s.warnings = append(s.warnings, "more warnings left out")
+func (s *scanner) warn(line int, msg string) {
+	if len(s.warnings) >= maxWarnings {
+		s.dropped++
+		return
 	}
+	s.warnings = append(s.warnings, warning{line, msg})
+}
+
+// maxWarnings bounds what hostile input can make a scanner keep.
+const maxWarnings = 1000
+
+// warningText formats the warnings, the first few of them.
+func (s *scanner) warningText() []string {
+	const most = 20
+	var out []string
+	for i, w := range s.warnings {
+		if i == most {
+			out = append(out, fmt.Sprintf("%d more warnings left out", len(s.warnings)-most+s.dropped))
+			break
+		}
+		if w.line > 0 {
+			out = append(out, fmt.Sprintf("line %d: %s", w.line, w.msg))
+		} else {
+			out = append(out, w.msg)
+		}
+	}
+	return out
 }
 
 // classify says what a body line is; for a file line it also returns the
@@ -591,10 +844,13 @@ func atoiFast(b []byte) int {
 
 // reset forgets the dump just emitted.
 func (s *scanner) reset() {
+	s.p.seq++
+	s.id = s.p.seq
 	s.groups = map[groupID]*Group{}
 	s.order, s.ids = nil, nil
 	s.total = 0
-	s.warnings = nil
+	s.warnings, s.dropped = nil, 0
+	s.helps = 0
 	s.truncated = false
 }
 
