@@ -372,6 +372,7 @@ func childSigquit(string) error {
 	if err := startCore(); err != nil {
 		return err
 	}
+	runtime.GC() // so that the GC workers (one per P) are in the dump
 	log.Printf("serving; send SIGQUIT for a dump")
 	fmt.Println("ready")
 	<-never
@@ -481,7 +482,9 @@ func childMulti(dir string) error {
 const minuteWait = 61 * time.Second
 
 // childWaitMinutes writes waitminutes.txt: goroutines blocked for more than
-// a minute (the runtime stamps waitsince at the first GC after they block).
+// a minute. The runtime stamps a blocked goroutine's wait start when a GC
+// scans its stack, with the end time of the GC before that one (zero
+// before the first GC ends): it takes two GCs.
 func childWaitMinutes(dir string) error {
 	for i := 0; i < 4; i++ {
 		go blockedRecv(i)
@@ -489,6 +492,7 @@ func childWaitMinutes(dir string) error {
 	if err := settle([]want{{4, "chan receive", "main.blockedRecv"}}); err != nil {
 		return err
 	}
+	runtime.GC()
 	runtime.GC()
 	time.Sleep(minuteWait)
 	for i := 0; i < 2; i++ {

@@ -101,7 +101,7 @@ var dumps = []dump{
 	{
 		file: "waitminutes.txt", child: "waitminutes", make: fromChild,
 		wants: []want{{4, "chan receive, 1 minutes", "main.blockedRecv"}, {2, "chan send", "main.blockedSend"}},
-		how:   "`GOMAXPROCS=2 dumpgen -child waitminutes`: block, `runtime.GC()`, sleep 61 s, `WriteTo(w, 2)`",
+		how:   "`GOMAXPROCS=2 dumpgen -child waitminutes`: block, `runtime.GC()` twice, sleep 61 s, `WriteTo(w, 2)`",
 		what:  "`, 1 minutes` in headers (the runtime's plural), beside goroutines blocked for less than a minute",
 	},
 }
@@ -251,7 +251,7 @@ func truncatedFacts(b []byte) string {
 	gs := parseDump(b)
 	return fmt.Sprintf("Cut at byte offset %d (the file size): the last line is the partial `%s` "+
 		"(no newline), in goroutine %s `[%s]`, whose function line `%s` is whole.\n\n"+
-		"Groups, the cut goroutine included (its frame is cut, so it has no site):\n\n%s",
+		"Groups, the cut goroutine included (a frame without its file line does not count, so its site is the frame before):\n\n%s",
 		len(b), strings.TrimPrefix(string(last), "\t"), gs[len(gs)-1].id, gs[len(gs)-1].header,
 		lastFuncLine(b), factsTable(gs))
 }

@@ -7,6 +7,7 @@
 // Usage:
 //
 //	go run ./testdata/dumpgen -out testdata/dumps [-only a.txt,b.txt]
+//	go run ./testdata/dumpgen -out testdata/dumps -readme
 //
 // Every dump comes from a fresh process: dumpgen re-executes itself with
 // -child NAME, builds itself again with GOEXPERIMENT=goroutineleakprofile
@@ -34,6 +35,7 @@ import (
 func main() {
 	out := flag.String("out", "", "directory to write the dumps and README.md to")
 	only := flag.String("only", "", "comma-separated dump files to make (default all); README.md is always rewritten")
+	readme := flag.Bool("readme", false, "only rewrite README.md from the dumps in -out")
 	child := flag.String("child", "", "internal: run as the child process `NAME`")
 	dir := flag.String("dir", "", "internal: where a child writes its dumps")
 	flag.Parse()
@@ -52,6 +54,13 @@ func main() {
 	if *out == "" || flag.NArg() > 0 {
 		fmt.Fprintln(os.Stderr, "usage: go run ./testdata/dumpgen -out testdata/dumps [-only a.txt,b.txt]")
 		os.Exit(2)
+	}
+	if *readme {
+		if err := writeReadme(*out); err != nil {
+			fmt.Fprintf(os.Stderr, "dumpgen: %v\n", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := generate(*out, *only); err != nil {
 		fmt.Fprintf(os.Stderr, "dumpgen: %v\n", err)

@@ -62,12 +62,17 @@ func writeReadme(out string) error {
 		if d.facts != nil {
 			facts = d.facts(data)
 		}
-		fmt.Fprintf(&b, "| [%s](#%s) | %s | %s | %s |\n", d.file, anchor(d.file), d.how, total, d.what)
+		fmt.Fprintf(&b, "| [%s](#%s) | %s | %s | %s |\n", d.file, anchor(d.file), tableCell(d.how), total, tableCell(d.what))
 		fmt.Fprintf(&sections, "\n## %s\n\n%d bytes, %s goroutines. %s.\n\n%s", d.file, len(data), total,
 			upperFirst(d.what), facts)
 	}
 	b.WriteString(sections.String())
 	return os.WriteFile(filepath.Join(out, "README.md"), []byte(b.String()), 0o644)
+}
+
+// tableCell escapes the pipes of s for a Markdown table.
+func tableCell(s string) string {
+	return strings.ReplaceAll(s, "|", `\|`)
 }
 
 // anchor is the GitHub anchor of a "## file" heading.

@@ -45,16 +45,18 @@ func (g goroutine) site() frame {
 	return frame{}
 }
 
-// parseDump reads the goroutines of a dump or of a stream of dumps; lines
-// that belong to no goroutine (log lines, panic messages) start a new dump
-// when a goroutine follows them.
+// parseDump reads the goroutines of a dump or of a stream of dumps. A
+// goroutine header starts a new dump when it is the first, when lines
+// that belong to no goroutine (log lines, panic messages) came since the
+// last goroutine, or when no blank line separates it from the last one.
 func parseDump(b []byte) []goroutine {
 	var (
 		out      []goroutine
 		cur      *goroutine
 		dump     = -1
 		junk     = true
-		ancestor bool
+		blank    bool   // the previous line was empty
+		ancestor bool   // in an "[originating from goroutine N]" block
 		pending  string // function line waiting for its file line
 	)
 	for line := range strings.Lines(string(b)) {
@@ -62,9 +64,11 @@ func parseDump(b []byte) []goroutine {
 			break // a cut dump: the last line is not whole
 		}
 		line = strings.TrimRight(line, "\r\n")
+		wasBlank := blank
+		blank = line == ""
 		switch {
 		case strings.HasPrefix(line, "goroutine ") && strings.HasSuffix(line, "]:"):
-			if junk {
+			if junk || !wasBlank {
 				dump++
 			}
 			junk = false
@@ -75,8 +79,8 @@ func parseDump(b []byte) []goroutine {
 			cur.header = line[open+2 : len(line)-2]
 			ancestor, pending = false, ""
 		case cur == nil:
-			junk = true
-		case line == "":
+			junk = !blank || junk
+		case blank:
 			cur = nil
 		case strings.HasPrefix(line, "[originating from goroutine "):
 			cur.ancestors++
@@ -97,6 +101,10 @@ func parseDump(b []byte) []goroutine {
 				cur.frames = append(cur.frames, frame{fn: pending, site: path.Base(file)})
 			}
 			pending = ""
+		case pending != "":
+			// Two lines in a row that are not file lines: the goroutine
+			// ended and junk follows.
+			cur, junk, pending = nil, true, ""
 		default:
 			pending = funcName(line)
 		}
@@ -193,10 +201,10 @@ func factsTable(gs []goroutine) string {
 		}
 		created := ""
 		if g.createdBy != "" {
-			created = "`" + g.createdBy + "`"
+			created = cell(g.createdBy)
 		}
-		fmt.Fprintf(&b, "| %d | %s | `%s` | %s | %s | %s |\n", g.count, cell(g.header), g.site.fn,
-			g.site.site, created, strings.Join(notes, ", "))
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s |\n", g.count, cell(g.header), cell(g.site.fn),
+			cell(g.site.site), created, strings.Join(notes, ", "))
 	}
 	return b.String()
 }
