@@ -1,0 +1,90 @@
+package tui
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/gorotop/gorotop/stackparse"
+)
+
+// syntheticSnapshot builds n groups of different sizes and stacks, every
+// tenth one growing with seed (a leak), without parsing.
+func syntheticSnapshot(n int, seed ...int) *stackparse.Snapshot {
+	grow := 0
+	if len(seed) > 0 {
+		grow = seed[0]
+	}
+	snap := &stackparse.Snapshot{Dumps: 1}
+	id := int64(1)
+	for i := range n {
+		c := 1 + i%7
+		if i%10 == 0 {
+			c += grow * (1 + i%3)
+		}
+		fn := fmt.Sprintf("example.com/svc/pkg%d.(*Server%d).handle%d.func1", i%50, i%13, i)
+		g := &stackparse.Group{
+			Key:   fmt.Sprintf("k%05d", i),
+			State: []string{"chan receive", "select", "IO wait", "sync.Mutex.Lock"}[i%4],
+			Frames: []stackparse.Frame{
+				{Func: "runtime.gopark", File: "/usr/local/go/src/runtime/proc.go", Line: 435},
+				{Func: fn, File: fmt.Sprintf("/src/svc/pkg%d/server.go", i%50), Line: 10 + i%300},
+				{Func: "example.com/svc/pkg.run", File: "/src/svc/pkg/run.go", Line: 42},
+			},
+			Blocking:  1,
+			CreatedBy: &stackparse.Frame{Func: fmt.Sprintf("example.com/svc/pkg%d.(*Server%d).Serve", i%50, i%13), File: "/src/svc/serve.go", Line: 7 + i%20},
+		}
+		g.States = map[string]int{g.State: c}
+		for range c {
+			g.Goroutines = append(g.Goroutines, stackparse.Goroutine{ID: id, State: g.State, WaitMinutes: i % 20})
+			id++
+		}
+		g.WaitMin, g.WaitMax = i%20, i%20
+		snap.Groups = append(snap.Groups, g)
+		snap.Total += c
+	}
+	return snap
+}
+
+// tenThousand returns a model that has seen three polls of 10 000 groups,
+// sized w×h.
+func tenThousand(b testing.TB, w, h int) Model {
+	var results []result
+	for i := range 3 {
+		results = append(results, result{sample: Sample{
+			Snap: syntheticSnapshot(10000, i*2), At: t0.Add(time.Duration(i) * 10 * time.Second),
+			Duration: 800 * time.Millisecond, Bytes: 25 << 20,
+		}})
+	}
+	hs := newHarness(b, Config{}, results...)
+	hs.polls(3)
+	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
+	return hs.m
+}
+
+// BenchmarkView10k measures one frame of the table with 10 000 groups.
+func BenchmarkView10k(b *testing.B) {
+	m := tenThousand(b, 160, 48)
+	m.table.cursor, m.table.offset = 5000, 4990
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = m.View()
+	}
+}
+
+// BenchmarkPoll10k measures taking in one poll of 10 000 groups: the
+// tracker, the rows, the sort.
+func BenchmarkPoll10k(b *testing.B) {
+	m := tenThousand(b, 160, 48)
+	snap := syntheticSnapshot(10000, 7)
+	at := t0.Add(time.Minute)
+	b.ReportAllocs()
+	for b.Loop() {
+		at = at.Add(2 * time.Second)
+		msg := fetchedMsg{gen: m.gen, sample: Sample{Snap: snap, At: at}}
+		next, _ := m.Update(msg)
+		m = next.(Model)
+	}
+}

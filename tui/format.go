@@ -1,0 +1,192 @@
+package tui
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/gorotop/gorotop/stackparse"
+)
+
+// clean makes text from a dump or an error safe and one line long.
+func clean(s string) string {
+	if strings.ContainsAny(s, "\r\n\t") {
+		s = strings.Join(strings.Fields(s), " ")
+	}
+	return stackparse.Clean(s, 0)
+}
+
+// count prints n with thousands separated by spaces: 41 212.
+func count(n int) string {
+	if n < 0 {
+		return "-" + count(-n)
+	}
+	s := strconv.Itoa(n)
+	if len(s) <= 3 {
+		return s
+	}
+	lead := len(s) % 3
+	if lead == 0 {
+		lead = 3
+	}
+	var b strings.Builder
+	b.WriteString(s[:lead])
+	for i := lead; i < len(s); i += 3 {
+		b.WriteByte(' ')
+		b.WriteString(s[i : i+3])
+	}
+	return b.String()
+}
+
+// rate prints a growth per minute: +310, -4, +1.5, +12k, 0.
+func rate(r float64) string {
+	sign := "+"
+	if r < 0 {
+		sign = "-"
+		r = -r
+	}
+	switch {
+	case r < 0.05:
+		return "0"
+	case r >= 100000:
+		return fmt.Sprintf("%s%.0fk", sign, r/1000)
+	case r >= 10000:
+		return fmt.Sprintf("%s%.1fk", sign, r/1000)
+	case r >= 10 || r == math.Trunc(r):
+		return fmt.Sprintf("%s%.0f", sign, r)
+	default:
+		return fmt.Sprintf("%s%.1f", sign, r)
+	}
+}
+
+// age prints a duration coarsely: 40s, 12m, 3h, 2d.
+func age(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	default:
+		return fmt.Sprintf("%dd", int(d.Hours()/24))
+	}
+}
+
+// ago prints how long ago something happened: "just now", "3s ago".
+func ago(d time.Duration) string {
+	if d < time.Second {
+		return "just now"
+	}
+	return age(d) + " ago"
+}
+
+// cost prints a fetch duration: 38ms, 1.2s.
+func cost(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0ms"
+	case d < time.Millisecond:
+		return fmt.Sprintf("%dµs", d.Microseconds())
+	case d < time.Second:
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	default:
+		return age(d)
+	}
+}
+
+// size prints a byte count: 812 B, 4.5 KiB, 1.2 MiB.
+func size(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	f := float64(n)
+	for _, u := range []string{"KiB", "MiB", "GiB"} {
+		f /= unit
+		if f < unit || u == "GiB" {
+			if f < 10 {
+				return fmt.Sprintf("%.1f %s", f, u)
+			}
+			return fmt.Sprintf("%.0f %s", f, u)
+		}
+	}
+	return ""
+}
+
+// blocks are the sparkline levels, lowest first.
+var blocks = []rune("▁▂▃▄▅▆▇█")
+
+// sparkline draws the last width values, one block each, right-aligned in
+// width cells. The scale runs from the smallest to the largest value shown,
+// but never over fewer than four goroutines, so a group that wobbles by one
+// does not look like a wave.
+func sparkline(values []int, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	if len(values) > width {
+		values = values[len(values)-width:]
+	}
+	if len(values) == 0 {
+		return strings.Repeat(" ", width)
+	}
+	lo, hi := values[0], values[0]
+	for _, v := range values {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	span := max(hi-lo, 4)
+	var b strings.Builder
+	b.Grow(width * 3)
+	b.WriteString(strings.Repeat(" ", width-len(values)))
+	top := len(blocks) - 1
+	for _, v := range values {
+		i := (v - lo) * top / span
+		b.WriteRune(blocks[min(max(i, 0), top)])
+	}
+	return b.String()
+}
+
+// fit cuts s to width cells with "…", or pads it with spaces to width.
+func fit(s string, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	w := ansi.StringWidth(s)
+	if w > width {
+		s = ansi.Truncate(s, width, "…")
+		w = ansi.StringWidth(s)
+	}
+	if w < width {
+		s += strings.Repeat(" ", width-w)
+	}
+	return s
+}
+
+// fitRight is fit, aligned right.
+func fitRight(s string, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	w := ansi.StringWidth(s)
+	if w > width {
+		return ansi.Truncate(s, width, "…")
+	}
+	return strings.Repeat(" ", width-w) + s
+}
+
+// truncate cuts a line, styled or not, to width cells.
+func truncate(s string, width int) string {
+	if ansi.StringWidth(s) <= width {
+		return s
+	}
+	return ansi.Truncate(s, width, "…")
+}

@@ -1,0 +1,91 @@
+package tui
+
+import (
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+func TestFormats(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1 000", 41212: "41 212", 1234567: "1 234 567", -41212: "-41 212"} {
+		if got := count(n); got != want {
+			t.Errorf("count(%d) = %q, want %q", n, got, want)
+		}
+	}
+	for r, want := range map[float64]string{0: "0", 310.4: "+310", 1.5: "+1.5", 2: "+2", -4: "-4", 12345: "+12.3k", 250000: "+250k", 0.01: "0"} {
+		if got := rate(r); got != want {
+			t.Errorf("rate(%v) = %q, want %q", r, got, want)
+		}
+	}
+	for d, want := range map[time.Duration]string{40 * time.Second: "40s", 12 * time.Minute: "12m", 3 * time.Hour: "3h", 72 * time.Hour: "3d"} {
+		if got := age(d); got != want {
+			t.Errorf("age(%v) = %q, want %q", d, got, want)
+		}
+	}
+	for n, want := range map[int64]string{812: "812 B", 4608: "4.5 KiB", 25 << 20: "25 MiB"} {
+		if got := size(n); got != want {
+			t.Errorf("size(%d) = %q, want %q", n, got, want)
+		}
+	}
+	if got := retryIn(1500 * time.Millisecond); got != "2 s" {
+		t.Errorf("retryIn = %q", got)
+	}
+}
+
+func TestSparkline(t *testing.T) {
+	for _, c := range []struct {
+		values []int
+		width  int
+		want   string
+	}{
+		{[]int{8, 16, 24, 32}, 4, "▁▃▅█"},
+		{[]int{8, 16, 24, 32}, 6, "  ▁▃▅█"},
+		{[]int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 3, "▁▂▄"},
+		{[]int{100, 101, 100}, 3, "▁▂▁"},
+		{[]int{5, 5, 5}, 3, "▁▁▁"},
+		{nil, 2, "  "},
+	} {
+		if got := sparkline(c.values, c.width); got != c.want {
+			t.Errorf("sparkline(%v, %d) = %q, want %q", c.values, c.width, got, c.want)
+		}
+	}
+}
+
+func TestFitAndCut(t *testing.T) {
+	if got := fitLeft("queue.(*MemQueue).scheduleFlush.func1", 12); got != "…Flush.func1" {
+		t.Errorf("fitLeft = %q", got)
+	}
+	if got := fitRight("41 212", 8); got != "  41 212" {
+		t.Errorf("fitRight = %q", got)
+	}
+	s := "fetch http://localhost:6060/debug/pprof/goroutine?debug=2: dial tcp: connection refused"
+	got := cutMiddle(s, 40)
+	if ansi.StringWidth(got) != 40 || got[:10] != s[:10] || got[len(got)-18:] != "connection refused" {
+		t.Errorf("cutMiddle = %q", got)
+	}
+}
+
+func TestInput(t *testing.T) {
+	in := input{prompt: "/ ", limit: 10}
+	for _, r := range "chan recv" {
+		in.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	in.Update(keyPress("left"))
+	in.Update(keyPress("backspace"))
+	if in.Value() != "chan rev" {
+		t.Errorf("value = %q", in.Value())
+	}
+	if c := in.Cursor(); c.X != len("/ chan re") {
+		t.Errorf("cursor at %d", c.X)
+	}
+	in.Update(tea.PasteMsg{Content: "\x1b[2Jxyz"})
+	if in.Value() != "chan re[2v" {
+		t.Errorf("paste: %q (control bytes dropped, limit kept)", in.Value())
+	}
+	in.Update(tea.KeyPressMsg{Code: 'w', Mod: tea.ModCtrl})
+	if in.Value() != "chan v" {
+		t.Errorf("ctrl+w: %q", in.Value())
+	}
+}

@@ -1,0 +1,185 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/gorotop/gorotop/stackparse"
+)
+
+// t0 is the fixed start of every test clock.
+var t0 = time.Date(2026, 11, 25, 19, 0, 0, 0, time.UTC)
+
+// clock is a settable test clock.
+type clock struct{ now time.Time }
+
+func (c *clock) Now() time.Time { return c.now }
+
+// dumps parses the four dumps of testdata/dumps (made by
+// testdata/leaky), in order.
+func dumps(t testing.TB) []*stackparse.Snapshot {
+	t.Helper()
+	var out []*stackparse.Snapshot
+	for i := 1; i <= 4; i++ {
+		out = append(out, parseFile(t, filepath.Join("testdata", "dumps", fmt.Sprintf("step%d.txt", i))))
+	}
+	return out
+}
+
+func parseFile(t testing.TB, path string) *stackparse.Snapshot {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	snap, err := stackparse.Parse(f, stackparse.GroupCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap
+}
+
+// script is a Fetch that plays results in order, then io.EOF.
+type script struct {
+	results []result
+	calls   int
+}
+
+type result struct {
+	sample Sample
+	err    error
+}
+
+func (s *script) fetch(context.Context) (Sample, error) {
+	if s.calls >= len(s.results) {
+		return Sample{}, io.EOF
+	}
+	r := s.results[s.calls]
+	s.calls++
+	return r.sample, r.err
+}
+
+// samples turns snapshots into results 20 s apart from t0.
+func samples(snaps []*stackparse.Snapshot) []result {
+	out := make([]result, len(snaps))
+	for i, s := range snaps {
+		out[i] = result{sample: Sample{
+			Snap: s, At: t0.Add(time.Duration(i) * 20 * time.Second), Duration: 38 * time.Millisecond,
+			Bytes: s.Bytes, Source: "http://localhost:6060/debug/pprof/goroutine?debug=2",
+		}}
+	}
+	return out
+}
+
+// harness drives a Model through Update the way the program does, with a
+// test clock.
+type harness struct {
+	t     testing.TB
+	m     Model
+	clock *clock
+	fetch *script
+}
+
+func newHarness(t testing.TB, cfg Config, results ...result) *harness {
+	t.Helper()
+	h := &harness{t: t, clock: &clock{now: t0}, fetch: &script{results: results}}
+	if cfg.Target == "" {
+		cfg.Target = "localhost:6060"
+	}
+	if cfg.Fetch == nil {
+		cfg.Fetch = h.fetch.fetch
+	}
+	cfg.Now = h.clock.Now
+	h.m = New(cfg)
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	return h
+}
+
+// send passes one message to Update and returns its command.
+func (h *harness) send(msg tea.Msg) tea.Cmd {
+	h.t.Helper()
+	m, cmd := h.m.Update(msg)
+	h.m = m.(Model)
+	if h.m.fatal != nil {
+		h.t.Fatalf("Update panicked: %v", h.m.fatal)
+	}
+	return cmd
+}
+
+// poll runs one poll: the timer fires, the fetch runs, its result comes
+// back. The clock stands at the sample's time.
+func (h *harness) poll() {
+	h.t.Helper()
+	if r := h.fetch.calls; r < len(h.fetch.results) && !h.fetch.results[r].sample.At.IsZero() {
+		h.clock.now = h.fetch.results[r].sample.At
+	}
+	cmd := h.send(pollMsg{gen: h.m.gen})
+	if cmd == nil {
+		h.t.Fatal("poll started no fetch")
+	}
+	h.send(cmd())
+}
+
+// polls runs n polls.
+func (h *harness) polls(n int) {
+	h.t.Helper()
+	for range n {
+		h.poll()
+	}
+}
+
+// view is the screen as text, without styles.
+func (h *harness) view() string { return ansi.Strip(h.m.View().Content) }
+
+// press sends key presses by name: "j", "enter", "space", "ctrl+c", "/".
+func (h *harness) press(keys ...string) tea.Cmd {
+	h.t.Helper()
+	var cmd tea.Cmd
+	for _, k := range keys {
+		cmd = h.send(keyPress(k))
+	}
+	return cmd
+}
+
+// typeText types runes one by one.
+func (h *harness) typeText(s string) {
+	for _, r := range s {
+		h.send(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+// keyPress makes the key press that String()s to name.
+func keyPress(name string) tea.KeyPressMsg {
+	special := map[string]tea.KeyPressMsg{
+		"enter":     {Code: tea.KeyEnter},
+		"esc":       {Code: tea.KeyEscape},
+		"space":     {Code: tea.KeySpace, Text: " "},
+		"up":        {Code: tea.KeyUp},
+		"down":      {Code: tea.KeyDown},
+		"pgup":      {Code: tea.KeyPgUp},
+		"pgdown":    {Code: tea.KeyPgDown},
+		"home":      {Code: tea.KeyHome},
+		"end":       {Code: tea.KeyEnd},
+		"left":      {Code: tea.KeyLeft},
+		"right":     {Code: tea.KeyRight},
+		"backspace": {Code: tea.KeyBackspace},
+		"ctrl+c":    {Code: 'c', Mod: tea.ModCtrl},
+	}
+	if k, ok := special[name]; ok {
+		return k
+	}
+	r := []rune(name)[0]
+	return tea.KeyPressMsg{Code: r, Text: name}
+}
+
+var errRefused = errors.New(`fetch http://localhost:6060/debug/pprof/goroutine?debug=2: dial tcp 127.0.0.1:6060: connect: connection refused`)

@@ -1,0 +1,505 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/gorotop/gorotop/internal/track"
+	"github.com/gorotop/gorotop/stackparse"
+)
+
+// leakFunc names the leaking group of testdata/leaky.
+const leakFunc = "main.(*MemQueue).scheduleFlush.func1"
+
+func rowFuncs(m Model) []string {
+	var out []string
+	for _, r := range m.table.rows {
+		out = append(out, r.fn())
+	}
+	return out
+}
+
+func TestSuspectOnTopAndAlone(t *testing.T) {
+	h := newHarness(t, Config{}, samples(dumps(t))...)
+	h.polls(4)
+	rows := h.m.table.rows
+	if len(rows) != 5 {
+		t.Fatalf("rows = %v, want 5 groups", rowFuncs(h.m))
+	}
+	if rows[0].fn() != leakFunc || !rows[0].suspect || rows[0].count != 32 {
+		t.Errorf("first row = %s suspect=%v count=%d, want the leak with 32", rows[0].fn(), rows[0].suspect, rows[0].count)
+	}
+	for _, r := range rows[1:] {
+		if r.suspect {
+			t.Errorf("healthy group %s is flagged: %s", r.fn(), r.reason)
+		}
+	}
+	view := h.view()
+	for _, want := range []string{"! 1 suspect", "+24/min, 0 exited", "goroutines 41"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("view lacks %q:\n%s", want, view)
+		}
+	}
+}
+
+func TestMoveAndKeepSelectionAcrossPolls(t *testing.T) {
+	h := newHarness(t, Config{}, samples(dumps(t))...)
+	h.polls(2)
+	h.press("j")
+	if h.m.table.cursor != 1 {
+		t.Fatalf("cursor = %d after j", h.m.table.cursor)
+	}
+	key := h.m.table.selected().key
+	h.press("s") // by count: the order changes, the selection stays
+	h.polls(2)
+	if got := h.m.table.selected().key; got != key {
+		t.Errorf("selection moved to %s", h.m.table.selected().fn())
+	}
+	h.press("end")
+	if h.m.table.cursor != len(h.m.table.rows)-1 {
+		t.Errorf("end: cursor = %d", h.m.table.cursor)
+	}
+	h.press("down")
+	if h.m.table.cursor != len(h.m.table.rows)-1 {
+		t.Errorf("down past the end: cursor = %d", h.m.table.cursor)
+	}
+	h.press("home", "up", "k")
+	if h.m.table.cursor != 0 {
+		t.Errorf("home: cursor = %d", h.m.table.cursor)
+	}
+	h.press("pgdown")
+	if h.m.table.cursor != len(h.m.table.rows)-1 {
+		t.Errorf("pgdown on a short table: cursor = %d", h.m.table.cursor)
+	}
+	h.press("pgup")
+	if h.m.table.cursor != 0 {
+		t.Errorf("pgup: cursor = %d", h.m.table.cursor)
+	}
+}
+
+func TestSortCycle(t *testing.T) {
+	h := newHarness(t, Config{}, samples(dumps(t))...)
+	h.polls(4)
+	want := []sortMode{sortCount, sortGrowth, sortWait, sortName, sortSuspicion}
+	for _, w := range want {
+		h.press("s")
+		if h.m.table.sort != w {
+			t.Fatalf("sort = %s, want %s", h.m.table.sort, w)
+		}
+		if w == sortName {
+			fns := rowFuncs(h.m)
+			for i := 1; i < len(fns); i++ {
+				if stackparse.ShortFunc(fns[i-1]) > stackparse.ShortFunc(fns[i]) {
+					t.Errorf("name sort out of order: %v", fns)
+				}
+			}
+			if !strings.Contains(h.view(), "FUNCTION▲") {
+				t.Error("the sorted column is not marked")
+			}
+		}
+		if w == sortCount && h.m.table.rows[0].count != 32 {
+			t.Errorf("count sort: first row has %d", h.m.table.rows[0].count)
+		}
+	}
+}
+
+func TestFilter(t *testing.T) {
+	h := newHarness(t, Config{}, samples(dumps(t))...)
+	h.polls(4)
+	h.press("/")
+	if !h.m.filtering {
+		t.Fatal("/ did not open the filter")
+	}
+	h.typeText("WORKER q")
+	if len(h.m.table.rows) != 0 {
+		t.Errorf("worker q matched %v", rowFuncs(h.m))
+	}
+	h.press("backspace", "backspace")
+	if h.m.filter.Value() != "WORKER" || len(h.m.table.rows) != 1 || h.m.table.rows[0].fn() != "main.worker" {
+		t.Fatalf("filter %q: rows %v (q must type, not quit)", h.m.filter.Value(), rowFuncs(h.m))
+	}
+	h.press("enter")
+	if h.m.filtering || h.m.table.filter != "WORKER" {
+		t.Fatalf("enter: filtering=%v filter=%q", h.m.filtering, h.m.table.filter)
+	}
+	if v := h.view(); !strings.Contains(v, `filter "WORKER"`) || !strings.Contains(v, "1 of 5 groups") {
+		t.Errorf("header does not show the filter:\n%s", v)
+	}
+	h.poll()
+	if len(h.m.table.rows) != 1 {
+		t.Errorf("the filter did not survive a poll: %v", rowFuncs(h.m))
+	}
+	h.press("esc")
+	if h.m.table.filter != "" || len(h.m.table.rows) != 5 {
+		t.Errorf("esc did not clear the filter: %q %v", h.m.table.filter, rowFuncs(h.m))
+	}
+	// By state, file and package; terms AND together.
+	for filter, want := range map[string]int{"running": 1, "main.go:56": 1, "chan receive": 4, "main signal": 1, "nothing": 0} {
+		h.press("/")
+		h.typeText(filter)
+		if got := len(h.m.table.rows); got != want {
+			t.Errorf("filter %q: %d rows, want %d", filter, got, want)
+		}
+		h.press("esc")
+	}
+}
+
+func TestPauseDropsStaleResults(t *testing.T) {
+	h := newHarness(t, Config{}, samples(dumps(t))...)
+	h.polls(2)
+	// A fetch is in flight when the user pauses.
+	h.clock.now = t0.Add(40 * time.Second)
+	fetch := h.send(pollMsg{gen: h.m.gen})
+	h.press("p")
+	if !h.m.paused || h.m.fetching {
+		t.Fatalf("paused=%v fetching=%v", h.m.paused, h.m.fetching)
+	}
+	if cmd := h.send(fetch()); cmd != nil {
+		t.Error("a stale result armed a poll")
+	}
+	if n := len(h.m.current().tracker.Totals()); n != 2 {
+		t.Errorf("the stale result was observed: %d polls", n)
+	}
+	if cmd := h.send(pollMsg{gen: h.m.gen}); cmd != nil {
+		t.Error("paused, a poll started a fetch")
+	}
+	if !strings.Contains(h.view(), "‖ paused") {
+		t.Error("header does not say paused")
+	}
+	// The UI stays usable.
+	h.press("j", "enter")
+	if !h.m.detail.open {
+		t.Error("enter does not open the detail while paused")
+	}
+	h.press("esc", "space")
+	if h.m.paused {
+		t.Fatal("space did not resume")
+	}
+	h.fetch.calls = 2
+	h.poll()
+	if n := len(h.m.current().tracker.Totals()); n != 3 {
+		t.Errorf("after resume: %d polls, want 3", n)
+	}
+}
+
+func TestFetchErrorKeepsHistoryAndBacksOff(t *testing.T) {
+	results := samples(dumps(t))[:2]
+	for range 7 {
+		results = append(results, result{err: errRefused})
+	}
+	results = append(results, samples(dumps(t))[2])
+	h := newHarness(t, Config{}, results...)
+	h.polls(2)
+	var backoffs []time.Duration
+	for range 7 {
+		h.poll()
+		backoffs = append(backoffs, h.m.retryAt.Sub(h.m.now))
+	}
+	want := []time.Duration{1, 2, 4, 8, 16, 30, 30}
+	for i := range want {
+		if backoffs[i] != want[i]*time.Second {
+			t.Errorf("backoffs = %v, want %v seconds", backoffs, want)
+			break
+		}
+	}
+	view := h.view()
+	for _, s := range []string{"✗ error", "connection refused", "retrying in 30 s", "7 failures in a row"} {
+		if !strings.Contains(view, s) {
+			t.Errorf("header lacks %q:\n%s", s, view)
+		}
+	}
+	if len(h.m.table.rows) != 5 || len(h.m.current().tracker.Totals()) != 2 {
+		t.Errorf("data lost after errors: %d rows, %d polls", len(h.m.table.rows), len(h.m.current().tracker.Totals()))
+	}
+	h.clock.now = h.m.retryAt.Add(-2500 * time.Millisecond)
+	h.send(clockMsg{})
+	if !strings.Contains(h.view(), "retrying in 3 s") {
+		t.Error("the countdown does not follow the clock")
+	}
+	h.clock.now = t0.Add(40 * time.Second)
+	h.poll()
+	if h.m.lastErr != "" || h.m.failures != 0 || len(h.m.current().tracker.Totals()) != 3 {
+		t.Errorf("a success did not clear the error: %q %d", h.m.lastErr, h.m.failures)
+	}
+}
+
+func TestFetchPanicIsAnError(t *testing.T) {
+	h := newHarness(t, Config{Fetch: func(context.Context) (Sample, error) { panic("parser bug") }})
+	h.send(h.send(pollMsg{gen: h.m.gen})())
+	if !strings.Contains(h.m.lastErr, "parser bug") || h.m.failures != 1 {
+		t.Errorf("lastErr = %q", h.m.lastErr)
+	}
+}
+
+func TestReplayEnds(t *testing.T) {
+	h := newHarness(t, Config{Replay: true}, samples(dumps(t))[:1]...)
+	h.poll()
+	if !strings.Contains(h.view(), "▶ replay") {
+		t.Error("header does not say replay")
+	}
+	h.send(h.send(pollMsg{gen: h.m.gen})())
+	if !h.m.ended {
+		t.Fatal("io.EOF did not end the replay")
+	}
+	if !strings.Contains(h.view(), "■ replay ended") || len(h.m.table.rows) != 5 {
+		t.Error("replay ended: header or rows wrong")
+	}
+	h.press("p")
+	if h.m.paused || !strings.Contains(h.m.notice, "replay ended") {
+		t.Errorf("p after the end: paused=%v notice=%q", h.m.paused, h.m.notice)
+	}
+}
+
+func TestDetail(t *testing.T) {
+	h := newHarness(t, Config{}, samples(dumps(t))...)
+	h.polls(4)
+	h.press("enter")
+	if !h.m.detail.open || h.m.detail.rowKey != h.m.table.rows[0].key {
+		t.Fatal("enter did not open the selected group")
+	}
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 80})
+	view := h.view()
+	for _, want := range []string{
+		"▶ " + leakFunc, "main.go:38", "Created by", "main.(*MemQueue).scheduleFlush",
+		"Wait (runtime minutes)", "History", "8 → 32", "+8", "Goroutine IDs (all 32)",
+	} {
+		if !strings.Contains(view, want) {
+			t.Errorf("detail lacks %q:\n%s", want, view)
+		}
+	}
+	h.poll() // replays nothing more: EOF; the detail stays
+	h.press("down", "pgdown", "end", "home", "esc")
+	if h.m.detail.open {
+		t.Error("esc did not close the detail")
+	}
+	// Labels of the worker pool.
+	h.press("/")
+	h.typeText("worker")
+	h.press("enter", "enter")
+	if v := h.view(); !strings.Contains(v, "pool=workers") {
+		t.Errorf("detail lacks the pprof labels:\n%s", v)
+	}
+}
+
+func TestHelpOverlay(t *testing.T) {
+	h := newHarness(t, Config{}, samples(dumps(t))...)
+	h.poll()
+	h.press("?")
+	if !h.m.showHelp || !strings.Contains(h.view(), "suspected leak") {
+		t.Fatal("? does not show the help")
+	}
+	h.press("j")
+	if h.m.table.cursor != 0 || !h.m.showHelp {
+		t.Error("keys leak through the help overlay")
+	}
+	h.press("?")
+	if h.m.showHelp {
+		t.Error("? does not close the help")
+	}
+}
+
+func TestQuit(t *testing.T) {
+	for _, k := range []string{"q", "ctrl+c"} {
+		h := newHarness(t, Config{}, samples(dumps(t))...)
+		h.poll()
+		cmd := h.press(k)
+		if cmd == nil {
+			t.Fatalf("%s: no command", k)
+		}
+		if _, ok := cmd().(tea.QuitMsg); !ok {
+			t.Errorf("%s does not quit", k)
+		}
+	}
+}
+
+func TestExport(t *testing.T) {
+	var gotDir string
+	var gotSnap *stackparse.Snapshot
+	var gotTracker *track.Tracker
+	export := func(dir string, snap *stackparse.Snapshot, tr *track.Tracker, at time.Time) (string, error) {
+		gotDir, gotSnap, gotTracker = dir, snap, tr
+		return dir + "/gorotop-20261125-190100.json", nil
+	}
+	h := newHarness(t, Config{Export: export, ExportDir: "/tmp/out"}, samples(dumps(t))...)
+	h.polls(3)
+	snap3 := h.m.current().sample.Snap
+	cmd := h.press("e")
+	if cmd == nil || !h.m.exporting {
+		t.Fatal("e started no export")
+	}
+	// A sample comes in while the exporter reads the tracker: it waits.
+	h.poll()
+	if n := len(h.m.current().tracker.Totals()); n != 3 {
+		t.Fatalf("the tracker changed during an export: %d polls", n)
+	}
+	h.send(cmd())
+	if gotDir != "/tmp/out" || gotSnap != snap3 || gotTracker != h.m.current().tracker {
+		t.Errorf("exporter got dir=%q, the right snapshot: %v", gotDir, gotSnap == snap3)
+	}
+	if !strings.Contains(h.m.notice, "exported to /tmp/out/gorotop-20261125-190100.json") {
+		t.Errorf("notice = %q", h.m.notice)
+	}
+	if n := len(h.m.current().tracker.Totals()); n != 4 {
+		t.Errorf("the sample that came during the export was lost: %d polls", n)
+	}
+	if !strings.Contains(h.view(), "exported to") {
+		t.Error("the notice is not on screen")
+	}
+	h.clock.now = h.clock.now.Add(noticeFor)
+	h.send(clockMsg{})
+	if h.m.notice != "" {
+		t.Error("the notice does not expire")
+	}
+}
+
+func TestExportFailsAndUnavailable(t *testing.T) {
+	fail := func(string, *stackparse.Snapshot, *track.Tracker, time.Time) (string, error) {
+		return "", errors.New("open /ro/x.json: read-only file system")
+	}
+	h := newHarness(t, Config{Export: fail}, samples(dumps(t))...)
+	h.press("e")
+	if !strings.Contains(h.m.notice, "nothing to export") {
+		t.Errorf("before data: notice = %q", h.m.notice)
+	}
+	h.poll()
+	h.send(h.press("e")())
+	if !h.m.noticeErr || !strings.Contains(h.m.notice, "export failed: open /ro/x.json: read-only") {
+		t.Errorf("notice = %q", h.m.notice)
+	}
+	h = newHarness(t, Config{}, samples(dumps(t))...)
+	h.poll()
+	if cmd := h.press("e"); cmd != nil || !strings.Contains(h.m.notice, "not available") {
+		t.Errorf("without an exporter: notice = %q", h.m.notice)
+	}
+}
+
+func TestCreatorViewWithoutRegroup(t *testing.T) {
+	h := newHarness(t, Config{}, samples(dumps(t))...)
+	h.polls(4)
+	h.press("g")
+	if !h.m.creator || !strings.Contains(h.m.notice, "--group") {
+		t.Fatalf("g: creator=%v notice=%q", h.m.creator, h.m.notice)
+	}
+	var fns []string
+	for _, r := range h.m.table.rows {
+		fns = append(fns, stackparse.ShortFunc(r.fn()))
+	}
+	want := "main.(*MemQueue).scheduleFlush"
+	if len(fns) != 5 || fns[0] != want || !h.m.table.rows[0].suspect {
+		t.Errorf("creator rows = %v, want %s first and suspect", fns, want)
+	}
+	if !strings.Contains(h.view(), "5 creators") {
+		t.Error("the header does not name the creator view")
+	}
+	h.press("enter")
+	if v := h.view(); !strings.Contains(v, "Groups started here") {
+		t.Errorf("creator detail:\n%s", v)
+	}
+	h.press("esc", "g")
+	if h.m.creator {
+		t.Error("g did not toggle back")
+	}
+}
+
+func TestRegroupCycle(t *testing.T) {
+	var asked []stackparse.Grouping
+	h := &harness{}
+	regroup := func(g stackparse.Grouping) Fetch {
+		asked = append(asked, g)
+		return h.fetch.fetch
+	}
+	h = newHarness(t, Config{Regroup: regroup}, samples(dumps(t))...)
+	h.polls(2)
+	inflight := h.send(pollMsg{gen: h.m.gen})
+	cmd := h.press("g")
+	if h.m.grouping != stackparse.GroupExact || cmd == nil {
+		t.Fatalf("g: grouping %s", h.m.grouping)
+	}
+	if c := h.send(inflight()); c != nil || len(h.m.sets[stackparse.GroupCode].tracker.Totals()) != 2 {
+		t.Error("a result fetched under the old grouping was kept")
+	}
+	h.send(h.send(cmd())())
+	if len(h.m.table.rows) == 0 || h.m.sets[stackparse.GroupExact].polls != 1 {
+		t.Errorf("no data under the new grouping")
+	}
+	h.press("g")
+	if h.m.grouping != stackparse.GroupPointer {
+		t.Errorf("grouping %s, want pointer", h.m.grouping)
+	}
+	h.press("g")
+	if !h.m.creator || h.m.grouping != stackparse.GroupPointer {
+		t.Errorf("after pointer: creator=%v grouping=%s", h.m.creator, h.m.grouping)
+	}
+	h.press("g")
+	if h.m.creator || h.m.grouping != stackparse.GroupCode {
+		t.Errorf("after creator: creator=%v grouping=%s", h.m.creator, h.m.grouping)
+	}
+	if len(h.m.sets[stackparse.GroupCode].tracker.Totals()) != 2 || len(h.m.table.rows) != 5 {
+		t.Error("going back to code lost its history")
+	}
+	if len(asked) != 3 {
+		t.Errorf("Regroup asked for %v", asked)
+	}
+}
+
+func TestResizeFitsEverySize(t *testing.T) {
+	h := newHarness(t, Config{NoColor: true}, samples(dumps(t))...)
+	h.polls(4)
+	h.press("j")
+	check := func(what string) {
+		for _, sz := range [][2]int{{20, 5}, {40, 10}, {60, 20}, {80, 24}, {100, 30}, {132, 43}, {160, 48}, {250, 60}} {
+			h.send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+			lines := strings.Split(h.view(), "\n")
+			if len(lines) != sz[1] {
+				t.Errorf("%s %dx%d: %d lines", what, sz[0], sz[1], len(lines))
+			}
+			for i, l := range lines {
+				if w := ansi.StringWidth(l); w > sz[0] {
+					t.Errorf("%s %dx%d: line %d is %d wide: %q", what, sz[0], sz[1], i, w, l)
+				}
+			}
+		}
+	}
+	check("table")
+	h.press("enter")
+	check("detail")
+	h.press("?")
+	check("help")
+	h.press("esc", "esc", "/")
+	h.typeText("main")
+	check("filter")
+	h.send(tea.WindowSizeMsg{Width: 60, Height: 24})
+	if v := h.view(); !strings.Contains(v, "COUNT") || !strings.Contains(v, "FUNCTION") || !strings.Contains(v, "/MIN") {
+		t.Errorf("60 columns lose the main columns:\n%s", v)
+	}
+	h.send(tea.WindowSizeMsg{Width: 10, Height: 3})
+	if v := h.view(); !strings.HasPrefix(v, "terminal") || strings.Contains(v, "\n") {
+		t.Errorf("tiny terminal: %q", v)
+	}
+}
+
+func TestScrollKeepsCursorOnScreen(t *testing.T) {
+	snap := syntheticSnapshot(500)
+	h := newHarness(t, Config{NoColor: true}, result{sample: Sample{Snap: snap, At: t0}})
+	h.poll()
+	for range 100 {
+		h.press("j")
+	}
+	if !strings.Contains(h.view(), "\n>") {
+		t.Error("the cursor row scrolled off screen")
+	}
+	h.press("end")
+	if !strings.Contains(h.view(), "\n>") || h.m.table.cursor != 499 {
+		t.Error("end: the cursor row is off screen")
+	}
+	h.press("pgup", "pgup")
+	if !strings.Contains(h.view(), "\n>") || h.m.table.cursor >= 499-30 || h.m.table.cursor < 499-60 {
+		t.Errorf("pgup: cursor %d", h.m.table.cursor)
+	}
+}

@@ -1,0 +1,123 @@
+// Package tui is gorotop's terminal user interface: a Bubble Tea program
+// that polls a goroutine dump source, follows the groups over time with a
+// track.Tracker, and shows them as a table sorted by leak suspicion, with a
+// detail view per group, a text filter, sorting, grouping, pause, export and
+// help (SPEC §3).
+//
+// The package depends only on stackparse and track: where dumps come from
+// is a Fetch function the caller builds, and exports go through an
+// Exporter. All I/O runs in tea.Cmds; the model, the tracker and every
+// view are touched only in Update and View.
+//
+// One root Model holds plain child structs: header, table, detail and
+// help. Every string that came from a dump or an error goes through
+// stackparse.Clean before it is drawn, so no byte of a dump reaches the
+// terminal as a control sequence; with Config.NoColor (or NO_COLOR in Run)
+// the view holds no escape sequence at all.
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"github.com/gorotop/gorotop/internal/track"
+	"github.com/gorotop/gorotop/stackparse"
+)
+
+// Sample is one poll's result.
+type Sample struct {
+	// Snap is the dump, grouped.
+	Snap *stackparse.Snapshot
+	// At is when the dump was taken; the tracker files the snapshot under
+	// it. Zero means when the sample arrived.
+	At time.Time
+	// Duration is what the fetch took, connect to last byte.
+	Duration time.Duration
+	// Bytes is the size of the dump.
+	Bytes int64
+	// Source names where the dump came from (a URL, a file).
+	Source string
+	// Interval, when positive, replaces Config.Interval until the next
+	// sample: the source stretched the interval to spare the target.
+	Interval time.Duration
+}
+
+// Fetch takes the next sample; it does I/O and runs inside a tea.Cmd.
+// io.EOF means a finite source (file, directory, replay) has no more.
+type Fetch func(ctx context.Context) (Sample, error)
+
+// Exporter writes the current snapshot with its history to dir and returns
+// the file's path. It runs inside a tea.Cmd; the tracker is not changed
+// while it runs.
+type Exporter func(dir string, snap *stackparse.Snapshot, tr *track.Tracker, at time.Time) (string, error)
+
+// Config sets up the UI.
+type Config struct {
+	// Target names what is watched, for the header.
+	Target string
+	// Fetch takes each sample. Required.
+	Fetch Fetch
+	// Interval is the time between polls; zero means 2s.
+	Interval time.Duration
+	// Replay says the source is finite (a file, a directory, a
+	// recording): the header says "replay" rather than "live".
+	Replay bool
+	// Export writes an export for the `e` key; nil disables the key.
+	Export Exporter
+	// ExportDir is where exports go; empty means ".".
+	ExportDir string
+	// Grouping is the grouping Fetch's parser uses.
+	Grouping stackparse.Grouping
+	// Regroup, if set, returns a Fetch whose parser groups by g; the `g`
+	// key then cycles code, exact and pointer groupings before the creator
+	// view. Without it `g` toggles the creator view only.
+	Regroup func(g stackparse.Grouping) Fetch
+	// Track tunes the tracker.
+	Track track.Options
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// NoColor draws without colour or any other escape sequence.
+	NoColor bool
+}
+
+// Run runs the UI on the terminal until the user quits or ctx is done. It
+// restores the terminal on every path and turns a panic into an error.
+// NO_COLOR in the environment has the effect of Config.NoColor.
+func Run(ctx context.Context, cfg Config) (err error) {
+	if cfg.Fetch == nil {
+		return errors.New("tui: no Fetch in Config")
+	}
+	if os.Getenv("NO_COLOR") != "" {
+		cfg.NoColor = true
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("gorotop: internal error: %v", r)
+		}
+	}()
+	opts := []tea.ProgramOption{tea.WithContext(ctx)}
+	if cfg.NoColor {
+		opts = append(opts, tea.WithColorProfile(colorprofile.NoTTY))
+	}
+	final, err := tea.NewProgram(newModel(ctx, cfg), opts...).Run()
+	if m, ok := final.(Model); ok && m.fatal != nil {
+		return m.fatal
+	}
+	switch {
+	case errors.Is(err, tea.ErrProgramPanic):
+		return errors.New("gorotop: internal error in the terminal UI")
+	case err != nil && ctx.Err() != nil:
+		return nil // cancelled from outside: a normal end
+	case err != nil:
+		return fmt.Errorf("terminal UI: %w", err)
+	}
+	return nil
+}
