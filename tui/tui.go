@@ -89,12 +89,17 @@ type Config struct {
 // Run runs the UI on the terminal until the user quits or ctx is done. It
 // restores the terminal on every path and turns a panic into an error.
 // NO_COLOR in the environment has the effect of Config.NoColor.
-func Run(ctx context.Context, cfg Config) (err error) {
-	if cfg.Fetch == nil {
-		return errors.New("tui: no Fetch in Config")
-	}
+func Run(ctx context.Context, cfg Config) error {
 	if os.Getenv("NO_COLOR") != "" {
 		cfg.NoColor = true
+	}
+	return run(ctx, cfg)
+}
+
+// run is Run with extra program options, for tests.
+func run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) (err error) {
+	if cfg.Fetch == nil {
+		return errors.New("tui: no Fetch in Config")
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -103,7 +108,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 			err = fmt.Errorf("gorotop: internal error: %v", r)
 		}
 	}()
-	opts := []tea.ProgramOption{tea.WithContext(ctx)}
+	opts = append([]tea.ProgramOption{tea.WithContext(ctx)}, opts...)
 	if cfg.NoColor {
 		opts = append(opts, tea.WithColorProfile(colorprofile.NoTTY))
 	}
