@@ -39,7 +39,7 @@ func DefaultKeyMap() KeyMap {
 		Back:   key.NewBinding(key.WithKeys("esc", "backspace"), key.WithHelp("esc", "back")),
 		Filter: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Sort:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
-		Group:  key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "grouping")),
+		Group:  key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "group")),
 		Pause:  key.NewBinding(key.WithKeys("p", "space"), key.WithHelp("p/space", "pause")),
 		Export: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export")),
 		Help:   key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
@@ -57,7 +57,13 @@ func DefaultKeyMap() KeyMap {
 
 // ShortHelp is the one-line help of the main table (help.KeyMap).
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.Open, k.Filter, k.Sort, k.Group, k.Pause, k.Export, k.Help, k.Quit}
+	return []key.Binding{k.Open, k.Filter, k.Sort, k.Group, short(k.Pause, "p"), k.Export, k.Help, k.Quit}
+}
+
+// short is a binding with a shorter key name, for the one-line help.
+func short(b key.Binding, name string) key.Binding {
+	b.SetHelp(name, b.Help().Desc)
+	return b
 }
 
 // FullHelp is the help overlay, a column a group (help.KeyMap).
@@ -75,7 +81,7 @@ type detailKeys struct{ KeyMap }
 
 // ShortHelp lists the keys that work in the detail view.
 func (k detailKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.PageDown, k.Back, k.Pause, k.Export, k.Help, k.Quit}
+	return []key.Binding{k.Back, key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "scroll")), k.PageDown, short(k.Pause, "p"), k.Export, k.Help, k.Quit}
 }
 
 // filterKeys is the one-line help while the filter is edited.

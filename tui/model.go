@@ -119,6 +119,7 @@ func newModel(ctx context.Context, cfg Config) Model {
 		help:     help.New(),
 	}
 	m.help.Styles = st.Help
+	m.help.ShortSeparator = "  "
 	m.filter = input{prompt: "/ ", limit: 200}
 	return m
 }
