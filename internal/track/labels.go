@@ -1,0 +1,82 @@
+package track
+
+import (
+	"cmp"
+	"slices"
+)
+
+// ValueCount is how many goroutines of a group carry one value of a label.
+type ValueCount struct {
+	Value string
+	Count int
+	// Unset marks the count of goroutines without the label (Value is "").
+	Unset bool
+}
+
+// LabelValues counts a present group's goroutines by the value of one
+// pprof label, most common first; goroutines without the label are counted
+// in an entry marked Unset, last. It is nil for an unknown or absent group.
+func (t *Tracker) LabelValues(key, labelKey string) []ValueCount {
+	gs := t.group(key)
+	if gs == nil || !gs.tr.Present || gs.tr.Group == nil {
+		return nil
+	}
+	counts := map[string]int{}
+	unset := 0
+	for _, g := range gs.tr.Group.Goroutines {
+		found := false
+		for _, l := range g.Labels {
+			if l.Key == labelKey {
+				counts[l.Value]++
+				found = true
+				break
+			}
+		}
+		if !found {
+			unset++
+		}
+	}
+	out := make([]ValueCount, 0, len(counts)+1)
+	for v, n := range counts {
+		out = append(out, ValueCount{Value: v, Count: n})
+	}
+	slices.SortFunc(out, func(a, b ValueCount) int {
+		if c := cmp.Compare(b.Count, a.Count); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Value, b.Value)
+	})
+	if unset > 0 {
+		out = append(out, ValueCount{Count: unset, Unset: true})
+	}
+	return out
+}
+
+// LabelKeys returns the pprof label keys carried by a present group's
+// goroutines, sorted; with key "", those of every present group.
+func (t *Tracker) LabelKeys(key string) []string {
+	seen := map[string]bool{}
+	add := func(gs *groupState) {
+		if gs == nil || !gs.tr.Present || gs.tr.Group == nil {
+			return
+		}
+		for _, g := range gs.tr.Group.Goroutines {
+			for _, l := range g.Labels {
+				seen[l.Key] = true
+			}
+		}
+	}
+	if key != "" {
+		add(t.group(key))
+	} else {
+		for _, gs := range t.groups {
+			add(gs)
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,414 @@
+package track
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/gorotop/gorotop/stackparse"
+)
+
+// entry is one live goroutine as the tracker keeps it between polls; the
+// Tracker's slice of them, sorted by ID, is its main memory cost (32 bytes
+// a goroutine). Times are Unix nanoseconds.
+type entry struct {
+	id    int64
+	first int64 // when gorotop first saw it, in any group
+	since int64 // when it entered its current group
+	group int32 // index into Tracker.groups
+	wait  int32 // the runtime's wait minutes at the latest poll
+}
+
+// sighting is one goroutine of the snapshot being observed.
+type sighting struct {
+	id int64
+	si int32 // index of its group in the snapshot
+	mi int32 // index of the goroutine in that group
+}
+
+// groupState is one tracked group: its Trend, and what the poll being
+// observed found of it.
+type groupState struct {
+	tr      *Trend
+	idx     int32
+	creator *creatorState
+	// appeared is the poll before the one where the group first showed up,
+	// when that was not a baseline poll (the first, or a restart): the
+	// group held no goroutine then.
+	appeared time.Time
+
+	// Filled by each Observe.
+	present         bool
+	group           *stackparse.Group
+	poll            Point
+	maxAge, maxWait int64 // nanoseconds
+	minWait         int64
+	waitAges        [4]int
+	kept            int
+	keptLo, keptHi  int64 // arrival times of the kept goroutines
+	left            int64 // longest stay among the goroutines that left at this poll; -1: none
+
+	// stays holds, for the polls in the window where goroutines left the
+	// group, the longest stay among them, kept as a monotonic queue: the
+	// front is the longest stay in the window.
+	stays  []stay
+	leaked int
+}
+
+func (gs *groupState) reset() {
+	gs.present, gs.group = false, nil
+	gs.poll = Point{}
+	gs.maxAge, gs.maxWait, gs.minWait = 0, 0, 0
+	gs.waitAges = [4]int{}
+	gs.kept, gs.keptLo, gs.keptHi = 0, 0, 0
+	gs.left = -1
+	gs.leaked = 0
+}
+
+// stay is how long goroutines that left a group had been in it.
+type stay struct {
+	at, d int64 // nanoseconds
+}
+
+// leave notes that a goroutine left the group at this poll; it was last
+// seen at prev.
+func (gs *groupState) leave(e entry, prev int64) {
+	gs.left = max(gs.left, prev-e.since, int64(e.wait)*int64(time.Minute))
+}
+
+// longestStay returns the longest stay in the group of a goroutine that
+// left it at a poll from base on, or -1 if none left.
+func (gs *groupState) longestStay(now, base int64) int64 {
+	if gs.left >= 0 {
+		for n := len(gs.stays); n > 0 && gs.stays[n-1].d <= gs.left; n-- {
+			gs.stays = gs.stays[:n-1]
+		}
+		gs.stays = append(gs.stays, stay{at: now, d: gs.left})
+	}
+	i := 0
+	for i < len(gs.stays) && gs.stays[i].at < base {
+		i++
+	}
+	gs.stays = gs.stays[i:]
+	if len(gs.stays) == 0 {
+		gs.stays = nil
+		return -1
+	}
+	return gs.stays[0].d
+}
+
+// see adds one goroutine of the group to the poll's figures.
+func (gs *groupState) see(e *entry, gr *stackparse.Goroutine, now int64) {
+	gs.poll.Count++
+	wait := int64(gr.WaitMinutes) * int64(time.Minute)
+	age := max(now-e.first, wait)
+	inGroup := max(now-e.since, wait)
+	gs.maxAge = max(gs.maxAge, age)
+	gs.maxWait = max(gs.maxWait, inGroup)
+	if gs.poll.Count == 1 || inGroup < gs.minWait {
+		gs.minWait = inGroup
+	}
+	gs.waitAges[waitBucket(time.Duration(inGroup))]++
+	if gr.Leaked {
+		gs.leaked++
+	}
+}
+
+func waitBucket(d time.Duration) int {
+	for i, bound := range WaitBuckets {
+		if d < bound {
+			return i
+		}
+	}
+	return len(WaitBuckets)
+}
+
+// Observe adds a snapshot taken at time at. Times should not go backwards;
+// an earlier time is taken as the previous snapshot's. A nil snapshot is
+// ignored.
+func (t *Tracker) Observe(at time.Time, snap *stackparse.Snapshot) {
+	if snap == nil {
+		return
+	}
+	if t.polls > 0 && at.Before(t.last) {
+		at = t.last
+	}
+	for _, gs := range t.groups {
+		if gs != nil {
+			gs.reset()
+		}
+	}
+	idx := make([]int32, len(snap.Groups))
+	seen := make([]sighting, 0, snap.Total)
+	for si, g := range snap.Groups {
+		gs := t.intern(g, at)
+		idx[si] = gs.idx
+		if !gs.present {
+			gs.present, gs.group = true, g
+		}
+		for mi, gr := range g.Goroutines {
+			seen = append(seen, sighting{id: gr.ID, si: int32(si), mi: int32(mi)})
+		}
+	}
+	slices.SortFunc(seen, func(a, b sighting) int { return cmp.Compare(a.id, b.id) })
+	// One ID twice (an input holding several dumps): the first counts.
+	seen = slices.CompactFunc(seen, func(a, b sighting) bool { return a.id == b.id })
+
+	restart := t.polls > 0 && t.restarted(seen, idx, snap)
+	baseline := t.polls == 0 || restart
+	if baseline {
+		for _, gs := range t.groups {
+			if gs != nil && gs.tr.FirstSeen.Equal(at) {
+				gs.appeared = time.Time{}
+			}
+		}
+	}
+	base, keep, interval := t.windowAt(at, restart)
+	t.merge(seen, idx, snap, at.UnixNano(), baseline)
+	t.countKept(at.UnixNano(), base.UnixNano(), keep)
+
+	total := Point{At: at, Count: snap.Total, Restart: restart}
+	for _, gs := range t.groups {
+		if gs == nil {
+			continue
+		}
+		total.Born += gs.poll.Born
+		total.Exited += gs.poll.Exited
+		if !t.record(gs, at, restart) {
+			t.forget(gs)
+		}
+	}
+	t.totals = append(t.totals, total)
+	if restart {
+		t.restarts = append(t.restarts, at)
+	}
+	t.polls++
+	t.last = at
+	for _, gs := range t.groups {
+		if gs != nil {
+			t.judge(gs, base, interval)
+		}
+	}
+	t.tallyCreators()
+	t.compact(at)
+}
+
+// intern returns the state of the snapshot group's key, adding it when new.
+func (t *Tracker) intern(g *stackparse.Group, at time.Time) *groupState {
+	if gs := t.group(g.Key); gs != nil {
+		return gs
+	}
+	var i int32
+	if n := len(t.free); n > 0 {
+		i, t.free = t.free[n-1], t.free[:n-1]
+	} else {
+		i = int32(len(t.groups))
+		t.groups = append(t.groups, nil)
+	}
+	gs := &groupState{
+		tr:      &Trend{Key: g.Key, FirstSeen: at},
+		idx:     i,
+		creator: t.creator(g.CreatedBy),
+	}
+	if t.polls > 0 {
+		gs.appeared = t.last
+	}
+	t.groups[i] = gs
+	t.byKey[g.Key] = i
+	return gs
+}
+
+// forget drops a group long gone.
+func (t *Tracker) forget(gs *groupState) {
+	delete(t.byKey, gs.tr.Key)
+	t.groups[gs.idx] = nil
+	t.free = append(t.free, gs.idx)
+}
+
+// windowAt returns the window that judges the poll at time at: its first
+// poll (base), the time of the poll two polls ago (keep; a newcomer must
+// have arrived by then to count as staying), and the mean poll interval.
+// The window never reaches back across a restart.
+func (t *Tracker) windowAt(at time.Time, restart bool) (base time.Time, keep int64, interval time.Duration) {
+	keep = math.MinInt64
+	if restart || len(t.totals) == 0 {
+		return at, keep, 0
+	}
+	from := at.Add(-t.opts.Window)
+	if n := len(t.restarts); n > 0 && t.restarts[n-1].After(from) {
+		from = t.restarts[n-1]
+	}
+	i, _ := slices.BinarySearchFunc(t.totals, from, func(p Point, at time.Time) int { return p.At.Compare(at) })
+	base = at
+	if i < len(t.totals) {
+		base = t.totals[i].At
+		interval = at.Sub(base) / time.Duration(len(t.totals)-i)
+	}
+	if n := len(t.totals); n >= 2 {
+		keep = t.totals[n-2].At.UnixNano()
+	}
+	return base, keep, interval
+}
+
+// merge walks the live goroutines and the snapshot's, both sorted by ID:
+// an ID in both survived (and may have moved group), one only in the
+// snapshot was born, one only in the table exited. After a restart the old
+// table is dropped without counting exits, and at a baseline poll nothing
+// counts as born.
+func (t *Tracker) merge(seen []sighting, idx []int32, snap *stackparse.Snapshot, now int64, baseline bool) {
+	prev, last := t.ids, t.last.UnixNano()
+	if baseline {
+		prev = nil
+	}
+	next := make([]entry, 0, len(seen))
+	i := 0
+	for _, s := range seen {
+		for ; i < len(prev) && prev[i].id < s.id; i++ {
+			t.exit(prev[i], last)
+		}
+		gi := idx[s.si]
+		gr := &snap.Groups[s.si].Goroutines[s.mi]
+		var e entry
+		if i < len(prev) && prev[i].id == s.id {
+			e = prev[i]
+			i++
+			if e.group != gi {
+				t.groups[e.group].poll.MovedOut++
+				t.groups[e.group].leave(e, last)
+				t.groups[gi].poll.MovedIn++
+				e.group, e.since = gi, now
+			}
+		} else {
+			e = entry{id: s.id, first: now, since: now, group: gi}
+			if !baseline {
+				t.groups[gi].poll.Born++
+			}
+		}
+		e.wait = int32(min(gr.WaitMinutes, math.MaxInt32))
+		next = append(next, e)
+		t.groups[gi].see(&e, gr, now)
+	}
+	for ; i < len(prev); i++ {
+		t.exit(prev[i], last)
+	}
+	t.ids = next
+}
+
+func (t *Tracker) exit(e entry, last int64) {
+	gs := t.groups[e.group]
+	gs.poll.Exited++
+	gs.leave(e, last)
+}
+
+// countKept counts, per group, the newcomers that stay: goroutines that
+// entered the group after base, by keep (so they have been seen at three
+// polls or more), and have been in it longer than any goroutine that left
+// it within the window. Goroutines of a group that turns over, even
+// slowly, are not counted until they outlive the ones seen leaving.
+func (t *Tracker) countKept(now, base, keep int64) {
+	ceiling := make([]int64, len(t.groups))
+	for i, gs := range t.groups {
+		if gs != nil {
+			ceiling[i] = gs.longestStay(now, base)
+		}
+	}
+	for i := range t.ids {
+		e := &t.ids[i]
+		if e.since <= base || e.since > keep || now-e.since <= ceiling[e.group] {
+			continue
+		}
+		gs := t.groups[e.group]
+		if gs.kept == 0 || e.since < gs.keptLo {
+			gs.keptLo = e.since
+		}
+		gs.keptHi = max(gs.keptHi, e.since)
+		gs.kept++
+	}
+}
+
+// record appends the poll's point to a group's history and refreshes what
+// the Trend says of the latest snapshot. It returns false when the group
+// has been gone long enough to forget.
+func (t *Tracker) record(gs *groupState, at time.Time, restart bool) bool {
+	tr := gs.tr
+	p := gs.poll
+	p.At, p.Restart = at, restart
+	if gs.present {
+		tr.Group = gs.group
+		tr.Present = true
+		tr.LastSeen = at
+		tr.OldestAge = time.Duration(gs.maxAge)
+		tr.WaitAge = time.Duration(gs.maxWait)
+		tr.WaitAges = gs.waitAges
+		tr.Leaked = gs.leaked
+	} else {
+		if at.Sub(tr.LastSeen) > t.opts.Forget {
+			return false
+		}
+		if tr.Present && tr.Group != nil {
+			g := *tr.Group
+			g.Goroutines = nil
+			tr.Group = &g
+		}
+		tr.Present = false
+		tr.OldestAge, tr.WaitAge, tr.WaitAges, tr.Leaked = 0, 0, [4]int{}, 0
+	}
+	tr.Count = p.Count
+	tr.History = append(tr.History, p)
+	return true
+}
+
+// lookup finds a live goroutine by ID.
+func (t *Tracker) lookup(id int64) (entry, bool) {
+	i, ok := slices.BinarySearchFunc(t.ids, id, func(e entry, id int64) int { return cmp.Compare(e.id, id) })
+	if !ok {
+		return entry{}, false
+	}
+	return t.ids[i], true
+}
+
+// restarted tells whether the snapshot comes from a new process: most of
+// the goroutines seen before are gone, the highest ID went down, and
+// either the ID counter went backwards (most newcomers have IDs below half
+// the previous highest, which one process never hands out: it gives IDs in
+// increasing batches of 16 per P) or the goroutines that kept their IDs
+// and group lost the runtime's wait minutes they had (a new process whose
+// start-up goroutines got the same IDs as the old one's).
+func (t *Tracker) restarted(seen []sighting, idx []int32, snap *stackparse.Snapshot) bool {
+	prev := t.ids
+	if len(prev) < 2 || len(seen) == 0 {
+		return false
+	}
+	prevMax := prev[len(prev)-1].id
+	if seen[len(seen)-1].id >= prevMax {
+		return false
+	}
+	var survivors, born, low, waited, reset int
+	i := 0
+	for _, s := range seen {
+		for i < len(prev) && prev[i].id < s.id {
+			i++
+		}
+		if i < len(prev) && prev[i].id == s.id {
+			survivors++
+			if e := prev[i]; e.group == idx[s.si] && e.wait >= 2 {
+				waited++
+				if int(e.wait) > snap.Groups[s.si].Goroutines[s.mi].WaitMinutes {
+					reset++
+				}
+			}
+			continue
+		}
+		born++
+		if s.id < prevMax/2 {
+			low++
+		}
+	}
+	if vanished := len(prev) - survivors; 2*vanished < len(prev) {
+		return false
+	}
+	backwards := low > 0 && 2*low >= born
+	waitsReset := reset >= 2 && 2*reset >= waited
+	return backwards || waitsReset
+}

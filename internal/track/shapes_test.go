@@ -1,0 +1,432 @@
+package track
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"testing"
+	"time"
+)
+
+// shapeCase is one shape from SPEC §1 played over the healthy background.
+type shapeCase struct {
+	name  string
+	opts  Options
+	dur   time.Duration
+	setup func(s *sim) func(s *sim, elapsed time.Duration)
+	// leaks must be suspected at every poll from by on; every other group
+	// must never be.
+	leaks []string
+	by    time.Duration
+	// reason, when set, must match each leak's reason at the end.
+	reason string
+}
+
+const pollEvery = 2 * time.Second
+
+// play runs a case at 2 s polls and checks its verdicts at every poll. It
+// returns the tracker and when each group was first suspected.
+func play(t *testing.T, c shapeCase) (*Tracker, map[string]time.Duration) {
+	t.Helper()
+	s := newSim()
+	bg := newBackground(s)
+	tick := c.setup(s)
+	tr := New(c.opts)
+	first := map[string]time.Duration{}
+	for elapsed := time.Duration(0); elapsed <= c.dur; elapsed += pollEvery {
+		if elapsed > 0 {
+			s.advance(pollEvery)
+			bg.tick(s)
+		}
+		tick(s, elapsed)
+		tr.Observe(s.now, s.snapshot())
+		for _, trend := range tr.Trends() {
+			leak := slices.Contains(c.leaks, trend.Key)
+			if trend.Suspect {
+				if _, ok := first[trend.Key]; !ok {
+					first[trend.Key] = elapsed
+				}
+				if !leak {
+					t.Fatalf("at %v: healthy group %s suspected: %s (net %d, kept %d, born %d, exited %d, moved %d/%d)",
+						elapsed, trend.Key, trend.Reason, trend.Net, trend.Kept, trend.Born, trend.Exited, trend.MovedIn, trend.MovedOut)
+				}
+			} else if leak && elapsed >= c.by {
+				t.Fatalf("at %v: leak %s not suspected (count %d, net %d, kept %d, born %d, exited %d, moved %d/%d, growth %.1f/min)",
+					elapsed, trend.Key, trend.Count, trend.Net, trend.Kept, trend.Born, trend.Exited, trend.MovedIn, trend.MovedOut, trend.GrowthPerMin)
+			}
+			if trend.Stuck {
+				t.Fatalf("at %v: group %s marked stuck: %s", elapsed, trend.Key, trend.Reason)
+			}
+		}
+	}
+	for _, key := range c.leaks {
+		trend := tr.Trend(key)
+		if trend == nil || !trend.Suspect {
+			t.Fatalf("leak %s never seen or not suspected at the end", key)
+		}
+		if c.reason != "" && !regexp.MustCompile(c.reason).MatchString(trend.Reason) {
+			t.Errorf("leak %s: reason %q does not match %s", key, trend.Reason, c.reason)
+		}
+	}
+	return tr, first
+}
+
+// steady returns a setup that runs flows at every poll after the first.
+func steady(fs ...*flow) func(s *sim) func(*sim, time.Duration) {
+	return func(s *sim) func(*sim, time.Duration) {
+		return func(s *sim, elapsed time.Duration) {
+			for _, f := range fs {
+				f.tick(s)
+			}
+		}
+	}
+}
+
+// prefilled is steady with each flow already running for over when
+// gorotop attaches.
+func prefilled(over time.Duration, fs ...*flow) func(s *sim) func(*sim, time.Duration) {
+	return func(s *sim) func(*sim, time.Duration) {
+		for _, f := range fs {
+			f.prefill(s, over)
+		}
+		return steady(fs...)(s)
+	}
+}
+
+// withState declares the state of a group before a setup runs.
+func withState(key, state string, setup func(s *sim) func(*sim, time.Duration)) func(s *sim) func(*sim, time.Duration) {
+	return func(s *sim) func(*sim, time.Duration) {
+		s.shape(key, state)
+		return setup(s)
+	}
+}
+
+// batches spawns n goroutines in key every period; each lives for life
+// (0: forever). With warm set, gorotop attaches to a service that has been
+// doing this for a while: the batches still alive are there at the start.
+func batches(key string, n int, period, life time.Duration, warm bool) func(s *sim) func(*sim, time.Duration) {
+	return func(s *sim) func(*sim, time.Duration) {
+		var alive []simBorn
+		if warm {
+			for age := 2 * life / period * period; age > 0; age -= period {
+				if age < life {
+					for _, id := range s.spawnAged(key, n, age) {
+						alive = append(alive, simBorn{id, s.now.Add(-age)})
+					}
+				}
+			}
+		}
+		return func(s *sim, elapsed time.Duration) {
+			if elapsed > 0 && elapsed/period != (elapsed-pollEvery)/period {
+				for _, id := range s.spawn(key, n) {
+					alive = append(alive, simBorn{id, s.now})
+				}
+			}
+			if life > 0 {
+				alive = slices.DeleteFunc(alive, func(b simBorn) bool {
+					if s.now.Sub(b.at) >= life {
+						s.exit(b.id)
+						return true
+					}
+					return false
+				})
+			}
+		}
+	}
+}
+
+// quietingPool is a second worker pool, busy at first and idle from quiet
+// on: its workers all come back to wait and stay.
+func quietingPool(quiet time.Duration) func(s *sim) func(*sim, time.Duration) {
+	return func(s *sim) func(*sim, time.Duration) {
+		s.shape("jobs.(*Pool).work.busy", "running")
+		workers := s.spawnAged("jobs.(*Pool).work", 30, 10*time.Minute)
+		return func(s *sim, elapsed time.Duration) {
+			for _, id := range workers {
+				switch {
+				case elapsed >= quiet || s.live[id].key != "jobs.(*Pool).work":
+					if elapsed >= quiet || s.rng.IntN(3) == 0 {
+						s.move(id, "jobs.(*Pool).work")
+					}
+				case s.rng.IntN(3) == 0:
+					s.move(id, "jobs.(*Pool).work.busy")
+				}
+			}
+		}
+	}
+}
+
+// burst spawns n goroutines at each of the given times, then lets them
+// drain: from drainAfter on, a share of them exits at every poll.
+func burst(key string, n int, at []time.Duration, drainAfter time.Duration, perPoll int) func(s *sim) func(*sim, time.Duration) {
+	return func(s *sim) func(*sim, time.Duration) {
+		var ids []int64
+		var started time.Duration = -1
+		return func(s *sim, elapsed time.Duration) {
+			if slices.Contains(at, elapsed) {
+				ids = append(ids, s.spawn(key, n)...)
+				if started < 0 {
+					started = elapsed
+				}
+			}
+			if started >= 0 && elapsed-started >= drainAfter && len(ids) > 0 {
+				k := min(perPoll, len(ids))
+				// A random share: bursts do not drain in ID order.
+				s.rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+				s.exit(ids[:k]...)
+				ids = ids[k:]
+			}
+		}
+	}
+}
+
+// keepAlivePileUp holds idle keep-alive connections; every period one of
+// them takes a request and blocks on a lock, leaving after stay (0: never).
+func keepAlivePileUp(period, stay time.Duration) func(s *sim) func(*sim, time.Duration) {
+	return func(s *sim) func(*sim, time.Duration) {
+		s.shape("conn.idle", "IO wait")
+		s.shape("store.(*DB).Get", "sync.Mutex.Lock")
+		conns := s.spawnAged("conn.idle", 60, 5*time.Minute)
+		entered := map[int64]time.Duration{}
+		next := 0
+		return func(s *sim, elapsed time.Duration) {
+			for id, at := range entered {
+				if stay > 0 && elapsed-at >= stay {
+					s.move(id, "conn.idle")
+					delete(entered, id)
+				}
+			}
+			if elapsed > 0 && elapsed%period == 0 {
+				id := conns[next%len(conns)]
+				next++
+				if _, busy := entered[id]; !busy && s.live[id].key == "conn.idle" {
+					s.move(id, "store.(*DB).Get")
+					entered[id] = elapsed
+				}
+			}
+		}
+	}
+}
+
+// persistConns dials connections whose readLoop and writeLoop goroutines
+// live for life (0: forever, bodies never closed); each dial goroutine
+// exits right away.
+func persistConns(perMin float64, life time.Duration) func(s *sim) func(*sim, time.Duration) {
+	return func(s *sim) func(*sim, time.Duration) {
+		s.shape("http.(*persistConn).readLoop", "select")
+		s.shape("http.(*persistConn).writeLoop", "select")
+		var acc float64
+		var alive []simBorn
+		return func(s *sim, elapsed time.Duration) {
+			if elapsed > 0 {
+				acc += perMin * pollEvery.Minutes()
+			}
+			for ; acc >= 1; acc-- {
+				dialer := s.spawn("http.(*Transport).dialConnFor", 1)[0]
+				for _, key := range []string{"http.(*persistConn).readLoop", "http.(*persistConn).writeLoop"} {
+					alive = append(alive, simBorn{s.spawnBy(key, dialer, 1)[0], s.now})
+				}
+				s.exit(dialer)
+			}
+			if life > 0 {
+				alive = slices.DeleteFunc(alive, func(b simBorn) bool {
+					if s.now.Sub(b.at) >= life {
+						s.exit(b.id)
+						return true
+					}
+					return false
+				})
+			}
+		}
+	}
+}
+
+// churn replaces a group's goroutines at every poll: n of them alive at
+// each snapshot, many more that came and went in between.
+func churn(key string, n func(elapsed time.Duration) int) func(s *sim) func(*sim, time.Duration) {
+	return func(s *sim) func(*sim, time.Duration) {
+		s.shape(key, "running")
+		return func(s *sim, elapsed time.Duration) {
+			s.exit(s.members(key)...)
+			s.skip(600)
+			k := n(elapsed)
+			s.spawn(key, k-k/10+s.rng.IntN(k/5+1))
+		}
+	}
+}
+
+var shapeCases = []shapeCase{
+	// Leaks that must be flagged.
+	{
+		name:   "steady leak 310/min (SPEC story)",
+		dur:    3 * time.Minute,
+		setup:  prefilled(12*time.Minute, &flow{key: "queue.(*MemQueue).scheduleFlush.func1", perMin: 310}),
+		leaks:  []string{"queue.(*MemQueue).scheduleFlush.func1"},
+		by:     20 * time.Second,
+		reason: `^\+3[01]\d/min \(\+\d+ in 3m\), 0 exited, oldest 1[45]m$`,
+	},
+	{
+		name:   "steady leak 3/min",
+		dur:    6 * time.Minute,
+		setup:  steady(&flow{key: "cache.(*Client).refresh.func2", perMin: 3}),
+		leaks:  []string{"cache.(*Client).refresh.func2"},
+		by:     2 * time.Minute,
+		reason: `^\+3/min \(\+1[45] in 5m\), 0 exited, oldest 5m$`,
+	},
+	{
+		name:  "slow leak 1 per 4m, 20m window",
+		opts:  Options{Window: 20 * time.Minute},
+		dur:   40 * time.Minute,
+		setup: steady(&flow{key: "audit.(*Log).flushLater", perMin: 0.25}),
+		leaks: []string{"audit.(*Log).flushLater"},
+		by:    13 * time.Minute,
+	},
+	{
+		name:  "step leak: 40 every 45s",
+		dur:   6 * time.Minute,
+		setup: batches("batch.(*Job).fanOut.func1", 40, 45*time.Second, 0, false),
+		leaks: []string{"batch.(*Job).fanOut.func1"},
+		by:    96 * time.Second,
+	},
+	{
+		name:  "pile-up behind a lock never released",
+		dur:   4 * time.Minute,
+		setup: withState("store.(*DB).Get", "sync.Mutex.Lock", steady(&flow{key: "store.(*DB).Get", perMin: 20})),
+		leaks: []string{"store.(*DB).Get"},
+		by:    40 * time.Second,
+	},
+	{
+		name:  "pile-up of keep-alive connections behind a lock",
+		dur:   4 * time.Minute,
+		setup: keepAlivePileUp(6*time.Second, 0),
+		leaks: []string{"store.(*DB).Get"},
+		by:    40 * time.Second,
+	},
+	{
+		name:  "senders blocked on a channel nobody reads",
+		dur:   4 * time.Minute,
+		setup: withState("rpc.(*Call).send", "chan send", steady(&flow{key: "rpc.(*Call).send", perMin: 60})),
+		leaks: []string{"rpc.(*Call).send"},
+		by:    30 * time.Second,
+	},
+	{
+		name:  "watchers of a context nobody cancels",
+		dur:   4 * time.Minute,
+		setup: withState("session.watch.func1", "select", steady(&flow{key: "session.watch.func1", perMin: 30})),
+		leaks: []string{"session.watch.func1"},
+		by:    30 * time.Second,
+	},
+	{
+		name:  "net/http bodies never closed",
+		dur:   4 * time.Minute,
+		setup: persistConns(12, 0),
+		leaks: []string{"http.(*persistConn).readLoop", "http.(*persistConn).writeLoop"},
+		by:    time.Minute,
+	},
+
+	// Healthy shapes that must not be flagged, each the opposite of a leak
+	// above where there is one.
+	{
+		name:  "fixed pool, handlers and long waiters only",
+		dur:   10 * time.Minute,
+		setup: steady(),
+	},
+	{
+		name: "fixed set waiting for hours",
+		dur:  2 * time.Hour,
+		setup: func(s *sim) func(*sim, time.Duration) {
+			s.spawnAged("grpc.(*Server).serveStreams", 20, 3*time.Hour)
+			return steady()(s)
+		},
+	},
+	{
+		name:  "churn at 300/s, flat count",
+		dur:   10 * time.Minute,
+		setup: churn("api.handle", func(time.Duration) int { return 240 }),
+	},
+	{
+		name:  "churn under rising load",
+		dur:   10 * time.Minute,
+		setup: churn("api.handle", func(e time.Duration) int { return 50 + int(45*e.Minutes()) }),
+	},
+	{
+		name:  "burst of 1000 draining over 40s",
+		dur:   5 * time.Minute,
+		setup: burst("report.render.func1", 1000, []time.Duration{time.Minute}, 10*time.Second, 50),
+	},
+	{
+		name:  "burst landing across two polls",
+		dur:   5 * time.Minute,
+		setup: burst("report.render.func1", 500, []time.Duration{time.Minute, time.Minute + pollEvery}, 30*time.Second, 100),
+	},
+	{
+		name:  "repeated bursts that drain (40 every 45s, gone after 20s)",
+		dur:   6 * time.Minute,
+		setup: batches("batch.(*Job).fanOut.func1", 40, 45*time.Second, 20*time.Second, false),
+	},
+	{
+		name:  "overlapping bursts (40 every 30s, gone after 46s)",
+		dur:   6 * time.Minute,
+		setup: batches("batch.(*Job).fanOut.func1", 40, 30*time.Second, 46*time.Second, true),
+	},
+	{
+		name:  "worker pool going quiet",
+		dur:   10 * time.Minute,
+		setup: quietingPool(3 * time.Minute),
+	},
+	{
+		name:  "slow requests living 30s at 60/min",
+		dur:   6 * time.Minute,
+		setup: prefilled(time.Minute, &flow{key: "cache.(*Client).refresh.func2", perMin: 60, life: 30 * time.Second}),
+	},
+	{
+		name:  "slow leak 1 per 4m, default window too short",
+		dur:   40 * time.Minute,
+		setup: steady(&flow{key: "audit.(*Log).flushLater", perMin: 0.25}),
+	},
+	{
+		name:  "lock contention: waiters leave after 3s",
+		dur:   4 * time.Minute,
+		setup: withState("store.(*DB).Get", "sync.Mutex.Lock", prefilled(time.Minute, &flow{key: "store.(*DB).Get", perMin: 20, life: 3 * time.Second})),
+	},
+	{
+		name:  "keep-alive connections through a lock, back after 4s",
+		dur:   4 * time.Minute,
+		setup: keepAlivePileUp(6*time.Second, 4*time.Second),
+	},
+	{
+		name:  "senders whose reader comes 5s later",
+		dur:   4 * time.Minute,
+		setup: withState("rpc.(*Call).send", "chan send", prefilled(time.Minute, &flow{key: "rpc.(*Call).send", perMin: 60, life: 5 * time.Second})),
+	},
+	{
+		name:  "watchers of contexts cancelled after 30s",
+		dur:   4 * time.Minute,
+		setup: withState("session.watch.func1", "select", prefilled(time.Minute, &flow{key: "session.watch.func1", perMin: 30, life: 30 * time.Second})),
+	},
+	{
+		name:  "net/http bodies closed, connections gone after 5s",
+		dur:   4 * time.Minute,
+		setup: persistConns(12, 5*time.Second),
+	},
+}
+
+// TestShapes plays every shape of SPEC §1 over a healthy background: the
+// leaks must be suspected by their deadline and stay so, nothing else may
+// ever be, and nothing here is stuck.
+func TestShapes(t *testing.T) {
+	var summary []string
+	for _, c := range shapeCases {
+		t.Run(c.name, func(t *testing.T) {
+			_, first := play(t, c)
+			verdict := "not flagged"
+			if len(c.leaks) > 0 {
+				verdict = fmt.Sprintf("flagged after %v", first[c.leaks[0]])
+			}
+			summary = append(summary, fmt.Sprintf("%-60s %s", c.name, verdict))
+		})
+	}
+	for _, line := range summary {
+		t.Log(line)
+	}
+}
