@@ -37,6 +37,48 @@ a group. Ancestor blocks (` + "`[originating from goroutine N]`" + `) are not fr
 
 Made with %s %s/%s.
 
+What the Go 1.26 runtime does here, read in its source and seen in these
+dumps:
+
+- **Labels** (` + "`GODEBUG=tracebacklabels=1`" + `) print after the state and any
+  flags, with no comma: ` + "`[chan receive labels:{\"k\": \"v\"}]`" + `. Keys are sorted;
+  keys and values are quoted by ` + "`runtime.printquoted`" + `: ` + "`\\\\` `\\\"` `\\n` `\\r` `\\t`" + `
+  for backslash, quote, newline, CR and tab, printable ASCII as is, other bytes below 0x7f as ` + "`\\xNN`" + `, every
+  other rune (DEL and non-ASCII included) as ` + "`\\uNNNN`" + ` or ` + "`\\UNNNNNNNN`" + `, and
+  each invalid UTF-8 byte as ` + "`\\ufffd`" + `. So a label can hold ` + "`]`" + `, ` + "`}`" + `,
+  ` + "`\", \"`" + ` and ` + "`]:`" + ` inside quotes, but never a control byte.
+- **Panic messages** are printed raw (` + "`printpanicval`" + `): escapes, CR and
+  invalid UTF-8 reach the dump; each ` + "`\\n`" + ` in the message is followed by a
+  tab, so a message cannot start a line with ` + "`goroutine `" + `. **File paths** can
+  hold escapes too: a ` + "`//line`" + ` directive accepts any valid UTF-8
+  (escapes.txt). Function names cannot.
+- **goroutineleak** exists only in binaries built with
+  ` + "`GOEXPERIMENT=goroutineleakprofile`" + ` (the first such build recompiles the
+  standard library: about 90 s here); elsewhere
+  ` + "`/debug/pprof/goroutineleak`" + ` is a 404 "Unknown profile". Each request runs
+  a GC that marks leaked the goroutines blocked on channels, selects or
+  sync primitives (Cond, Mutex, RWMutex, WaitGroup) that no runnable
+  goroutine or global can reach; ` + "`sleep`" + `, ` + "`IO wait`" + ` and other states are
+  never judged. ` + "`?debug=2`" + ` then writes *every* goroutine, exactly like
+  ` + "`goroutine?debug=2`" + `, the proven ones with ` + "`(leaked)`" + ` after the wait
+  reason; ` + "`?debug=1`" + ` lists only the leaked ones. The mark stays: later
+  ordinary goroutine dumps show ` + "`(leaked)`" + ` too, until the next leak GC
+  re-judges them.
+- **Wait minutes** (` + "`, N minutes`" + `, always plural) come from a stamp a GC
+  puts on a blocked goroutine when it scans its stack, and the stamp is the
+  end time of the GC before: a goroutine shows minutes only after two GCs
+  while it was blocked, and may be shown up to a GC cycle older than it is.
+- **Addresses**: heap pointers no longer look like ` + "`0xc000…`" + `: the heap base
+  is randomised per process (GOEXPERIMENT randomizedheapbase64, on by
+  default), e.g. ` + "`0x2dd3fb58a1e0`" + `.
+- **Inlined frames**: a small function started with ` + "`go f(x)`" + ` is inlined
+  into the compiler's wrapper, so the goroutine's only frame prints as
+  ` + "`main.blockedRecv(...)`" + ` with a file line but no ` + "`+0x`" + ` offset.
+- **Ancestors** (` + "`tracebackancestors`" + `): ancestor frames always print
+  ` + "`(...)`" + `, their line can differ by one from the ` + "`created by`" + ` line of the
+  same call (return address), and their ` + "`created by`" + ` lines have no
+  ` + "`in goroutine N`" + `.
+
 | file | how it was made | goroutines | what it exercises |
 |---|---|---|---|
 `
