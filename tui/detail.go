@@ -19,7 +19,7 @@ import (
 const (
 	detailIDs    = 64 // goroutine IDs listed
 	detailPolls  = 20 // polls in the born/exited table
-	detailLabels = 20 // label values listed
+	detailLabels = 20 // values listed per label key
 	detailGroups = 30 // member groups listed in the creator view
 )
 
@@ -128,13 +128,10 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 	st := &m.styles
 	g := tr.Group
 	r := groupRow(g, tr)
-	title := st.Title.Render(clean(stackparse.ShortFunc(g.Top().Func)))
-	d.raw(r.mark() + " " + title)
-	summary := fmt.Sprintf("%s goroutines · %s · %s/min · blocked %s",
-		count(tr.Count), clean(r.state()), rate(tr.GrowthPerMin), waitText(g, tr))
-	d.raw(summary)
-	if tr.Count == 0 && len(tr.History) > 0 {
-		d.raw(st.Dim.Render(fmt.Sprintf("gone: last seen with %s goroutines; none at %s", count(g.Count()), tr.History[len(tr.History)-1].At.Format("15:04:05"))))
+	d.raw(r.mark() + " " + st.Title.Render(clean(stackparse.ShortFunc(g.Top().Func))))
+	d.add("%s goroutines · %s · %s/min · blocked %s", count(tr.Count), clean(r.state()), rate(tr.GrowthPerMin), waitText(g, tr))
+	if !tr.Present {
+		d.raw(st.Dim.Render("gone: last seen " + tr.LastSeen.Format("15:04:05")))
 	}
 	switch {
 	case tr.Suspect:
@@ -142,8 +139,8 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 	case tr.Stuck:
 		d.raw(st.Suspect.Render("s stuck: " + clean(tr.Reason)))
 	}
-	if g.Leaked > 0 {
-		d.raw(st.Leaked.Render(fmt.Sprintf("L the runtime proved %s of them leaked", count(g.Leaked))))
+	if tr.Proven {
+		d.raw(st.Leaked.Render(fmt.Sprintf("L the runtime proved %s of them leaked", count(tr.Leaked))))
 	}
 	if len(g.States) > 1 {
 		d.add("states: %s", countsText(g.States))
@@ -151,11 +148,9 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 
 	d.section(m, "Stack, innermost first (▶ where it blocks)")
 	for i, f := range g.Frames {
-		mark := "  "
-		text := clean(f.Func)
+		mark, text := "  ", clean(f.Func)
 		if i == g.Blocking {
-			mark = "▶ "
-			text = st.Marked.Render(text)
+			mark, text = "▶ ", st.Marked.Render(text)
 		}
 		d.raw(mark + text)
 		d.add("      %s:%d", clean(f.File), f.Line)
@@ -170,27 +165,40 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 	if c := g.CreatedBy; c != nil {
 		d.raw("  " + clean(c.Func))
 		d.add("      %s:%d", clean(c.File), c.Line)
-		if parents := parentsText(g); parents != "" {
-			d.raw(st.Dim.Render("  in goroutine " + parents))
+		if p := ds.tracker.Parents(tr.Key); p.Parents > 0 {
+			d.raw(st.Dim.Render("  " + p.String()))
 		}
 	} else {
 		d.raw(st.Dim.Render("  nobody: the main goroutine or the runtime's own"))
 	}
 
-	d.section(m, "Wait (runtime minutes)")
-	waitHistogram(d, m, g)
+	d.section(m, "Waiting for")
+	most := slices.Max(tr.WaitAges[:])
+	for i, n := range tr.WaitAges {
+		if n == 0 {
+			continue
+		}
+		bar := strings.Repeat("█", max(1, n*30/max(most, 1)))
+		d.add("  %-6s %s %s", track.WaitBucketLabels[i], st.Spark.Render(bar), count(n))
+	}
 
 	d.section(m, "History")
 	historyLines(d, m, tr)
 
-	if labels := labelCounts(g); len(labels) > 0 {
+	if keys := ds.tracker.LabelKeys(tr.Key); len(keys) > 0 {
 		d.section(m, "pprof labels")
-		for i, l := range labels {
-			if i == detailLabels {
-				d.add("  … %d more", len(labels)-i)
-				break
+		for _, k := range keys {
+			for i, v := range ds.tracker.LabelValues(tr.Key, k) {
+				if i == detailLabels {
+					d.add("  …")
+					break
+				}
+				text := k + "=" + v.Value
+				if v.Unset {
+					text = k + " not set"
+				}
+				d.add("  %8s  %s", count(v.Count), clean(text))
 			}
-			d.add("  %8s  %s", count(l.n), clean(l.text))
 		}
 	}
 
@@ -229,12 +237,14 @@ func (m *Model) creatorDetail(d *docWriter, ds *dataset) {
 		d.add("  %s:%d", clean(c.File), c.Line)
 	}
 	d.add("%s goroutines in %s · %s/min", count(r.count), plural(len(r.members), "group"), rate(r.growth))
+	if r.stat != nil {
+		d.add("while watched: %s spawned, %s exited", count(r.stat.Spawned), count(r.stat.Exited))
+	}
 	if r.suspect {
 		d.raw(st.Suspect.Render("! suspected leak: " + clean(r.reason)))
 	}
 	d.section(m, "Count history")
-	counts := r.counts()
-	if len(counts) > 0 {
+	if counts := r.counts(); len(counts) > 0 {
 		d.add("  %s  %s → %s", st.Spark.Render(sparkline(counts, min(len(counts), 48))), count(counts[0]), count(counts[len(counts)-1]))
 	}
 	d.section(m, "Groups started here")
@@ -253,77 +263,22 @@ func (m *Model) creatorDetail(d *docWriter, ds *dataset) {
 }
 
 // waitText says how long a group's goroutines have waited: the runtime's
-// minutes, and how long gorotop has seen the oldest.
+// minutes, and the longest wait gorotop has seen.
 func waitText(g *stackparse.Group, tr *track.Trend) string {
-	var parts []string
+	var runtime string
 	switch {
 	case g.WaitMax == 0:
-		parts = append(parts, "<1m by the runtime")
+		runtime = "<1m by the runtime"
 	case g.WaitMin == g.WaitMax:
-		parts = append(parts, fmt.Sprintf("%dm by the runtime", g.WaitMax))
+		runtime = fmt.Sprintf("%dm by the runtime", g.WaitMax)
 	default:
-		parts = append(parts, fmt.Sprintf("%d–%dm by the runtime", g.WaitMin, g.WaitMax))
+		runtime = fmt.Sprintf("%d–%dm by the runtime", g.WaitMin, g.WaitMax)
 	}
-	parts = append(parts, "oldest ≥"+age(tr.OldestAge))
-	return strings.Join(parts, ", ")
+	return fmt.Sprintf("%s, ≥%s seen", runtime, track.FormatAge(tr.WaitAge))
 }
 
-// parentsText lists the goroutines that created the group's members.
-func parentsText(g *stackparse.Group) string {
-	seen := map[int64]bool{}
-	var ids []int64
-	for _, gr := range g.Goroutines {
-		if gr.Parent != 0 && !seen[gr.Parent] {
-			seen[gr.Parent] = true
-			ids = append(ids, gr.Parent)
-		}
-	}
-	slices.Sort(ids)
-	var s []string
-	for i, id := range ids {
-		if i == 8 {
-			s = append(s, fmt.Sprintf("and %d more", len(ids)-i))
-			break
-		}
-		s = append(s, strconv.FormatInt(id, 10))
-	}
-	return strings.Join(s, ", ")
-}
-
-// waitBuckets split the runtime's wait minutes.
-var waitBuckets = []struct {
-	label string
-	upTo  int // minutes, exclusive
-}{
-	{"<1m", 1}, {"1–4m", 5}, {"5–14m", 15}, {"15–59m", 60}, {"1–4h", 240}, {"≥4h", 1 << 62},
-}
-
-// waitHistogram draws how long the group's goroutines have waited.
-func waitHistogram(d *docWriter, m *Model, g *stackparse.Group) {
-	n := make([]int, len(waitBuckets))
-	for _, gr := range g.Goroutines {
-		for i, b := range waitBuckets {
-			if gr.WaitMinutes < b.upTo {
-				n[i]++
-				break
-			}
-		}
-	}
-	most := slices.Max(n)
-	for i, b := range waitBuckets {
-		if n[i] == 0 {
-			continue
-		}
-		bar := strings.Repeat("█", max(1, n[i]*30/max(most, 1)))
-		d.add("  %-7s %s %s", b.label, m.styles.Spark.Render(bar), count(n[i]))
-	}
-	if n[0] == g.Count() {
-		d.raw(m.styles.Dim.Render("  (the runtime counts whole minutes blocked)"))
-	}
-}
-
-// historyLines draws a group's count over time and its born/exited
-// goroutines per poll, newest first.
+// historyLines draws a group's count over time and its goroutines born,
+// exited, moved and survived per poll, newest first.
 func historyLines(d *docWriter, m *Model, tr *track.Trend) {
 	st := &m.styles
 	counts := make([]int, len(tr.History))
@@ -332,45 +287,27 @@ func historyLines(d *docWriter, m *Model, tr *track.Trend) {
 	}
 	if len(counts) > 0 {
 		d.add("  %s  %s → %s over %s", st.Spark.Render(sparkline(counts, min(len(counts), 48))),
-			count(counts[0]), count(counts[len(counts)-1]), age(tr.History[len(tr.History)-1].At.Sub(tr.FirstSeen)))
+			count(counts[0]), count(counts[len(counts)-1]), track.FormatAge(tr.LastSeen.Sub(tr.FirstSeen)))
 	}
-	d.add("  first seen %s · in the window: %s born, %s exited", ago(m.now.Sub(tr.FirstSeen)), count(tr.Born), count(tr.Exited))
-	d.raw(st.Dim.Render(fmt.Sprintf("  %-8s  %8s  %7s  %7s", "poll", "count", "born", "exited")))
+	d.add("  first seen %s · in the window: %s born, %s exited, %s moved in, %s moved out",
+		ago(m.now.Sub(tr.FirstSeen)), count(tr.Born), count(tr.Exited), count(tr.MovedIn), count(tr.MovedOut))
+	d.raw(st.Dim.Render(fmt.Sprintf("  %-8s  %8s  %7s  %7s  %7s  %8s", "poll", "count", "born", "exited", "moved", "survived")))
 	for i := len(tr.History) - 1; i >= 0 && i >= len(tr.History)-detailPolls; i-- {
 		p := tr.History[i]
-		d.add("  %-8s  %8s  %7s  %7s", p.At.Format("15:04:05"), count(p.Count), "+"+count(p.Born), "-"+count(p.Exited))
+		moved := ""
+		if p.MovedIn > 0 || p.MovedOut > 0 {
+			moved = fmt.Sprintf("+%d/-%d", p.MovedIn, p.MovedOut)
+		}
+		line := fmt.Sprintf("  %-8s  %8s  %7s  %7s  %7s  %8s", p.At.Format("15:04:05"), count(p.Count),
+			"+"+count(p.Born), "-"+count(p.Exited), moved, count(p.Survived()))
+		if p.Restart {
+			line += st.Warn.Render("  ↻ target restarted")
+		}
+		d.raw(line)
 	}
 	if len(tr.History) > detailPolls {
 		d.add("  … %d older polls", len(tr.History)-detailPolls)
 	}
-}
-
-// labelCount is one key=value set of pprof labels and how many goroutines
-// carry it.
-type labelCount struct {
-	text string
-	n    int
-}
-
-// labelCounts counts the group's goroutines by label key=value.
-func labelCounts(g *stackparse.Group) []labelCount {
-	n := map[string]int{}
-	for _, gr := range g.Goroutines {
-		for _, l := range gr.Labels {
-			n[l.Key+"="+l.Value]++
-		}
-	}
-	out := make([]labelCount, 0, len(n))
-	for text, c := range n {
-		out = append(out, labelCount{text: text, n: c})
-	}
-	slices.SortFunc(out, func(a, b labelCount) int {
-		if c := cmp.Compare(b.n, a.n); c != 0 {
-			return c
-		}
-		return strings.Compare(a.text, b.text)
-	})
-	return out
 }
 
 // countsText prints a state count map, largest first.

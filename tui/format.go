@@ -9,6 +9,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
 )
 
@@ -63,28 +64,12 @@ func rate(r float64) string {
 	}
 }
 
-// age prints a duration coarsely: 40s, 12m, 3h, 2d.
-func age(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "0s"
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	default:
-		return fmt.Sprintf("%dd", int(d.Hours()/24))
-	}
-}
-
 // ago prints how long ago something happened: "just now", "3s ago".
 func ago(d time.Duration) string {
 	if d < time.Second {
 		return "just now"
 	}
-	return age(d) + " ago"
+	return track.FormatAge(d) + " ago"
 }
 
 // cost prints a fetch duration: 38ms, 1.2s.
@@ -99,7 +84,7 @@ func cost(d time.Duration) string {
 	case d < time.Minute:
 		return fmt.Sprintf("%.1fs", d.Seconds())
 	default:
-		return age(d)
+		return track.FormatAge(d)
 	}
 }
 

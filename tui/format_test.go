@@ -19,11 +19,6 @@ func TestFormats(t *testing.T) {
 			t.Errorf("rate(%v) = %q, want %q", r, got, want)
 		}
 	}
-	for d, want := range map[time.Duration]string{40 * time.Second: "40s", 12 * time.Minute: "12m", 3 * time.Hour: "3h", 72 * time.Hour: "3d"} {
-		if got := age(d); got != want {
-			t.Errorf("age(%v) = %q, want %q", d, got, want)
-		}
-	}
 	for n, want := range map[int64]string{812: "812 B", 4608: "4.5 KiB", 25 << 20: "25 MiB"} {
 		if got := size(n); got != want {
 			t.Errorf("size(%d) = %q, want %q", n, got, want)

@@ -40,7 +40,7 @@ func TestGolden(t *testing.T) {
 				}
 				t.Run(name, func(t *testing.T) {
 					h := newHarness(t, Config{NoColor: noColor}, samples(dumps(t))...)
-					h.polls(4)
+					h.polls(nDumps)
 					h.send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
 					sc.run(h)
 					golden.RequireEqual(t, h.m.View().Content)

@@ -95,6 +95,9 @@ func (m Model) headerView(w int) []string {
 			segment{text: "polled " + ago(m.now.Sub(ds.gotAt)), style: lipgloss.Style{}, prio: 80},
 			segment{text: fmt.Sprintf("cost %s, %s", cost(s.Duration), size(s.Bytes)), style: st.Dim, prio: 60},
 		)
+		if rs := ds.tracker.Restarts(); len(rs) > 0 {
+			line1 = append(line1, segment{text: "↻ restarted " + ago(m.now.Sub(rs[len(rs)-1])), style: st.Warn, prio: 85})
+		}
 		if m.cfg.Replay && !s.At.IsZero() {
 			line1 = append(line1, segment{text: "at " + s.At.Format("2006-01-02 15:04:05"), style: st.Dim, prio: 50})
 		}

@@ -24,12 +24,12 @@ type clock struct{ now time.Time }
 
 func (c *clock) Now() time.Time { return c.now }
 
-// dumps parses the four dumps of testdata/dumps (made by
+// dumps parses the six dumps of testdata/dumps (made by
 // testdata/leaky), in order.
 func dumps(t testing.TB) []*stackparse.Snapshot {
 	t.Helper()
 	var out []*stackparse.Snapshot
-	for i := 1; i <= 4; i++ {
+	for i := 1; i <= 6; i++ {
 		out = append(out, parseFile(t, filepath.Join("testdata", "dumps", fmt.Sprintf("step%d.txt", i))))
 	}
 	return out

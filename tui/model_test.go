@@ -17,6 +17,9 @@ import (
 // leakFunc names the leaking group of testdata/leaky.
 const leakFunc = "main.(*MemQueue).scheduleFlush.func1"
 
+// nDumps is the number of dumps in testdata/dumps.
+const nDumps = 6
+
 func rowFuncs(m Model) []string {
 	var out []string
 	for _, r := range m.table.rows {
@@ -27,13 +30,13 @@ func rowFuncs(m Model) []string {
 
 func TestSuspectOnTopAndAlone(t *testing.T) {
 	h := newHarness(t, Config{}, samples(dumps(t))...)
-	h.polls(4)
+	h.polls(nDumps)
 	rows := h.m.table.rows
 	if len(rows) != 5 {
 		t.Fatalf("rows = %v, want 5 groups", rowFuncs(h.m))
 	}
-	if rows[0].fn() != leakFunc || !rows[0].suspect || rows[0].count != 32 {
-		t.Errorf("first row = %s suspect=%v count=%d, want the leak with 32", rows[0].fn(), rows[0].suspect, rows[0].count)
+	if rows[0].fn() != leakFunc || !rows[0].suspect || rows[0].count != 48 {
+		t.Errorf("first row = %s suspect=%v count=%d, want the leak with 48", rows[0].fn(), rows[0].suspect, rows[0].count)
 	}
 	for _, r := range rows[1:] {
 		if r.suspect {
@@ -41,7 +44,7 @@ func TestSuspectOnTopAndAlone(t *testing.T) {
 		}
 	}
 	view := h.view()
-	for _, want := range []string{"! 1 suspect", "+24/min, 0 exited", "goroutines 41"} {
+	for _, want := range []string{"! 1 suspect", "+24/min (+40 in 1m), 0 exited", "goroutines 57"} {
 		if !strings.Contains(view, want) {
 			t.Errorf("view lacks %q:\n%s", want, view)
 		}
@@ -85,7 +88,7 @@ func TestMoveAndKeepSelectionAcrossPolls(t *testing.T) {
 
 func TestSortCycle(t *testing.T) {
 	h := newHarness(t, Config{}, samples(dumps(t))...)
-	h.polls(4)
+	h.polls(nDumps)
 	want := []sortMode{sortCount, sortGrowth, sortWait, sortName, sortSuspicion}
 	for _, w := range want {
 		h.press("s")
@@ -103,7 +106,7 @@ func TestSortCycle(t *testing.T) {
 				t.Error("the sorted column is not marked")
 			}
 		}
-		if w == sortCount && h.m.table.rows[0].count != 32 {
+		if w == sortCount && h.m.table.rows[0].count != 48 {
 			t.Errorf("count sort: first row has %d", h.m.table.rows[0].count)
 		}
 	}
@@ -111,7 +114,7 @@ func TestSortCycle(t *testing.T) {
 
 func TestFilter(t *testing.T) {
 	h := newHarness(t, Config{}, samples(dumps(t))...)
-	h.polls(4)
+	h.polls(nDumps)
 	h.press("/")
 	if !h.m.filtering {
 		t.Fatal("/ did not open the filter")
@@ -258,7 +261,7 @@ func TestReplayEnds(t *testing.T) {
 
 func TestDetail(t *testing.T) {
 	h := newHarness(t, Config{}, samples(dumps(t))...)
-	h.polls(4)
+	h.polls(nDumps)
 	h.press("enter")
 	if !h.m.detail.open || h.m.detail.rowKey != h.m.table.rows[0].key {
 		t.Fatal("enter did not open the selected group")
@@ -267,7 +270,7 @@ func TestDetail(t *testing.T) {
 	view := h.view()
 	for _, want := range []string{
 		"▶ " + leakFunc, "main.go:38", "Created by", "main.(*MemQueue).scheduleFlush",
-		"Wait (runtime minutes)", "History", "8 → 32", "+8", "Goroutine IDs (all 32)",
+		"Waiting for", "History", "8 → 48", "+8", "Goroutine IDs (all 48)", "spawned by one live parent",
 	} {
 		if !strings.Contains(view, want) {
 			t.Errorf("detail lacks %q:\n%s", want, view)
@@ -381,7 +384,7 @@ func TestExportFailsAndUnavailable(t *testing.T) {
 
 func TestCreatorViewWithoutRegroup(t *testing.T) {
 	h := newHarness(t, Config{}, samples(dumps(t))...)
-	h.polls(4)
+	h.polls(nDumps)
 	h.press("g")
 	if !h.m.creator || !strings.Contains(h.m.notice, "--group") {
 		t.Fatalf("g: creator=%v notice=%q", h.m.creator, h.m.notice)
@@ -450,7 +453,7 @@ func TestRegroupCycle(t *testing.T) {
 
 func TestResizeFitsEverySize(t *testing.T) {
 	h := newHarness(t, Config{NoColor: true}, samples(dumps(t))...)
-	h.polls(4)
+	h.polls(nDumps)
 	h.press("j")
 	check := func(what string) {
 		for _, sz := range [][2]int{{20, 5}, {40, 10}, {60, 20}, {80, 24}, {100, 30}, {132, 43}, {160, 48}, {250, 60}} {

@@ -41,12 +41,14 @@ type row struct {
 	key   string
 	group *stackparse.Group // in the creator view, the largest member
 	trend *track.Trend      // nil in the creator view
-	// members are the groups of a creator-view row, largest first.
+	// members are the groups of a creator-view row, largest first;
+	// stat is what the tracker counted at its creation site.
 	members []*row
+	stat    *track.CreatorStat
 
 	count   int
 	growth  float64
-	age     time.Duration // the oldest goroutine, as gorotop or the runtime saw it
+	age     time.Duration // the longest wait, as gorotop or the runtime saw it
 	suspect bool
 	stuck   bool
 	leaked  int
@@ -180,7 +182,7 @@ func (t *table) build(snap *stackparse.Snapshot, tr *track.Tracker, creator bool
 		rows = append(rows, groupRow(g, tr.Trend(g.Key)))
 	}
 	if creator {
-		rows = creatorRows(rows)
+		rows = creatorRows(rows, tr.Creators())
 	}
 	t.total = len(rows)
 	terms := strings.Fields(strings.ToLower(t.filter))
@@ -202,17 +204,23 @@ func (t *table) build(snap *stackparse.Snapshot, tr *track.Tracker, creator bool
 func groupRow(g *stackparse.Group, tr *track.Trend) *row {
 	r := &row{key: g.Key, group: g, trend: tr, count: g.Count(), leaked: g.Leaked}
 	if tr != nil {
-		r.growth, r.age, r.score = tr.GrowthPerMin, tr.OldestAge, tr.Score
+		r.growth, r.age, r.score = tr.GrowthPerMin, tr.WaitAge, tr.Score
 		r.suspect, r.stuck = tr.Suspect, tr.Stuck
-		if tr.Suspect || tr.Stuck {
+		r.leaked = max(r.leaked, tr.Leaked)
+		if tr.Suspect || tr.Stuck || tr.Proven {
 			r.reason = tr.Reason
 		}
 	}
 	return r
 }
 
-// creatorRows folds group rows into one row per creation site.
-func creatorRows(groups []*row) []*row {
+// creatorRows folds group rows into one row per creation site, with the
+// tracker's counts for each site.
+func creatorRows(groups []*row, stats []track.CreatorStat) []*row {
+	bySite := make(map[stackparse.Frame]*track.CreatorStat, len(stats))
+	for i := range stats {
+		bySite[stats[i].Site] = &stats[i]
+	}
 	by := map[string]*row{}
 	var out []*row
 	for _, g := range groups {
@@ -223,6 +231,9 @@ func creatorRows(groups []*row) []*row {
 		r := by[k]
 		if r == nil {
 			r = &row{key: k, group: g.group}
+			if c := g.group.CreatedBy; c != nil {
+				r.stat = bySite[*c]
+			}
 			by[k] = r
 			out = append(out, r)
 		}
@@ -240,7 +251,7 @@ func creatorRows(groups []*row) []*row {
 		slices.SortFunc(r.members, sortCount.compare)
 		sus := 0
 		for _, m := range r.members {
-			if m.suspect {
+			if m.suspect || m.leaked > 0 {
 				sus++
 				if r.reason == "" {
 					r.reason = m.reason
@@ -531,7 +542,7 @@ func (r *row) cells(w [numColumns]int) [numColumns]string {
 		case colWait:
 			s = "-"
 			if r.age >= time.Second {
-				s = "≥" + age(r.age)
+				s = "≥" + track.FormatAge(r.age)
 			}
 		case colSite:
 			c[i] = fitLeft(clean(r.site()), width)

@@ -1,5 +1,5 @@
 // Command leaky is a tiny service with one goroutine leak beside healthy
-// goroutine shapes. It writes four goroutine dumps (the text of
+// goroutine shapes. It writes six goroutine dumps (the text of
 // /debug/pprof/goroutine?debug=2) into the directory named by its argument,
 // one per step, for the tui tests:
 //
@@ -82,7 +82,7 @@ func main() {
 	}
 	q := &MemQueue{}
 	var done chan struct{}
-	for step := 1; step <= 4; step++ {
+	for step := 1; step <= 6; step++ {
 		for range 8 {
 			q.scheduleFlush()
 			q.Flush()
