@@ -160,7 +160,8 @@ type table struct {
 	// hay caches each group's filter text by key; a key names the same
 	// code in every poll.
 	hay map[string]string
-	// maxCount sizes the count column.
+	// maxCount sizes the count column; suspects counts suspected and
+	// proven leaks.
 	maxCount int
 	suspects int
 }
@@ -192,7 +193,7 @@ func (t *table) build(snap *stackparse.Snapshot, tr *track.Tracker, creator bool
 		}
 		t.rows = append(t.rows, r)
 		t.maxCount = max(t.maxCount, r.count)
-		if r.suspect {
+		if r.suspect || r.leaked > 0 {
 			t.suspects++
 		}
 	}
