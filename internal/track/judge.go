@@ -179,10 +179,11 @@ func formatRate(r float64) string {
 	return strings.TrimSuffix(fmt.Sprintf("%.1f", r), ".0")
 }
 
-// formatAge prints a duration the way the reason line shows it: 40s, 12m,
-// 3h, 2d.
+// FormatAge prints a duration the way reasons show it: 40s, 12m, 3h, 2d.
 func FormatAge(d time.Duration) string {
 	switch {
+	case d < 0:
+		return "0s"
 	case d < time.Minute:
 		return fmt.Sprintf("%ds", int(d.Seconds()))
 	case d < time.Hour:

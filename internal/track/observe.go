@@ -368,13 +368,17 @@ func (t *Tracker) lookup(id int64) (entry, bool) {
 	return t.ids[i], true
 }
 
-// restarted tells whether the snapshot comes from a new process: most of
-// the goroutines seen before are gone, the highest ID went down, and
-// either the ID counter went backwards (most newcomers have IDs below half
-// the previous highest, which one process never hands out: it gives IDs in
-// increasing batches of 16 per P) or the goroutines that kept their IDs
-// and group lost the runtime's wait minutes they had (a new process whose
-// start-up goroutines got the same IDs as the old one's).
+// restarted tells whether the snapshot comes from a new process. It must
+// be that most goroutines seen before are gone and the highest ID went
+// down, and then either
+//
+//   - the ID counter went backwards: a goroutine gorotop had not seen has
+//     an ID below half the previous highest. One process hands out IDs in
+//     increasing order, from per-P batches of 16, so its newcomers are
+//     never far below the highest ID it gave; or
+//   - the goroutines that kept their ID and group lost the wait minutes
+//     they had: a new process whose start-up goroutines got the same IDs
+//     as the old one's, found before it made any new goroutine.
 func (t *Tracker) restarted(seen []sighting, idx []int32, snap *stackparse.Snapshot) bool {
 	prev := t.ids
 	if len(prev) < 2 || len(seen) == 0 {
@@ -384,7 +388,7 @@ func (t *Tracker) restarted(seen []sighting, idx []int32, snap *stackparse.Snaps
 	if seen[len(seen)-1].id >= prevMax {
 		return false
 	}
-	var survivors, born, low, waited, reset int
+	var survivors, low, waited, reset int
 	i := 0
 	for _, s := range seen {
 		for i < len(prev) && prev[i].id < s.id {
@@ -400,7 +404,6 @@ func (t *Tracker) restarted(seen []sighting, idx []int32, snap *stackparse.Snaps
 			}
 			continue
 		}
-		born++
 		if s.id < prevMax/2 {
 			low++
 		}
@@ -408,7 +411,6 @@ func (t *Tracker) restarted(seen []sighting, idx []int32, snap *stackparse.Snaps
 	if vanished := len(prev) - survivors; 2*vanished < len(prev) {
 		return false
 	}
-	backwards := low > 0 && 2*low >= born
 	waitsReset := reset >= 2 && 2*reset >= waited
-	return backwards || waitsReset
+	return low > 0 || waitsReset
 }

@@ -59,6 +59,9 @@ func play(t *testing.T, c shapeCase) (*Tracker, map[string]time.Duration) {
 			}
 		}
 	}
+	if len(tr.Restarts()) > 0 {
+		t.Errorf("restarts seen in one process: %v", tr.Restarts())
+	}
 	for _, key := range c.leaks {
 		trend := tr.Trend(key)
 		if trend == nil || !trend.Suspect {

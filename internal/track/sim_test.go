@@ -249,12 +249,19 @@ const (
 )
 
 func newBackground(s *sim) *background {
+	return startBackground(s, 5*time.Hour, 3*time.Minute)
+}
+
+// startBackground starts the background with its long waiters and pool
+// workers having waited for the given times: a service running for hours,
+// or (zero) one just started.
+func startBackground(s *sim, waiters, pool time.Duration) *background {
 	s.shape(bgBusy, "running")
 	s.shape(bgHandler, "select")
 	s.shape(bgListener, "IO wait")
-	s.spawnAged(bgSignal, 2, 5*time.Hour)
-	s.spawnAged(bgListener, 1, 5*time.Hour)
-	return &background{pool: s.spawnAged(bgPool, 40, 3*time.Minute)}
+	s.spawnAged(bgSignal, 2, waiters)
+	s.spawnAged(bgListener, 1, waiters)
+	return &background{pool: s.spawnAged(bgPool, 40, pool)}
 }
 
 func (b *background) tick(s *sim) {
