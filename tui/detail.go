@@ -161,6 +161,9 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 	if g.Locked {
 		d.raw(st.Dim.Render("  locked to an OS thread"))
 	}
+	if f := g.BlockedAt(); f != nil && m.cfg.SrcDir != "" {
+		sourceLines(d, m, f.File, f.Line)
+	}
 	d.section(m, "Created by")
 	if c := g.CreatedBy; c != nil {
 		d.raw("  " + clean(c.Func))
@@ -259,6 +262,33 @@ func (m *Model) creatorDetail(d *docWriter, ds *dataset) {
 			line = st.Suspect.Render(line)
 		}
 		d.raw(line)
+	}
+}
+
+// sourceLines shows the source around the blocking line, when found.
+func sourceLines(d *docWriter, m *Model, file string, line int) {
+	src, ok := m.sources[sourceKey(file, line)]
+	if !ok {
+		return
+	}
+	d.section(m, "Source")
+	switch {
+	case src == nil:
+		d.raw(m.styles.Dim.Render("  reading the source…"))
+		return
+	case src.err != nil:
+		d.raw(m.styles.Dim.Render("  source: " + clean(src.err.Error())))
+		return
+	}
+	d.raw(m.styles.Dim.Render("  " + clean(src.path)))
+	for i, text := range src.lines {
+		n := src.first + i
+		mark := "   "
+		text = clean(strings.ReplaceAll(text, "\t", "    "))
+		if n == line {
+			mark, text = " ▶ ", m.styles.Marked.Render(text)
+		}
+		d.add("%s%5d  %s", mark, n, text)
 	}
 }
 

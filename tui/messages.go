@@ -22,3 +22,9 @@ type exportedMsg struct {
 	path string
 	err  error
 }
+
+// sourceMsg carries the source lines around a blocking frame.
+type sourceMsg struct {
+	key string
+	src source
+}

@@ -78,6 +78,9 @@ type Model struct {
 	filter    input
 	filtering bool
 
+	// sources caches source lines by file:line; nil values are loading.
+	sources map[string]*source
+
 	notice      string
 	noticeErr   bool
 	noticeUntil time.Time
@@ -114,6 +117,7 @@ func newModel(ctx context.Context, cfg Config) Model {
 		interval: cfg.Interval,
 		grouping: cfg.Grouping,
 		sets:     map[stackparse.Grouping]*dataset{},
+		sources:  map[string]*source{},
 		table:    table{hay: map[string]string{}},
 		detail:   newDetail(),
 		help:     help.New(),
@@ -164,6 +168,10 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m.fetched(msg)
 	case exportedMsg:
 		return m.exported(msg)
+	case sourceMsg:
+		m.sources[msg.key] = &msg.src
+		m.refreshDetail()
+		return m, nil
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	}
@@ -392,6 +400,7 @@ func (m Model) key(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		if r := m.table.selected(); r != nil {
 			m.detail.show(r.key, m.creator)
 			m.refreshDetail()
+			return m, m.wantSource(r)
 		}
 	case key.Matches(msg, k.Back):
 		if m.filter.Value() != "" {
@@ -400,6 +409,21 @@ func (m Model) key(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 	}
 	return m, nil
+}
+
+// wantSource starts reading the source of a row's blocking frame, unless
+// it is read already or there is nowhere to look.
+func (m *Model) wantSource(r *row) tea.Cmd {
+	f := r.group.BlockedAt()
+	if m.cfg.SrcDir == "" || r.members != nil || f == nil {
+		return nil
+	}
+	k := sourceKey(f.File, f.Line)
+	if _, ok := m.sources[k]; ok {
+		return nil
+	}
+	m.sources[k] = nil
+	return loadSource(m.cfg.SrcDir, f.File, f.Line)
 }
 
 // applyFilter refilters the table when the filter text changed.

@@ -78,6 +78,10 @@ type Config struct {
 	// key then cycles code, exact and pointer groupings before the creator
 	// view. Without it `g` toggles the creator view only.
 	Regroup func(g stackparse.Grouping) Fetch
+	// SrcDir is where the detail view looks for the source of a blocking
+	// frame: the file's path from the dump, and its tails under SrcDir.
+	// Empty means no source lines.
+	SrcDir string
 	// Track tunes the tracker.
 	Track track.Options
 	// Now is the clock; nil means time.Now.
