@@ -20,30 +20,36 @@ func (t *Tracker) compact(now time.Time) {
 	if now.Sub(t.compacted) < compactEvery {
 		return
 	}
+	// Buckets whose newest possible point was older than minuteTier at the
+	// previous compaction were final then.
+	final := t.compacted.Add(-minuteTier - coarseStep)
 	t.compacted = now
 	for _, gs := range t.groups {
 		if gs != nil {
-			gs.tr.History = downsample(gs.tr.History, now)
+			gs.tr.History = downsample(gs.tr.History, now, final)
 		}
 	}
-	t.totals = downsample(t.totals, now)
+	t.totals = downsample(t.totals, now, final)
 }
 
 // downsample merges the points of h older than fullResolution into one per
-// minute, and those older than minuteTier into one per coarseStep. Buckets
-// are aligned on the clock, so compacting again changes nothing until
-// points age into the next tier.
-func downsample(h []Point, now time.Time) []Point {
-	end, _ := slices.BinarySearchFunc(h, now.Add(-fullResolution), func(p Point, at time.Time) int { return p.At.Compare(at) })
-	if end == 0 {
+// minute, and those older than minuteTier into one per coarseStep; points
+// before final are already merged and left alone. Buckets are aligned on
+// the clock, so compacting again changes nothing until points age into the
+// next tier.
+func downsample(h []Point, now, final time.Time) []Point {
+	end := searchAt(h, now.Add(-fullResolution))
+	lo := max(searchAt(h, final)-1, 0)
+	if end-lo < 2 {
 		return h
 	}
-	out := h[:0]
-	var lastTier, lastBucket int64
-	for _, p := range h[:end] {
-		tier, b := bucketOf(p.At, now)
-		if len(out) > 0 && tier == lastTier && b == lastBucket {
-			q := &out[len(out)-1]
+	nowSec := now.Unix()
+	tier, b := bucketOf(h[lo].At.Unix(), nowSec)
+	out := lo + 1
+	for _, p := range h[lo+1 : end] {
+		pt, pb := bucketOf(p.At.Unix(), nowSec)
+		if pt == tier && pb == b {
+			q := &h[out-1]
 			q.At, q.Count = p.At, p.Count
 			q.Born += p.Born
 			q.Exited += p.Exited
@@ -52,23 +58,30 @@ func downsample(h []Point, now time.Time) []Point {
 			q.Restart = q.Restart || p.Restart
 			continue
 		}
-		out = append(out, p)
-		lastTier, lastBucket = tier, b
+		h[out] = p
+		out++
+		tier, b = pt, pb
 	}
-	n := len(h)
-	out = append(out, h[end:]...) // overlapping, to the left: copied as memmove does
-	clear(h[len(out):n])
-	if cap(out) > 2*len(out)+64 {
-		out = slices.Clip(slices.Clone(out))
+	n := out + copy(h[out:], h[end:])
+	clear(h[n:])
+	h = h[:n]
+	if cap(h) > 2*n+64 {
+		h = slices.Clone(h)
 	}
-	return out
+	return h
+}
+
+// searchAt returns the index of the first point at or after at.
+func searchAt(h []Point, at time.Time) int {
+	i, _ := slices.BinarySearchFunc(h, at, func(p Point, at time.Time) int { return p.At.Compare(at) })
+	return i
 }
 
 // bucketOf returns the tier and clock-aligned bucket of a point older than
-// fullResolution.
-func bucketOf(at, now time.Time) (tier, bucket int64) {
-	if now.Sub(at) <= minuteTier {
-		return 1, at.Unix() / 60
+// fullResolution, in Unix seconds.
+func bucketOf(at, now int64) (tier, bucket int64) {
+	if now-at <= int64(minuteTier/time.Second) {
+		return 1, at / 60
 	}
-	return 2, at.Unix() / int64(coarseStep/time.Second)
+	return 2, at / int64(coarseStep/time.Second)
 }

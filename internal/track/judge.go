@@ -116,7 +116,7 @@ type windowStats struct {
 // after base, a zero point at the poll before its first one (appeared)
 // starts the window.
 func measure(h []Point, base, appeared time.Time) windowStats {
-	k, _ := slices.BinarySearchFunc(h, base, func(p Point, at time.Time) int { return p.At.Compare(at) })
+	k := searchAt(h, base)
 	pts := h[k:]
 	var w windowStats
 	if len(pts) == 0 {

@@ -239,7 +239,7 @@ func (t *Tracker) windowAt(at time.Time, restart bool) (base time.Time, keep int
 	if n := len(t.restarts); n > 0 && t.restarts[n-1].After(from) {
 		from = t.restarts[n-1]
 	}
-	i, _ := slices.BinarySearchFunc(t.totals, from, func(p Point, at time.Time) int { return p.At.Compare(at) })
+	i := searchAt(t.totals, from)
 	base = at
 	if i < len(t.totals) {
 		base = t.totals[i].At
