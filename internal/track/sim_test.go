@@ -25,8 +25,9 @@ type sim struct {
 }
 
 type simShape struct {
-	state string
-	line  int
+	state   string
+	line    int
+	creator string // the creating function, when not the group's own
 }
 
 type simG struct {
@@ -53,6 +54,18 @@ func newSim() *sim {
 // receive".
 func (s *sim) shape(key, state string) {
 	s.shapes[key] = simShape{state: state, line: 10 + len(s.shapes)}
+}
+
+// createdBy makes groups share one creation site.
+func (s *sim) createdBy(site string, keys ...string) {
+	for _, key := range keys {
+		sh, ok := s.shapes[key]
+		if !ok {
+			sh = simShape{state: "chan receive", line: 10 + len(s.shapes)}
+		}
+		sh.creator = site
+		s.shapes[key] = sh
+	}
 }
 
 func (s *sim) state(key string) string {
@@ -137,12 +150,16 @@ func (s *sim) snapshot() *stackparse.Snapshot {
 			sh := s.shapes[g.key]
 			fn := "example.com/app." + g.key
 			file := "/src/app/" + strings.ReplaceAll(g.key, "/", "_") + ".go"
+			creator := &stackparse.Frame{Func: fn + ".spawn", File: file, Line: 5}
+			if sh.creator != "" {
+				creator = &stackparse.Frame{Func: "example.com/app." + sh.creator, File: "/src/app/start.go", Line: 7}
+			}
 			grp = &stackparse.Group{
 				Key:       g.key,
 				State:     s.state(g.key),
 				States:    map[string]int{},
 				Frames:    []stackparse.Frame{{Func: fn, File: file, Line: sh.line}},
-				CreatedBy: &stackparse.Frame{Func: fn + ".spawn", File: file, Line: 5},
+				CreatedBy: creator,
 				WaitMin:   1 << 30,
 			}
 			byKey[g.key] = grp
