@@ -1,0 +1,121 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// View draws the screen. A panic in it draws the error instead.
+func (m Model) View() (v tea.View) {
+	defer func() {
+		if r := recover(); r != nil {
+			v = tea.NewView(clean(fmt.Sprintf("gorotop: internal error while drawing: %v (press q to quit)", r)))
+			v.AltScreen = true
+		}
+	}()
+	v.AltScreen = true
+	w, h := m.size()
+	if w < 20 || h < 5 {
+		v.SetContent(truncate("terminal too small", w))
+		return v
+	}
+	lines := m.headerView(w)
+	bodyH := h - len(lines) - 1
+	var body []string
+	switch {
+	case m.showHelp:
+		body = m.helpView(w, bodyH)
+	case m.detail.open:
+		body = m.detailView(w, bodyH)
+	default:
+		body = m.tableView(w, bodyH)
+	}
+	if len(body) > bodyH {
+		body = body[:max(bodyH, 0)]
+	}
+	lines = append(lines, body...)
+	for len(lines) < h-1 {
+		lines = append(lines, "")
+	}
+	lines = append(lines, m.statusView(w))
+	v.SetContent(strings.Join(lines, "\n"))
+	if m.filtering {
+		c := m.filter.Cursor()
+		c.X, c.Y = min(c.X, w-1), h-1
+		v.Cursor = c
+	}
+	return v
+}
+
+// tableHeight is how many lines the table's rows get on a screen h lines
+// high.
+func (m Model) tableHeight(h int) int {
+	w, _ := m.size()
+	return h - len(m.headerView(w)) - 1 - 2
+}
+
+// tableView draws the table, or what stands in for it before data comes.
+func (m Model) tableView(w, h int) []string {
+	ds := m.sets[m.grouping]
+	if ds == nil || ds.sample.Snap == nil {
+		msg := "waiting for the first dump…"
+		switch {
+		case m.ended:
+			msg = "the source held no goroutine dump"
+		case m.lastErr != "":
+			msg = "no dump yet: see the error above"
+		}
+		return []string{"", "  " + m.styles.Dim.Render(msg)}
+	}
+	if len(m.table.rows) == 0 {
+		msg := "no goroutines"
+		if m.table.filter != "" {
+			msg = fmt.Sprintf("no group matches %q (esc clears the filter)", clean(m.table.filter))
+		}
+		return []string{"", "  " + m.styles.Dim.Render(truncate(msg, w-2))}
+	}
+	lines := m.table.view(w, h-1, &m.styles)
+	for len(lines) < h-1 {
+		lines = append(lines, "")
+	}
+	return append(lines, m.selectionLine(w))
+}
+
+// selectionLine spells out the selected row in full: its function, site
+// and creator, which narrow columns cut.
+func (m Model) selectionLine(w int) string {
+	r := m.table.selected()
+	if r == nil {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s", clean(r.site()), clean(r.fn()))
+	if r.members != nil {
+		fmt.Fprintf(&b, " · %s", plural(len(r.members), "group"))
+	} else if c := r.group.CreatedBy; c != nil {
+		fmt.Fprintf(&b, " ← %s", clean(c.Func))
+	}
+	return m.styles.Dim.Render(truncate(b.String(), w))
+}
+
+// statusView is the last line: the filter being edited, a notice, or the
+// short help.
+func (m Model) statusView(w int) string {
+	switch {
+	case m.filtering:
+		return m.styles.Prompt.Render(truncate(m.filter.View(), w))
+	case m.notice != "":
+		st := m.styles.Notice
+		if m.noticeErr {
+			st = m.styles.Error
+		}
+		return st.Render(truncate(m.notice, w))
+	}
+	if m.detail.open && !m.showHelp {
+		pos := fmt.Sprintf("%3.0f%%  ", m.detail.vp.ScrollPercent()*100)
+		return truncate(pos+m.help.ShortHelpView(detailKeys{m.keys}.ShortHelp()), w)
+	}
+	return truncate(m.help.ShortHelpView(m.keys.ShortHelp()), w)
+}
