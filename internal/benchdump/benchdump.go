@@ -11,11 +11,15 @@
 // from 1 to 2), and, for the deep family, the dump as runtime/pprof serves
 // it at ?debug=2, cut at 64 MiB.
 //
-// Expected sizes and costs (Go 1.26, linux/amd64, 2 CPUs):
+// Sizes and costs seen (Go 1.26.8, linux/amd64, 2 shared CPUs):
 //
-//	Short100k, Short100kWarm   ~27 MB each        ~2.2 min, ~330 MB RSS
-//	Deep100k, Deep100kWarm     ~340-350 MB each   ~2.8 min, ~1.3 GB RSS
-//	Deep100kCut                67 108 864 bytes   (same run as Deep100k)
+//	Short100k, Short100kWarm   27.3 MB each          2.1 min, 0.33 GB RSS
+//	Deep100k, Deep100kWarm     342 MB, 348 MB        3-4 min, 1.26 GB RSS
+//	Deep100kCut                67 108 864 bytes      (same run as Deep100k):
+//	                           17 609 whole goroutines and one cut
+//
+// The absolute path of this module's source is in every frame, so sizes
+// vary a little from one checkout to another.
 //
 // Most of the time is two waits of about a minute, so that headers carry
 // ", 1 minutes" (base) and ", 2 minutes" (warm) for the goroutines started

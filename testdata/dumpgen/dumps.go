@@ -178,7 +178,7 @@ func debug1Facts(b []byte) string {
 	for _, rec := range strings.Split(string(b), "\n\n") {
 		lines := strings.Split(rec, "\n")
 		head := lines[0]
-		if i := strings.Index(head, "goroutine profile:"); i >= 0 || strings.HasPrefix(head, "goroutineleak profile:") {
+		if debug1Header.MatchString(head) {
 			lines = lines[1:]
 			if len(lines) == 0 {
 				continue
