@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/gorotop/gorotop/internal/export"
+	"github.com/gorotop/gorotop/internal/source"
+	"github.com/gorotop/gorotop/stackparse"
+)
+
+// errHelp ends a command that printed its help.
+var errHelp = errors.New("help shown")
+
+// usageError is a mistake on the command line: exit 2 with the message and
+// a pointer to --help.
+type usageError struct {
+	cmd string
+	msg string
+}
+
+func (e *usageError) Error() string {
+	return fmt.Sprintf("%s (see 'gorotop %s--help')", e.msg, e.cmd)
+}
+
+func usagef(cmd, format string, args ...any) error {
+	if cmd != "" {
+		cmd += " "
+	}
+	return &usageError{cmd: cmd, msg: fmt.Sprintf(format, args...)}
+}
+
+// leakError says that check found suspected leaks.
+type leakError struct{ n int }
+
+func (e *leakError) Error() string { return fmt.Sprintf("%d suspected leak(s)", e.n) }
+
+// options holds every flag; each command registers the ones it takes.
+type options struct {
+	interval        time.Duration
+	timeout         time.Duration
+	headers         headerList
+	bearerTokenFile string
+	insecure        bool
+	maxBytes        byteSize
+	group           string
+	exportDir       string
+	forDur          time.Duration
+	output          string
+	format          string
+	force           bool
+	noColor         bool
+	src             string
+}
+
+// flagSet is the set of flags a command takes.
+type flagSet int
+
+const (
+	withFetch flagSet = 1 << iota
+	withPoll
+	withUI
+	withOutput
+	withFor
+)
+
+func (o *options) register(fs *flag.FlagSet, which flagSet) {
+	o.interval = 2 * time.Second
+	o.timeout = source.DefaultTimeout
+	o.maxBytes = byteSize(source.DefaultMaxBytes)
+	o.group = "code"
+	o.exportDir = "."
+	o.forDur = 30 * time.Second
+	o.format = "text"
+	if which&withFetch != 0 {
+		fs.DurationVar(&o.timeout, "timeout", o.timeout, "one fetch, connect to last byte")
+		fs.Var(&o.headers, "header", "extra request header 'Name: value' (repeatable)")
+		fs.Var(&o.headers, "H", "short for --header")
+		fs.StringVar(&o.bearerTokenFile, "bearer-token-file", "", "send 'Authorization: Bearer' with the token in this file (or set GOROTOP_BEARER_TOKEN)")
+		fs.BoolVar(&o.insecure, "insecure-skip-verify", false, "do not verify TLS certificates (explicit opt-in)")
+		fs.Var(&o.maxBytes, "max-bytes", "cap on one dump, e.g. 1GiB, 64MiB")
+		fs.StringVar(&o.group, "group", o.group, "grouping: code (same code locations, args ignored), exact, pointer")
+	}
+	if which&withPoll != 0 {
+		fs.DurationVar(&o.interval, "interval", o.interval, "time between polls")
+		fs.DurationVar(&o.interval, "i", o.interval, "short for --interval")
+	}
+	if which&withUI != 0 {
+		fs.StringVar(&o.exportDir, "export-dir", o.exportDir, "where 'e' writes exports")
+		fs.BoolVar(&o.noColor, "no-color", false, "no colours (NO_COLOR is honoured too)")
+		fs.StringVar(&o.src, "src", "", "directory with the target's source, to show blocking lines (default: the working directory)")
+	}
+	if which&(withOutput|withUI) != 0 {
+		fs.StringVar(&o.format, "format", o.format, "output format: text or json")
+	}
+	if which&withOutput != 0 {
+		fs.StringVar(&o.output, "output", "", "write to this file (atomically) instead of stdout")
+		fs.StringVar(&o.output, "o", "", "short for --output")
+		fs.BoolVar(&o.force, "force", false, "let --output replace an existing file")
+	}
+	if which&withFor != 0 {
+		fs.DurationVar(&o.forDur, "for", o.forDur, "how long to watch")
+	}
+}
+
+// sourceOptions turns flags into source.Options.
+func (o *options) sourceOptions(stdin io.Reader) source.Options {
+	return source.Options{
+		Timeout:            o.timeout,
+		MaxBytes:           int64(o.maxBytes),
+		Headers:            http.Header(o.headers.h),
+		BearerTokenFile:    o.bearerTokenFile,
+		InsecureSkipVerify: o.insecure,
+		Stdin:              stdin,
+	}
+}
+
+// open checks the --group and --format flags of command cmd and opens
+// target. With stream set, standard input is read as a stream of dumps,
+// each a sample as it arrives; else as one input.
+func (o *options) open(ctx context.Context, cmd, target string, stdin io.Reader, stream bool) (*sampler, export.Format, error) {
+	g, err := stackparse.ParseGrouping(o.group)
+	if err != nil {
+		return nil, "", usagef(cmd, "--group: %v", err)
+	}
+	format, err := export.ParseFormat(o.format)
+	if err != nil {
+		return nil, "", usagef(cmd, "--format: %v", err)
+	}
+	s, err := openSampler(target, o.sourceOptions(stdin), g)
+	if err != nil {
+		return nil, "", err
+	}
+	if stream && target == "-" {
+		s.streaming(ctx)
+	}
+	return s, format, nil
+}
+
+// parseArgs parses flags wherever they stand among the arguments, so that
+// "gorotop localhost:6060 -i 1s" works, and returns the rest.
+func parseArgs(fs *flag.FlagSet, cmd string, args []string, stdout io.Writer) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var rest []string
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return nil, errHelp
+		}
+		if err != nil {
+			return nil, usagef(cmd, "%v", err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return rest, nil
+		}
+		if args[0] == "--" {
+			return append(rest, args[1:]...), nil
+		}
+		rest = append(rest, args[0])
+		args = args[1:]
+	}
+}
+
+// headerList is a repeatable -H 'Name: value'.
+type headerList struct{ h http.Header }
+
+func (l *headerList) String() string { return "" }
+
+func (l *headerList) Set(s string) error {
+	name, value, ok := strings.Cut(s, ":")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" || strings.ContainsFunc(name, func(r rune) bool { return r <= ' ' || r > '~' }) {
+		return errors.New("want 'Name: value'")
+	}
+	if l.h == nil {
+		l.h = http.Header{}
+	}
+	l.h.Add(name, strings.TrimSpace(value))
+	return nil
+}
+
+// byteSize is a size flag: 1GiB, 64MiB, 500MB, 1048576.
+type byteSize int64
+
+func (b *byteSize) String() string { return formatBytes(int64(*b)) }
+
+func (b *byteSize) Set(s string) error {
+	n, err := parseBytes(s)
+	if err != nil {
+		return err
+	}
+	*b = byteSize(n)
+	return nil
+}
+
+func parseBytes(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	i := strings.IndexFunc(s, func(r rune) bool { return !unicode.IsDigit(r) && r != '.' })
+	num, unit := s, ""
+	if i >= 0 {
+		num, unit = s[:i], strings.TrimSpace(s[i:])
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || f < 0 {
+		return 0, fmt.Errorf("bad size %q: want e.g. 1GiB, 64MiB, 500MB", s)
+	}
+	mult := map[string]float64{"": 1, "B": 1, "K": 1 << 10, "KB": 1e3, "KIB": 1 << 10, "M": 1 << 20, "MB": 1e6, "MIB": 1 << 20, "G": 1 << 30, "GB": 1e9, "GIB": 1 << 30}[strings.ToUpper(unit)]
+	if mult == 0 {
+		return 0, fmt.Errorf("bad size %q: unknown unit %q", s, unit)
+	}
+	return int64(f * mult), nil
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%dGiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%dMiB", n>>20)
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// noColor reports whether colour is off by flag or NO_COLOR.
+func (o *options) noColorWanted() bool {
+	return o.noColor || os.Getenv("NO_COLOR") != ""
+}
+
+// oneLine keeps the first line of a message.
+func oneLine(s string) string {
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = s[:i]
+	}
+	return stackparse.Clean(s, 400)
+}

@@ -1,0 +1,70 @@
+// Command gorotop is top for goroutines: it polls a Go service's
+// /debug/pprof/goroutine?debug=2, groups the stacks, and lights up the
+// groups that keep growing.
+//
+// Usage:
+//
+//	gorotop [flags] TARGET                 interactive terminal UI
+//	gorotop demo [flags]                   start a built-in leaky service and watch it
+//	gorotop snapshot [flags] TARGET        take one snapshot, print or write it grouped
+//	gorotop check [flags] TARGET           watch headless for a while; exit 1 if anything leaks
+//	gorotop version
+//
+// Run "gorotop help" or "gorotop COMMAND --help" for flags and examples.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/gorotop/gorotop/internal/demo"
+)
+
+// Exit codes (SPEC §6).
+const (
+	exitOK      = 0
+	exitLeak    = 1
+	exitProblem = 2
+)
+
+func main() {
+	demo.MaybeRunChild()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := runMain(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// runMain runs a command and turns its outcome into an exit code and at
+// most one line on stderr. A panic becomes that one line too, never a
+// stack trace.
+func runMain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "gorotop: internal error: %v (please report this, with the command line, at https://github.com/gorotop/gorotop/issues)\n", r)
+			if os.Getenv("GOROTOP_DEBUG") != "" {
+				stderr.Write(debug.Stack())
+			}
+			code = exitProblem
+		}
+	}()
+	err := run(ctx, args, stdin, stdout, stderr)
+	var leak *leakError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errHelp):
+		return exitOK
+	case errors.As(err, &leak):
+		return exitLeak
+	default:
+		fmt.Fprintf(stderr, "gorotop: %s\n", oneLine(err.Error()))
+		return exitProblem
+	}
+}

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorotop/gorotop/internal/export"
+	"github.com/gorotop/gorotop/internal/testproc"
+)
+
+// runIn runs gorotop in this process and returns its exit code, stdout
+// and stderr.
+func runIn(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := runMain(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// leakyLine finds the line of testdata/leaky/main.go where fn blocks: the
+// line that declares it, since each leak function is a one-liner.
+func leakyLine(t *testing.T, fn string) int {
+	t.Helper()
+	src, err := os.ReadFile("../../testdata/leaky/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(string(src), "\n") {
+		if strings.HasPrefix(line, "func "+fn+"(") {
+			return i + 1
+		}
+	}
+	t.Fatalf("no func %s in testdata/leaky/main.go", fn)
+	return 0
+}
+
+// TestSnapshotOfLiveLeak is the end-to-end test: the real binary against a
+// real Go process that leaks goroutines and serves net/http/pprof.
+func TestSnapshotOfLiveLeak(t *testing.T) {
+	bin := testproc.BuildGorotop(t)
+	addr := testproc.StartLeaky(t, "-mode", "steady,pool,churn", "-steady-rate", "20")
+	var report export.Report
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, err := exec.Command(bin, "snapshot", "--format", "json", addr).Output()
+		if err != nil {
+			t.Fatalf("gorotop snapshot: %v", err)
+		}
+		if err := json.Unmarshal(out, &report); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, out)
+		}
+		if leak := findGroup(report, "main.steadyLeak"); leak != nil && leak.Count >= 20 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if report.Schema != "gorotop/v1" || !strings.HasSuffix(report.Source, "/debug/pprof/goroutine?debug=2") {
+		t.Errorf("schema %q source %q", report.Schema, report.Source)
+	}
+	leak := findGroup(report, "main.steadyLeak")
+	if leak == nil {
+		t.Fatalf("no group blocked in main.steadyLeak among %d groups", len(report.Groups))
+	}
+	if leak.State != "chan receive" || leak.Count < 20 || len(leak.GoroutineIDs) != leak.Count {
+		t.Errorf("leak group: state %q count %d ids %d", leak.State, leak.Count, len(leak.GoroutineIDs))
+	}
+	if want := leakyLine(t, "steadyLeak"); leak.BlockedAt.Line != want || filepath.Base(leak.BlockedAt.File) != "main.go" {
+		t.Errorf("blocked at %s:%d, want main.go:%d", leak.BlockedAt.File, leak.BlockedAt.Line, want)
+	}
+	if leak.CreatedBy == nil || leak.CreatedBy.Func != "main.(*leaky).steady" {
+		t.Errorf("created by %+v, want main.(*leaky).steady", leak.CreatedBy)
+	}
+	pool := findGroup(report, "main.poolWorker")
+	if pool == nil || pool.Count != 8 {
+		t.Errorf("pool group %+v, want 8 workers", pool)
+	}
+}
+
+func findGroup(r export.Report, fn string) *export.Group {
+	for i, g := range r.Groups {
+		if g.BlockedAt != nil && g.BlockedAt.Func == fn {
+			return &r.Groups[i]
+		}
+	}
+	return nil
+}
+
+// TestCheckLiveTargets runs `gorotop check` as a CI job would, against a
+// process leaking ten goroutines a second and against a healthy mix.
+func TestCheckLiveTargets(t *testing.T) {
+	if testing.Short() {
+		t.Skip("watches live targets for 20 s")
+	}
+	bin := testproc.BuildGorotop(t)
+	cases := []struct {
+		name, mode string
+		code       int
+		want       string
+	}{
+		{"leak", "steady,pool,churn", 1, "main.steadyLeak"},
+		{"healthy", "healthy", 0, "no suspected leak"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			addr := testproc.StartLeaky(t, "-mode", c.mode)
+			cmd := exec.Command(bin, "check", "--for", "20s", "--interval", "500ms", addr)
+			var out, errOut bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errOut
+			err := cmd.Run()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("exit %d:\n%s%s", code, out.String(), errOut.String())
+			if code != c.code || !strings.Contains(out.String(), c.want) {
+				t.Errorf("exit %d, want %d with %q in the report", code, c.code, c.want)
+			}
+		})
+	}
+}
+
+// TestSnapshotCorpus takes a snapshot of every file of the shared corpus:
+// exit 0 and the total MANIFEST.tsv gives.
+func TestSnapshotCorpus(t *testing.T) {
+	const dir = "../../../shared/corpus"
+	f, err := os.Open(filepath.Join(dir, "MANIFEST.tsv"))
+	if err != nil {
+		t.Skipf("shared corpus not found (%v): skipping", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	sc.Scan() // header
+	n := 0
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), "\t")
+		want, _ := strconv.Atoi(cols[4])
+		n++
+		code, out, errOut := runIn(t, "", "snapshot", "--format", "json", filepath.Join(dir, cols[0]))
+		var r export.Report
+		if code != 0 || json.Unmarshal([]byte(out), &r) != nil {
+			t.Errorf("%s: exit %d, stderr %q", cols[0], code, errOut)
+			continue
+		}
+		if r.Total != want {
+			t.Errorf("%s: total %d, MANIFEST.tsv says %d", cols[0], r.Total, want)
+		}
+	}
+	if n != 27 {
+		t.Errorf("read %d corpus rows, want 27", n)
+	}
+}
+
+// TestErrorsAreOneLine checks exit codes and that failures say one line.
+func TestErrorsAreOneLine(t *testing.T) {
+	dir := t.TempDir()
+	html := filepath.Join(dir, "page.html")
+	os.WriteFile(html, []byte("<!DOCTYPE html><html><body>hi</body></html>"), 0o644)
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"no target", []string{"snapshot"}, 2, "no TARGET"},
+		{"missing file", []string{"snapshot", filepath.Join(dir, "nope.txt")}, 2, "no such file"},
+		{"refused", []string{"snapshot", "127.0.0.1:1"}, 2, "nothing listening"},
+		{"bad flag", []string{"snapshot", "--bogus", "x"}, 2, "flag provided but not defined"},
+		{"bad format", []string{"snapshot", "--format", "xml", "x"}, 2, "unknown format"},
+		{"bad group", []string{"check", "--group", "nope", "x"}, 2, "unknown grouping"},
+		{"not a dump", []string{"snapshot", html}, 2, "no goroutine dump"},
+		{"help", []string{"snapshot", "--help"}, 0, ""},
+		{"version", []string{"version"}, 0, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := runIn(t, "", c.args...)
+			if code != c.code {
+				t.Errorf("exit %d, want %d (stderr %q)", code, c.code, errOut)
+			}
+			if c.code == 2 {
+				if strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, c.want) {
+					t.Errorf("stderr %q: want one line with %q", errOut, c.want)
+				}
+			} else if errOut != "" || out == "" {
+				t.Errorf("stdout %q stderr %q", out, errOut)
+			}
+		})
+	}
+}
+
+// TestSnapshotStdinStream reads dumps from standard input.
+func TestSnapshotStdinStream(t *testing.T) {
+	in := "junk\ngoroutine 1 [running]:\nmain.main()\n\t/src/main.go:3 +0x1\n\ngoroutine 7 [chan receive, 2 minutes]:\nmain.f()\n\t/src/main.go:9 +0x1\ncreated by main.main in goroutine 1\n\t/src/main.go:5 +0x2\n"
+	code, out, errOut := runIn(t, in, "snapshot", "-")
+	if code != 0 || !strings.Contains(out, "2 goroutines in 2 groups") || !strings.Contains(out, "blocked at main.go:9") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestOutputIsAtomicAndNoClobber writes with -o twice.
+func TestOutputIsAtomicAndNoClobber(t *testing.T) {
+	dump := filepath.Join(t.TempDir(), "dump.txt")
+	os.WriteFile(dump, []byte("goroutine 1 [running]:\nmain.main()\n\t/src/main.go:3 +0x1\n"), 0o644)
+	out := filepath.Join(t.TempDir(), "out.json")
+	if code, _, errOut := runIn(t, "", "snapshot", "--format", "json", "-o", out, dump); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := runIn(t, "", "snapshot", "-o", out, dump); code != 2 || !strings.Contains(errOut, "--force") {
+		t.Errorf("second write: exit %d %q, want 2 and a hint about --force", code, errOut)
+	}
+	if code, _, _ := runIn(t, "", "snapshot", "--force", "-o", out, dump); code != 0 {
+		t.Errorf("--force: exit %d", code)
+	}
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+const rootUsage = `gorotop is top for goroutines: it polls a Go service's goroutine dump,
+groups the stacks, and lights up the groups that keep growing — the leaks.
+
+Usage:
+  gorotop [flags] TARGET                 interactive terminal UI
+  gorotop demo [flags]                   start a built-in leaky service and watch it
+  gorotop snapshot [flags] TARGET        take one snapshot, print or write it grouped
+  gorotop check [flags] TARGET           watch headless for a while; exit 1 if anything leaks
+  gorotop version                        print the version
+
+TARGET is one of:
+  http://host:port[/path], https://…     (a bare host or /debug/pprof/ means
+                                         /debug/pprof/goroutine?debug=2)
+  host:port, :port, 6060                 (":port" and a bare port are loopback)
+  FILE                                   a saved debug=2 dump, SIGQUIT output or panic log
+  DIR                                    a directory of dump files, replayed in name order
+  -                                      standard input
+
+Examples:
+  gorotop localhost:6060
+  kubectl port-forward deploy/api 6060 & gorotop :6060
+  gorotop snapshot --format json -o goroutines.json :6060
+  gorotop check --for 2m --interval 1s :6060 || echo "leak!"
+  gorotop crash.log
+
+Run 'gorotop COMMAND --help' for a command's flags.
+`
+
+// run dispatches to a command.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "demo":
+			return runDemo(ctx, args[1:], stdout)
+		case "snapshot":
+			return runSnapshot(ctx, args[1:], stdin, stdout)
+		case "check":
+			return runCheck(ctx, args[1:], stdin, stdout)
+		case "version", "--version", "-version":
+			fmt.Fprintf(stdout, "gorotop %s\n", version())
+			return nil
+		case "help", "-h", "--help", "-help":
+			fmt.Fprint(stdout, rootUsage)
+			return errHelp
+		}
+	}
+	return runWatch(ctx, args, stdin, stdout)
+}
+
+// newFlags returns a flag set whose usage prints the command's text and
+// its flags.
+func newFlags(name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprint(w, usage)
+		fmt.Fprintln(w, "\nFlags:")
+		fs.VisitAll(func(f *flag.Flag) {
+			dash := "--"
+			if len(f.Name) == 1 {
+				dash = "-"
+			}
+			def := ""
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+				def = " (default " + f.DefValue + ")"
+			}
+			fmt.Fprintf(w, "  %s%s\n      %s%s\n", dash, f.Name, f.Usage, def)
+		})
+	}
+	return fs
+}
+
+// oneTarget checks that exactly one TARGET was given.
+func oneTarget(cmd string, rest []string) (string, error) {
+	switch len(rest) {
+	case 0:
+		return "", usagef(cmd, "no TARGET given")
+	case 1:
+		return rest[0], nil
+	}
+	return "", usagef(cmd, "one TARGET expected, got %d: %s", len(rest), strings.Join(rest, " "))
+}
