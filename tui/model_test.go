@@ -506,3 +506,45 @@ func TestScrollKeepsCursorOnScreen(t *testing.T) {
 		t.Errorf("pgup: cursor %d", h.m.table.cursor)
 	}
 }
+
+// growing returns a snapshot at poll i: a pool of 10, an idle set of 5,
+// and a leak that gains 3 goroutines a poll.
+func growing(i int) *stackparse.Snapshot {
+	group := func(key, fn string, first, n int) *stackparse.Group {
+		g := &stackparse.Group{Key: key, State: "chan receive", Blocking: 0,
+			Frames: []stackparse.Frame{{Func: fn, File: "/src/" + key + ".go", Line: 7}}}
+		for id := first; id < first+n; id++ {
+			g.Goroutines = append(g.Goroutines, stackparse.Goroutine{ID: int64(id), State: g.State})
+		}
+		return g
+	}
+	s := &stackparse.Snapshot{Groups: []*stackparse.Group{
+		group("pool", "main.pool", 1, 10), group("idle", "main.idle", 20, 5), group("leak", "main.leak", 100, 1+3*i),
+	}}
+	s.Total = 16 + 3*i
+	return s
+}
+
+func TestCursorStaysOnTopUntilMoved(t *testing.T) {
+	var results []result
+	for i := range 8 {
+		results = append(results, result{sample: Sample{Snap: growing(i), At: t0.Add(time.Duration(i) * 20 * time.Second)}})
+	}
+	h := newHarness(t, Config{}, results...)
+	h.poll()
+	if h.m.table.selected().key != "pool" {
+		t.Fatalf("first poll: %s on top", h.m.table.selected().key)
+	}
+	h.polls(7)
+	if h.m.table.cursor != 0 || h.m.table.selected().key != "leak" {
+		t.Errorf("unmoved cursor: row %d %s, want the leak on top", h.m.table.cursor, h.m.table.selected().key)
+	}
+
+	h = newHarness(t, Config{}, results...)
+	h.poll()
+	h.press("j")
+	h.polls(7)
+	if h.m.table.selected().key != "idle" || h.m.table.cursor != 2 {
+		t.Errorf("moved cursor: row %d %s, want idle, followed to row 2", h.m.table.cursor, h.m.table.selected().key)
+	}
+}

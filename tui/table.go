@@ -41,6 +41,10 @@ type table struct {
 	cursor int
 	offset int
 	selKey string
+	// follow is set once the user moves off the top row: the cursor then
+	// stays on that group as rows reorder; until then it stays on top,
+	// where the worst suspect is.
+	follow bool
 
 	sort   sortMode
 	filter string
@@ -89,14 +93,18 @@ func (t *table) build(snap *stackparse.Snapshot, tr *track.Tracker, creator bool
 	t.place()
 }
 
-// place puts the cursor back on the selected key, or keeps its index.
+// place puts the cursor back on the selected group after the rows
+// changed, or on the top row until the user moved.
 func (t *table) place() {
-	if t.selKey != "" {
-		for i, r := range t.rows {
-			if r.key == t.selKey {
-				t.cursor = i
-				return
-			}
+	if !t.follow {
+		t.cursor = 0
+		t.remember()
+		return
+	}
+	for i, r := range t.rows {
+		if r.key == t.selKey {
+			t.cursor = i
+			return
 		}
 	}
 	t.cursor = min(max(t.cursor, 0), max(len(t.rows)-1, 0))
@@ -125,6 +133,7 @@ func (t *table) move(delta int) {
 		return
 	}
 	t.cursor = min(max(t.cursor+delta, 0), len(t.rows)-1)
+	t.follow = t.cursor > 0
 	t.remember()
 }
 
