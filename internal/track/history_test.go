@@ -101,8 +101,8 @@ func checkTiers(t *testing.T, name string, h []Point, now time.Time, step time.D
 // minute, births and the restart mark survive the merging, and every
 // history stays within its bound.
 func TestDownsampleDay(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a day of polls")
+	if testing.Short() || raceEnabled {
+		t.Skip("a day of polls: not with -short or -race")
 	}
 	const polls = 24 * 60 * 60 / 2
 	l := newLean(300) // a leak every 10 minutes

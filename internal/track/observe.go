@@ -48,12 +48,12 @@ type groupState struct {
 	kept            int
 	keptLo, keptHi  int64 // arrival times of the kept goroutines
 	left            int64 // longest stay among the goroutines that left at this poll; -1: none
+	leaked          int
 
 	// stays holds, for the polls in the window where goroutines left the
 	// group, the longest stay among them, kept as a monotonic queue: the
 	// front is the longest stay in the window.
-	stays  []stay
-	leaked int
+	stays []stay
 }
 
 func (gs *groupState) reset() {

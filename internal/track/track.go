@@ -174,7 +174,9 @@ type Trend struct {
 }
 
 // Tracker follows groups across snapshots. It is not safe for concurrent
-// use.
+// use: the Trends and the Point slices it returns are its own and change
+// in place at the next Observe, so read them between calls (as a Bubble
+// Tea Update and View do), or copy them.
 type Tracker struct {
 	opts Options
 
