@@ -231,6 +231,9 @@ func (p *Parser) build(s *scanner) *Snapshot {
 		sh := id.shape
 		seen[sh] = struct{}{}
 		sh.used = p.gen
+		// The caches point at this snapshot's groups: drop them, so the
+		// Parser keeps nothing of a snapshot between polls.
+		sh.groups, sh.owner = [2][]shapeGroup{}, [2]int{}
 		g.Frames = sh.frames
 		g.Blocking = sh.blocking
 		g.CreatedBy = sh.createdBy
