@@ -86,7 +86,7 @@ func (m Model) headerView(w int) []string {
 	}
 	line1 := []segment{
 		{text: "gorotop", style: st.Title, prio: 100},
-		{text: clean(target), style: lipgloss.Style{}, prio: 95},
+		{text: cutMiddle(shortTarget(clean(target)), max(w/2, 20)), style: lipgloss.Style{}, prio: 95},
 		{text: state, style: stateStyle, prio: 100},
 	}
 	if ds != nil && ds.polls > 0 {
@@ -163,6 +163,17 @@ func (m Model) headerView(w int) []string {
 		}
 	}
 	return lines
+}
+
+// shortTarget drops the default dump path from a target URL: what is left
+// names the service.
+func shortTarget(t string) string {
+	for _, suffix := range []string{"/debug/pprof/goroutine?debug=2", "?debug=2"} {
+		if strings.HasSuffix(t, suffix) && strings.Contains(t, "://") {
+			return strings.TrimSuffix(t, suffix)
+		}
+	}
+	return t
 }
 
 // cutMiddle cuts a line that is too long in its middle: an error's start
