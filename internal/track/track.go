@@ -250,11 +250,13 @@ func (t *Tracker) Totals() []Point { return t.totals }
 // Restarts returns when the target was seen to restart, oldest first.
 func (t *Tracker) Restarts() []time.Time { return t.restarts }
 
-// Suspects returns the suspected and proven leaks, most suspicious first.
+// Suspects returns the suspected leaks (Trend.Suspect), most suspicious
+// first. Groups the runtime proved leaked without being suspected are not
+// in it; Trends puts them first.
 func (t *Tracker) Suspects() []*Trend {
 	var out []*Trend
 	for _, tr := range t.Trends() {
-		if tr.Suspect || tr.Proven {
+		if tr.Suspect {
 			out = append(out, tr)
 		}
 	}
