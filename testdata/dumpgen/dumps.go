@@ -71,7 +71,7 @@ var dumps = []dump{
 	{
 		file: "sigquit-system.txt", child: "sigquit", env: []string{"GOTRACEBACK=system"}, make: quitted,
 		wants: append(append([]want{}, coreWants...), want{1, "chan receive", "main.childSigquit"}),
-		how:   "`GOMAXPROCS=2 GOTRACEBACK=system dumpgen -child sigquit 2>sigquit-system.txt`, SIGQUIT once it prints `ready` (exit status 2)",
+		how:   "`GOMAXPROCS=2 GOTRACEBACK=system dumpgen -child sigquit 2>sigquit-system.txt`, SIGQUIT 300 ms after it prints `ready` (exit status 2)",
 		what:  "`SIGQUIT: quit`, `PC=… m=… sigcode=…`, `goroutine N gp=… m=… mp=… [state]:` headers, `fp= sp= pc=` on every frame, runtime frames and system goroutines (GC workers, bgsweep, …), goroutine 0 [idle], register dump",
 	},
 	{

@@ -202,6 +202,9 @@ func (r *runner) crash(name string, env []string, quit bool) ([]byte, error) {
 			cmd.Wait()
 			return nil, fmt.Errorf("child %s: not ready: %q\n%s", name, line, stderr.String())
 		}
+		// The child prints "ready" just before its main goroutine blocks:
+		// give it time to park, or the dump shows it running.
+		time.Sleep(300 * time.Millisecond)
 		if err := cmd.Process.Signal(syscall.SIGQUIT); err != nil {
 			return nil, err
 		}
