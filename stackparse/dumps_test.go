@@ -2,6 +2,7 @@ package stackparse
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -298,5 +299,27 @@ func TestDumpsMatchReference(t *testing.T) {
 			got, _ := Parse(bytes.NewReader(in), GroupCode)
 			compareSnapshots(t, got, referenceParse(t, in))
 		})
+	}
+}
+
+// TestCutAt64MiB: a ?debug=2 dump of exactly 64 MiB was cut by
+// runtime/pprof even when the cut falls between two lines.
+func TestCutAt64MiB(t *testing.T) {
+	one := "goroutine %d [chan receive]:\nmain.leak()\n\t/src/main.go:9 +0x1d\ncreated by main.main in goroutine 1\n\t/src/main.go:5 +0x25\n\n"
+	var b bytes.Buffer
+	for n := 1; b.Len() < pprofLimit; n++ {
+		fmt.Fprintf(&b, one, n)
+	}
+	// Cut after a whole frame, so that nothing looks cut but the size.
+	in := b.Bytes()[:pprofLimit-1000]
+	in = in[:bytes.LastIndex(in, []byte("+0x25\n"))+6]
+	whole, _ := Parse(bytes.NewReader(in), GroupCode)
+	if whole.Truncated {
+		t.Fatalf("a dump of %d bytes ending with a whole line is reported cut: %q", len(in), whole.Warnings)
+	}
+	padded := append(bytes.Clone(in), bytes.Repeat([]byte("\n"), pprofLimit-len(in))...)
+	cut, _ := Parse(bytes.NewReader(padded), GroupCode)
+	if !cut.Truncated || !strings.Contains(strings.Join(cut.Warnings, " "), "64 MiB") {
+		t.Errorf("a dump of exactly 64 MiB: truncated %v, warnings %q", cut.Truncated, cut.Warnings)
 	}
 }

@@ -9,6 +9,11 @@ import (
 	"strconv"
 )
 
+// pprofLimit is where runtime/pprof stops a ?debug=2 dump: it retries
+// runtime.Stack with a doubled buffer up to 64 MiB and then writes what
+// fits.
+const pprofLimit = 64 << 20
+
 // window is the scanner's starting buffer. It holds the goroutine being
 // read, so that its text can go to panicparse without a copy. Tests make it
 // small to exercise the moves at its edges.
@@ -379,6 +384,10 @@ func (s *scanner) run(split bool, emit func() error) error {
 		if !ok {
 			if s.in {
 				s.endAtEOF()
+			}
+			if s.offset() == pprofLimit && s.total > 0 {
+				s.truncated = true
+				s.warn(0, "the dump is exactly 64 MiB, where runtime/pprof cuts ?debug=2 dumps without a word: the goroutines after the cut are missing and counts are a lower bound")
 			}
 			if s.race && s.total == 0 {
 				s.warn(0, "a data race report, not a goroutine dump: no goroutines in it")
