@@ -47,7 +47,7 @@ func TestJSONSchema(t *testing.T) {
 	at := time.Date(2026, 11, 25, 19, 0, 0, 0, time.UTC)
 	tr := track.New(track.Options{})
 	var snap *stackparse.Snapshot
-	for i := range 4 {
+	for i := range 8 {
 		snap = parse(t, dump(5+5*i, 1000, "acme"))
 		tr.Observe(at.Add(time.Duration(i)*10*time.Second), snap)
 	}
@@ -64,7 +64,7 @@ func TestJSONSchema(t *testing.T) {
 			t.Errorf("top level lacks %q", k)
 		}
 	}
-	if doc["schema"] != "gorotop/v1" || doc["taken_at"] != "2026-11-25T19:00:00Z" || doc["total"] != float64(23) {
+	if doc["schema"] != "gorotop/v1" || doc["taken_at"] != "2026-11-25T19:00:00Z" || doc["total"] != float64(43) {
 		t.Errorf("schema/taken_at/total = %v %v %v", doc["schema"], doc["taken_at"], doc["total"])
 	}
 	groups := doc["groups"].([]any)
@@ -74,8 +74,8 @@ func TestJSONSchema(t *testing.T) {
 			t.Errorf("group lacks %q", k)
 		}
 	}
-	if first["count"] != float64(20) || first["state"] != "chan receive" {
-		t.Errorf("first group: count %v state %v, want the leak (20, chan receive)", first["count"], first["state"])
+	if first["count"] != float64(40) || first["state"] != "chan receive" {
+		t.Errorf("first group: count %v state %v, want the leak (40, chan receive)", first["count"], first["state"])
 	}
 	blocked := first["blocked_at"].(map[string]any)
 	if blocked["func"] != "example.com/app/queue.(*MemQueue).scheduleFlush.func1" || blocked["line"] != float64(88) || blocked["file"] != "/src/app/queue/queue.go" {
@@ -91,8 +91,8 @@ func TestJSONSchema(t *testing.T) {
 			t.Errorf("trend lacks %q", k)
 		}
 	}
-	if trend["suspect"] != true || len(trend["counts"].([]any)) != 4 {
-		t.Errorf("trend = %v, want a suspect with 4 counts", trend)
+	if trend["suspect"] != true || len(trend["counts"].([]any)) != 8 {
+		t.Errorf("trend = %v, want a suspect with 8 counts", trend)
 	}
 	wm := first["wait_minutes"].(map[string]any)
 	if _, ok := wm["min"]; !ok {
