@@ -31,7 +31,7 @@ Examples:
 func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	var o options
 	fs := newFlags("check", checkUsage)
-	o.register(fs, withFetch|withPoll|withOutput|withFor)
+	o.register(fs, commandFlags["check"])
 	rest, err := parseArgs(fs, "check", args, stdout)
 	if err != nil {
 		return err

@@ -24,7 +24,7 @@ Examples:
 func runDemo(ctx context.Context, args []string, stdout io.Writer) error {
 	var o options
 	fs := newFlags("demo", demoUsage)
-	o.register(fs, withPoll|withUI)
+	o.register(fs, commandFlags["demo"])
 	rest, err := parseArgs(fs, "demo", args, stdout)
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ Usage:
   gorotop demo [flags]                   start a built-in leaky service and watch it
   gorotop snapshot [flags] TARGET        take one snapshot, print or write it grouped
   gorotop check [flags] TARGET           watch headless for a while; exit 1 if anything leaks
+  gorotop completion bash|zsh|fish       shell completion script
   gorotop version                        print the version
 
 TARGET is one of:
@@ -46,6 +47,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return runSnapshot(ctx, args[1:], stdin, stdout)
 		case "check":
 			return runCheck(ctx, args[1:], stdin, stdout)
+		case "completion":
+			return runCompletion(args[1:], stdout)
 		case "version", "--version", "-version":
 			fmt.Fprintf(stdout, "gorotop %s\n", version())
 			return nil

@@ -22,7 +22,7 @@ Examples:
 func runSnapshot(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	var o options
 	fs := newFlags("snapshot", snapshotUsage)
-	o.register(fs, withFetch|withOutput)
+	o.register(fs, commandFlags["snapshot"])
 	rest, err := parseArgs(fs, "snapshot", args, stdout)
 	if err != nil {
 		return err

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestBashCompletion loads the bash script into a real bash and asks it to
+// complete a few command lines.
+func TestBashCompletion(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("bash not installed")
+	}
+	code, script, errOut := runIn(t, "", "completion", "bash")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	path := filepath.Join(t.TempDir(), "gorotop.bash")
+	os.WriteFile(path, []byte(script), 0o644)
+	complete := func(words ...string) string {
+		t.Helper()
+		quoted := make([]string, len(words))
+		for i, w := range words {
+			quoted[i] = "'" + w + "'"
+		}
+		prog := "source " + path + "; COMP_WORDS=(" + strings.Join(quoted, " ") + "); COMP_CWORD=" +
+			strconv.Itoa(len(words)-1) + "; _gorotop; echo \"${COMPREPLY[*]}\""
+		cmd := exec.Command(bash, "-c", prog)
+		cmd.Dir = t.TempDir() // no file names to complete
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("bash: %v\n%s", err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	cases := []struct {
+		words []string
+		want  string
+	}{
+		{[]string{"gorotop", "sn"}, "snapshot"},
+		{[]string{"gorotop", "check", "--fo"}, "--for --force --format"},
+		{[]string{"gorotop", "snapshot", "--format", ""}, "text json html pprof"},
+		{[]string{"gorotop", "--group", "ex"}, "exact"},
+		{[]string{"gorotop", "completion", "f"}, "fish"},
+	}
+	for _, c := range cases {
+		if got := complete(c.words...); got != c.want {
+			t.Errorf("%q completes to %q, want %q", c.words, got, c.want)
+		}
+	}
+}
+
+func TestCompletionShells(t *testing.T) {
+	for _, sh := range []string{"zsh", "fish"} {
+		code, out, _ := runIn(t, "", "completion", sh)
+		if code != 0 || !strings.Contains(out, "gorotop") {
+			t.Errorf("%s: exit %d, %d bytes", sh, code, len(out))
+		}
+		if path, err := exec.LookPath(sh); err == nil {
+			f := filepath.Join(t.TempDir(), "c")
+			os.WriteFile(f, []byte(out), 0o644)
+			if out, err := exec.Command(path, "-n", f).CombinedOutput(); err != nil {
+				t.Errorf("%s -n: %v\n%s", sh, err, out)
+			}
+		}
+	}
+	if code, _, errOut := runIn(t, "", "completion", "tcsh"); code != 2 || !strings.Contains(errOut, "bash, zsh or fish") {
+		t.Errorf("tcsh: exit %d %q", code, errOut)
+	}
+}
+
+// TestEveryCommandHasHelpWithExamples: --help works everywhere and shows
+// examples.
+func TestEveryCommandHasHelpWithExamples(t *testing.T) {
+	for _, cmd := range [][]string{{"--help"}, {"demo", "--help"}, {"snapshot", "--help"}, {"check", "--help"}, {"completion", "--help"}} {
+		code, out, errOut := runIn(t, "", cmd...)
+		if code != 0 || !strings.Contains(out, "Examples:") || errOut != "" {
+			t.Errorf("gorotop %s: exit %d, stderr %q, examples shown: %v", strings.Join(cmd, " "), code, errOut, strings.Contains(out, "Examples:"))
+		}
+	}
+}
