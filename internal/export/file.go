@@ -73,33 +73,45 @@ type Format string
 
 // The formats a snapshot exports to.
 const (
-	FormatText Format = "text"
-	FormatJSON Format = "json"
+	FormatText  Format = "text"
+	FormatJSON  Format = "json"
+	FormatHTML  Format = "html"
+	FormatPprof Format = "pprof"
 )
 
 // Formats lists the formats Write knows.
-var Formats = []Format{FormatText, FormatJSON}
+var Formats = []Format{FormatText, FormatJSON, FormatHTML, FormatPprof}
 
 // ParseFormat checks a --format value.
 func ParseFormat(s string) (Format, error) {
 	if slices.Contains(Formats, Format(s)) {
 		return Format(s), nil
 	}
-	return "", fmt.Errorf("unknown format %q: want text or json", s)
+	return "", fmt.Errorf("unknown format %q: want text, json, html or pprof", s)
 }
 
 // Ext is the file name extension of a format.
 func (f Format) Ext() string {
-	if f == FormatJSON {
+	switch f {
+	case FormatJSON:
 		return ".json"
+	case FormatHTML:
+		return ".html"
+	case FormatPprof:
+		return ".pb.gz"
 	}
 	return ".txt"
 }
 
 // Write writes in in format f.
 func Write(w io.Writer, f Format, in Input) error {
-	if f == FormatJSON {
+	switch f {
+	case FormatJSON:
 		return JSON(w, in)
+	case FormatHTML:
+		return HTML(w, in)
+	case FormatPprof:
+		return Pprof(w, in)
 	}
 	return Text(w, in)
 }
