@@ -151,5 +151,5 @@ func TestStdinCanceled(t *testing.T) {
 
 func TestOpenRecording(t *testing.T) {
 	_, err := Open(Target{Kind: Recording, Path: "x.rec"}, Options{})
-	wantKind(t, err, ErrBadTarget)
+	wantKind(t, err, ErrFile, "cannot open")
 }

@@ -1,6 +1,6 @@
 // Package source is where goroutine dumps come from: an HTTP endpoint
-// polled again and again, a file, a directory of dump files, or standard
-// input.
+// polled again and again, a file, a directory of dump files, standard
+// input, or a recording (see Tee for making one).
 //
 // The package knows nothing of parsing. A Source hands the body of each
 // dump, as a stream, to a callback the caller provides, and never holds a
@@ -60,10 +60,10 @@ type Options struct {
 	// Timeout bounds one HTTP fetch, connect to last byte; 0 means
 	// DefaultTimeout.
 	Timeout time.Duration
-	// MaxBytes caps one dump over HTTP and each file of a directory,
-	// enforced while streaming; 0 means DefaultMaxBytes, negative means
-	// no cap. A single file or stdin may hold many dumps and is not
-	// capped.
+	// MaxBytes caps one dump over HTTP, each file of a directory and
+	// each dump of a recording, enforced while streaming; 0 means
+	// DefaultMaxBytes, negative means no cap. A single file or stdin may
+	// hold many dumps and is not capped.
 	MaxBytes int64
 	// Headers are sent with every request (-H); see ParseHeader. They,
 	// like the bearer token, are dropped when a redirect leaves the
@@ -104,13 +104,16 @@ func Open(t Target, opts Options) (Source, error) {
 	case URL:
 		return openHTTP(t, opts)
 	case File:
+		if isRecording(t.Path) {
+			return openRecording(t.Path, opts.MaxBytes)
+		}
 		return &filesSource{name: t.Path, paths: []string{t.Path}, max: -1}, nil
 	case Dir:
 		return openDir(t.Path, opts.MaxBytes)
 	case Stdin:
 		return newStdin(opts.Stdin), nil
 	case Recording:
-		return nil, &Error{Kind: ErrBadTarget, Source: t.Path, Msg: "recordings cannot be replayed by this source"}
+		return openRecording(t.Path, opts.MaxBytes)
 	}
 	return nil, &Error{Kind: ErrBadTarget, Source: t.Raw, Msg: "unknown target kind " + t.Kind.String()}
 }

@@ -19,7 +19,7 @@ const (
 	File                      // a file (or pipe) read once; it may hold several dumps
 	Dir                       // a directory of dump files, replayed in name order
 	Stdin                     // standard input, read once
-	Recording                 // reserved for recordings; ParseTarget does not return it yet
+	Recording                 // a recording (see package record), replayed; told from a File by its first bytes
 )
 
 // String names the kind ("url", "file", …).
@@ -69,7 +69,8 @@ const (
 // ParseTarget reads a TARGET argument (SPEC §2), in this order:
 //
 //   - "-" is standard input (a file named "-" is "./-");
-//   - an existing path is a File, or a Dir if it is a directory. An
+//   - an existing path is a File, a Recording if it is a file that starts
+//     as one (record.Magic), or a Dir if it is a directory. An
 //     existing path wins over every other reading: a file named "6060" or
 //     "localhost:6060" is read, not dialled (write http://localhost:6060
 //     to dial);
@@ -97,6 +98,9 @@ func ParseTarget(arg string) (Target, error) {
 	if info, err := os.Stat(arg); err == nil {
 		if info.IsDir() {
 			return Target{Kind: Dir, Path: arg, Raw: arg}, nil
+		}
+		if info.Mode().IsRegular() && isRecording(arg) {
+			return Target{Kind: Recording, Path: arg, Raw: arg}, nil
 		}
 		return Target{Kind: File, Path: arg, Raw: arg}, nil
 	} else if !errors.Is(err, fs.ErrNotExist) && (hasPathPrefix(arg) || !strings.Contains(arg, ":")) {

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/pprof"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorotop/gorotop/internal/record"
+	"github.com/gorotop/gorotop/internal/source"
+	"github.com/gorotop/gorotop/stackparse"
+)
+
+// recordServe makes this test process a Go service to record: a few
+// goroutines parked on a channel, and net/http/pprof on a loopback
+// server.
+func recordServe(t *testing.T) string {
+	t.Helper()
+	stop := make(chan struct{})
+	for range 40 {
+		go func() { <-stop }()
+	}
+	srv := httptest.NewServer(pprof.Handler("goroutine"))
+	t.Cleanup(func() {
+		srv.Close()
+		close(stop)
+	})
+	return srv.URL
+}
+
+// recordRun runs gorotop in this process with ctx.
+func recordRun(ctx context.Context, args ...string) (int, string, string) {
+	var out, errOut bytes.Buffer
+	code := runMain(ctx, args, strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// TestRecord records a real pprof server for two seconds, then replays the
+// recording with snapshot and check.
+func TestRecord(t *testing.T) {
+	url := recordServe(t)
+	path := filepath.Join(t.TempDir(), "api.rec")
+	ctx := context.Background()
+	start := time.Now()
+	code, stdout, stderr := recordRun(ctx, "record", "-o", path, "--for", "2s", "--interval", "200ms", url)
+	t.Logf("stderr:\n%s", stderr)
+	if code != exitOK || stdout != "" {
+		t.Fatalf("record: exit %d, stdout %q", code, stdout)
+	}
+	progress := regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d  \d+ goroutines  [\d.]+ KiB  → `+regexp.QuoteMeta(path)+`: (\d+) snapshots?, [\d.]+ KiB$`).FindAllStringSubmatch(stderr, -1)
+	if len(progress) < 6 || len(progress) > 11 || time.Since(start) > 5*time.Second {
+		t.Fatalf("%d progress lines in %v, want about 10 in 2s", len(progress), time.Since(start))
+	}
+	polls := len(progress)
+	if !strings.Contains(stderr, fmt.Sprintf("recorded %d snapshots of %s/debug/pprof/goroutine?debug=2 in %s: ", polls, url, path)) {
+		t.Errorf("no summary line")
+	}
+	info, err := os.Stat(path)
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("recording: %v, mode %v; want 0600", err, info.Mode().Perm())
+	}
+
+	code, stdout, stderr = recordRun(ctx, "snapshot", "--format", "json", path)
+	var snap struct {
+		Source  string    `json:"source"`
+		TakenAt time.Time `json:"taken_at"`
+		Total   int       `json:"total"`
+	}
+	if code != exitOK || json.Unmarshal([]byte(stdout), &snap) != nil {
+		t.Fatalf("snapshot of the recording: exit %d, %s\n%.300s", code, stderr, stdout)
+	}
+	if snap.Total < 40 || !strings.HasPrefix(snap.Source, url) || snap.TakenAt.Before(start.Truncate(time.Second)) || snap.TakenAt.After(time.Now()) {
+		t.Errorf("snapshot: %+v", snap)
+	}
+
+	code, stdout, stderr = recordRun(ctx, "check", path)
+	if code != exitOK && code != exitLeak || !strings.Contains(stdout, fmt.Sprintf(": %d polls, ", polls)) {
+		t.Errorf("check of the recording: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	code, _, stderr = recordRun(ctx, "record", "-o", path, "--for", "1s", url)
+	if code != exitProblem || !strings.Contains(stderr, path+": file exists (use --force to replace it)") {
+		t.Errorf("record over a recording: exit %d, %s", code, stderr)
+	}
+	code, _, stderr = recordRun(ctx, "record", "--force", "-o", path, "--for", "1s", "-i", "1s", url)
+	if code != exitOK || !strings.Contains(stderr, "recorded 1 snapshot of") {
+		t.Errorf("record --force: exit %d, %s", code, stderr)
+	}
+}
+
+// TestRecordInterrupted: ctrl-c (the context ends) stops a recording
+// cleanly, with every poll done so far in a complete file.
+func TestRecordInterrupted(t *testing.T) {
+	url := recordServe(t)
+	path := filepath.Join(t.TempDir(), "api.rec")
+	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	defer cancel()
+	code, _, stderr := recordRun(ctx, "record", "-o", path, "--for", "1m", "-i", "200ms", url)
+	if code != exitOK || !strings.Contains(stderr, "recorded ") {
+		t.Fatalf("interrupted record: exit %d, %s", code, stderr)
+	}
+	code, stdout, stderr := recordRun(context.Background(), "check", path)
+	if code == exitProblem || strings.Contains(stderr, "warning") {
+		t.Errorf("check of an interrupted recording: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+// TestRecordRefuses: bodies that are not dumps are not recorded, and a
+// recording of nothing is not left behind; usage mistakes exit 2.
+func TestRecordRefuses(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	}))
+	defer srv.Close()
+	path := filepath.Join(t.TempDir(), "none.rec")
+	code, _, stderr := recordRun(context.Background(), "record", "-o", path, "--for", "500ms", "-i", "100ms", srv.URL)
+	if code != exitProblem || !strings.Contains(stderr, "not a goroutine dump") {
+		t.Errorf("record of a non-dump: exit %d, %s", code, stderr)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("an empty recording was left: %v", err)
+	}
+
+	for _, args := range [][]string{
+		{"record", srv.URL},
+		{"record", "-o", "x.rec"},
+		{"record", "-o", "-", srv.URL},
+		{"record", "-o", "x.rec", "--for", "0s", srv.URL},
+	} {
+		if code, _, stderr := recordRun(context.Background(), args...); code != exitProblem || !strings.Contains(stderr, "gorotop record --help") {
+			t.Errorf("%q: exit %d, %s", args, code, stderr)
+		}
+	}
+	code, stdout, _ := recordRun(context.Background(), "record", "--help")
+	if code != exitOK || !strings.Contains(stdout, "Examples:") || !strings.Contains(stdout, "--for") {
+		t.Errorf("--help: exit %d\n%s", code, stdout)
+	}
+}
+
+// TestLastSample: the last dump of a recording is what snapshot shows, and
+// a torn tail is a warning.
+func TestLastSample(t *testing.T) {
+	url := recordServe(t)
+	path := filepath.Join(t.TempDir(), "three.rec")
+	w, err := record.Create(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 25, 19, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		resp, err := http.Get(url + "/debug/pprof/goroutine?debug=2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = w.Add(record.Meta{Source: url, At: at.Add(time.Duration(i) * time.Minute)}, resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	info, _ := os.Stat(path)
+	os.Truncate(path, info.Size()-1) // the third dump is cut off
+
+	s, err := openSampler(path, source.Options{}, stackparse.GroupCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	smp, err := lastSample(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := at.Add(time.Minute); !smp.meta.At.Equal(want) || smp.snap.Total < 40 {
+		t.Errorf("last sample at %v with %d goroutines, want the second dump, at %v", smp.meta.At, smp.snap.Total, want)
+	}
+	var stderr bytes.Buffer
+	printWarnings(&stderr, s.src)
+	if want := "gorotop: warning: " + path + ": recording ends with an incomplete snapshot ("; !strings.HasPrefix(stderr.String(), want) {
+		t.Errorf("warnings %q, want %q…", stderr.String(), want)
+	}
+}
