@@ -5,11 +5,14 @@
 //
 // Usage:
 //
-//	leaky [-addr 127.0.0.1:0] [-mode steady,pool,...] [-labels] [-exit-on-stdin-eof] [rate flags]
+//	leaky [-addr 127.0.0.1:0] [-mode steady,pool,...] [-labels] [-exit-on-stdin-eof] [-exit-after D] [rate flags]
 //
 // Once its HTTP server is up it prints exactly one line on stdout,
-// "listening on HOST:PORT", and then runs until it is killed. Each mode
-// has its own function, so that a test can find its goroutines by name:
+// "listening on HOST:PORT", and then runs until it is killed, or for
+// -exit-after when that is set: it then exits at once with status 0, as a
+// pod that restarts does, and a new leaky can listen on the same -addr.
+// Each mode has its own function, so that a test can find its goroutines
+// by name:
 //
 //	steady    main.steadyLeak       -steady-rate a second blocked on <-ch forever
 //	slow      main.slowLeak         -slow-rate a minute blocked on <-ch forever
@@ -96,6 +99,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen `address` of the HTTP server with net/http/pprof")
 	modeList := flag.String("mode", "steady", "comma-separated `modes` to run (see the package doc)")
 	exitOnEOF := flag.Bool("exit-on-stdin-eof", false, "exit when standard input reaches end of file")
+	exitAfter := flag.Duration("exit-after", 0, "exit this long after listening (0: never)")
 	flag.BoolVar(&l.labels, "labels", false, "give each started goroutine the pprof labels route and tenant")
 	flag.IntVar(&l.max, "max", 50_000, "stop each leak at `n` goroutines")
 	flag.Float64Var(&l.steadyRate, "steady-rate", 10, "steady: leaks a second")
@@ -139,6 +143,9 @@ func main() {
 			io.Copy(io.Discard, os.Stdin)
 			os.Exit(0)
 		}()
+	}
+	if *exitAfter > 0 {
+		time.AfterFunc(*exitAfter, func() { os.Exit(0) })
 	}
 	for _, mode := range run {
 		go modes[mode](&l)
@@ -286,7 +293,10 @@ func (l *leaky) ctxwatch() {
 func ctxWatcher(ctx context.Context) { <-ctx.Done() }
 
 func (l *leaky) httpbody() {
-	client := &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}
+	// No http.Client.Timeout: its timer keeps running after Get returns
+	// and closes the unread body when it fires, which would end the leak
+	// after 10 s. Only the wait for the response header is bounded.
+	client := &http.Client{Transport: &http.Transport{ResponseHeaderTimeout: 10 * time.Second}}
 	tick := every(perSecond(l.httpbodyRate))
 	for i := range min(l.max, l.httpbodyMax) {
 		tick.wait(i)
