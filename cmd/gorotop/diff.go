@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/gorotop/gorotop/internal/diff"
+	"github.com/gorotop/gorotop/stackparse"
+)
+
+const diffUsage = `Usage: gorotop diff [flags] BASE CURRENT
+
+Compare two snapshots group by group: which groups appeared, grew, shrank
+or vanished from BASE to CURRENT, biggest growth first, with each group's
+state, blocking site, function and creator; unchanged groups are counted.
+BASE and CURRENT are anything 'gorotop snapshot' reads (a saved dump, a
+SIGQUIT or panic log, a URL or host:port, - for standard input in one of
+the two), each grouped with --group, and compared the way snapshot shows
+them (of a directory or a recording, its first dump). Groups are matched
+by key: the same code locations, lines included, and state.
+
+--format json writes one gorotop/diff/v1 object: base and current
+(source, taken_at, total), the total's delta, a summary of the changes,
+and every group (key, state, blocked_at, created_by, base_count,
+current_count, delta, change: appeared, grew, shrank, vanished or same).
+
+Exit status: 0 when the diff was written, whatever it shows; 2 on a usage
+error or input that is not a goroutine dump.
+
+Examples:
+  gorotop snapshot -o before.txt :6060; sleep 600; gorotop snapshot -o after.txt :6060
+  gorotop diff before.txt after.txt
+  curl -s 'localhost:6060/debug/pprof/goroutine?debug=2' | gorotop diff before.txt -
+  gorotop diff before.txt :6060
+  gorotop diff --format json -o growth.json before.txt after.txt
+`
+
+// diffFlags are the flags diff takes: those of fetching, for URLs, and of
+// output.
+const diffFlags = withFetch | withOutput
+
+func runDiff(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	var o options
+	fs := newFlags("diff", diffUsage)
+	o.register(fs, diffFlags)
+	rest, err := parseArgs(fs, "diff", args, stdout)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 2 {
+		return usagef("diff", "want BASE and CURRENT, got %d argument(s)", len(rest))
+	}
+	if rest[0] == "-" && rest[1] == "-" {
+		return usagef("diff", "only one of BASE and CURRENT can be - (standard input)")
+	}
+	if o.format != "text" && o.format != "json" {
+		return usagef("diff", "--format: unknown format %q: want text or json", o.format)
+	}
+	g, err := stackparse.ParseGrouping(o.group)
+	if err != nil {
+		return usagef("diff", "--group: %v", err)
+	}
+	base, err := diffSide(ctx, rest[0], &o, g, stdin)
+	if err != nil {
+		return err
+	}
+	current, err := diffSide(ctx, rest[1], &o, g, stdin)
+	if err != nil {
+		return err
+	}
+	r := diff.Compare(base, current)
+	return writeOutput(o.output, o.force, stdout, func(w io.Writer) error {
+		if o.format == "json" {
+			return diff.JSON(w, r)
+		}
+		return diff.Text(w, r)
+	})
+}
+
+// diffSide reads one side of a diff: the snapshot `gorotop snapshot`
+// would show of target.
+func diffSide(ctx context.Context, target string, o *options, g stackparse.Grouping, stdin io.Reader) (diff.Side, error) {
+	s, err := openSampler(target, o.sourceOptions(stdin), g)
+	if err != nil {
+		return diff.Side{}, err
+	}
+	defer s.close()
+	smp, err := s.next(ctx)
+	if errors.Is(err, io.EOF) {
+		return diff.Side{}, fmt.Errorf("%s: no goroutine dump found", s.src)
+	}
+	if err != nil {
+		return diff.Side{}, err
+	}
+	return diff.Side{Source: smp.meta.Source, TakenAt: smp.meta.At, Snap: smp.snap}, nil
+}
