@@ -83,7 +83,7 @@ func BenchmarkPoll10k(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		at = at.Add(2 * time.Second)
-		msg := fetchedMsg{gen: m.gen, sample: Sample{Snap: snap, At: at}}
+		msg := fetchedMsg{gen: m.tabs[0].gen, sample: Sample{Snap: snap, At: at}}
 		next, _ := m.Update(msg)
 		m = next.(Model)
 	}

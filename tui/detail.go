@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
@@ -89,7 +90,7 @@ func (m Model) detailView(w, h int) []string {
 
 // detailLines is the text of the detail view, lines cut to w cells.
 func (m Model) detailLines(w int) []string {
-	ds := m.sets[m.grouping]
+	ds := m.current()
 	if ds == nil {
 		return []string{"no data"}
 	}
@@ -130,8 +131,11 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 	r := groupRow(g, tr)
 	d.raw(r.mark() + " " + st.Title.Render(clean(stackparse.ShortFunc(g.Top().Func))))
 	d.add("%s goroutines · %s · %s/min · blocked %s", count(tr.Count), clean(r.state()), rate(tr.GrowthPerMin), waitText(g, tr))
+	if f := ds.frame(); ds.stepped() && f != nil {
+		d.raw(st.Paused.Render(fmt.Sprintf("the table shows snapshot %s of %s; this detail is of the latest", count(f.poll), count(ds.polls))))
+	}
 	if !tr.Present {
-		d.raw(st.Dim.Render("gone: last seen " + tr.LastSeen.Format("15:04:05")))
+		d.raw(st.Dim.Render("gone: last seen " + ago(ds.tracker.Last().Sub(tr.LastSeen)) + " before the latest poll"))
 	}
 	switch {
 	case tr.Suspect:
@@ -253,7 +257,7 @@ func (m *Model) creatorDetail(d *docWriter, ds *dataset) {
 	d.section(m, "Groups started here")
 	for i, g := range r.members {
 		if i == detailGroups {
-			d.add("  … %d more", len(r.members)-i)
+			d.add("  … %s more", count(len(r.members)-i))
 			break
 		}
 		line := fmt.Sprintf("%s %8s  %6s/min  %-14s  %s %s", g.mark(), count(g.count), rate(g.growth),
@@ -322,13 +326,18 @@ func historyLines(d *docWriter, m *Model, tr *track.Trend) {
 	d.add("  first seen %s · in the window: %s born, %s exited, %s moved in, %s moved out",
 		ago(m.now.Sub(tr.FirstSeen)), count(tr.Born), count(tr.Exited), count(tr.MovedIn), count(tr.MovedOut))
 	d.raw(st.Dim.Render(fmt.Sprintf("  %-8s  %8s  %7s  %7s  %7s  %8s", "poll", "count", "born", "exited", "moved", "survived")))
+	latest := m.current().tracker.Last()
 	for i := len(tr.History) - 1; i >= 0 && i >= len(tr.History)-detailPolls; i-- {
 		p := tr.History[i]
 		moved := ""
 		if p.MovedIn > 0 || p.MovedOut > 0 {
-			moved = fmt.Sprintf("+%d/-%d", p.MovedIn, p.MovedOut)
+			moved = fmt.Sprintf("+%s/-%s", count(p.MovedIn), count(p.MovedOut))
 		}
-		line := fmt.Sprintf("  %-8s  %8s  %7s  %7s  %7s  %8s", p.At.Format("15:04:05"), count(p.Count),
+		when := "latest"
+		if age := latest.Sub(p.At); age >= time.Second {
+			when = "-" + track.FormatAge(age)
+		}
+		line := fmt.Sprintf("  %-8s  %8s  %7s  %7s  %7s  %8s", when, count(p.Count),
 			"+"+count(p.Born), "-"+count(p.Exited), moved, count(p.Survived()))
 		if p.Restart {
 			line += st.Warn.Render("  ↻ target restarted")
@@ -336,7 +345,7 @@ func historyLines(d *docWriter, m *Model, tr *track.Trend) {
 		d.raw(line)
 	}
 	if len(tr.History) > detailPolls {
-		d.add("  … %d older polls", len(tr.History)-detailPolls)
+		d.add("  … %s older polls", count(len(tr.History)-detailPolls))
 	}
 }
 

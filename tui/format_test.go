@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -62,25 +63,34 @@ func TestFitAndCut(t *testing.T) {
 	}
 }
 
-func TestInput(t *testing.T) {
-	in := input{prompt: "/ ", limit: 10}
-	for _, r := range "chan recv" {
-		in.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+// TestFilterEditor drives the bubbles textinput behind `/`: editing keys,
+// the terminal's cursor, pastes stripped of control and bidi characters,
+// the length limit.
+func TestFilterEditor(t *testing.T) {
+	h := newHarness(t, Config{NoColor: true}, samples(dumps(t))...)
+	h.poll()
+	h.press("/")
+	h.typeText("chan recv")
+	h.press("left", "backspace")
+	if v := h.m.filter.Value(); v != "chan rev" {
+		t.Errorf("value = %q", v)
 	}
-	in.Update(keyPress("left"))
-	in.Update(keyPress("backspace"))
-	if in.Value() != "chan rev" {
-		t.Errorf("value = %q", in.Value())
+	if c := h.m.View().Cursor; c == nil || c.X != len("/ chan re") || c.Y != 23 {
+		t.Errorf("cursor at %+v", c)
 	}
-	if c := in.Cursor(); c.X != len("/ chan re") {
-		t.Errorf("cursor at %d", c.X)
+	h.send(tea.PasteMsg{Content: "\x1b[2Jx\u202ey\tz"})
+	if v := h.m.filter.Value(); v != "chan re[2Jxy zv" {
+		t.Errorf("paste: %q (control and bidi characters dropped)", v)
 	}
-	in.Update(tea.PasteMsg{Content: "\x1b[2Jxyz"})
-	if in.Value() != "chan re[2v" {
-		t.Errorf("paste: %q (control bytes dropped, limit kept)", in.Value())
+	h.send(tea.KeyPressMsg{Code: 'w', Mod: tea.ModCtrl})
+	if v := h.m.filter.Value(); v != "chan re[2Jxy v" {
+		t.Errorf("ctrl+w: %q", v)
 	}
-	in.Update(tea.KeyPressMsg{Code: 'w', Mod: tea.ModCtrl})
-	if in.Value() != "chan v" {
-		t.Errorf("ctrl+w: %q", in.Value())
+	h.send(tea.PasteMsg{Content: strings.Repeat("x", 300)})
+	if n := len(h.m.filter.Value()); n != 200 {
+		t.Errorf("the filter holds %d characters, want the limit of 200", n)
+	}
+	if v := h.view(); strings.Contains(v, "\x1b") {
+		t.Errorf("an escape reached the view: %q", v)
 	}
 }

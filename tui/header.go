@@ -59,35 +59,61 @@ func fitLine(width int, segs []segment) string {
 	return b.String()
 }
 
-// headerView draws the header: what is watched and how polling goes, the
-// totals, and a line for the last error or a damaged dump when there is
-// one.
+// headerView draws the header: the tab bar with several targets, what is
+// watched and how polling goes, the totals, and a line for the last error
+// or a damaged dump when there is one.
 func (m Model) headerView(w int) []string {
+	var lines []string
+	if len(m.tabs) > 1 {
+		lines = append(lines, m.tabBar(w))
+	}
+	if t := m.tab(); t != nil {
+		return append(lines, m.targetHeader(t, w)...)
+	}
+	return append(lines, m.combinedHeader(w)...)
+}
+
+// targetHeader is the header of one target's tab.
+func (m Model) targetHeader(t *tab, w int) []string {
 	st := &m.styles
-	ds := m.sets[m.grouping]
-	target := m.cfg.Target
+	ds := t.sets[m.grouping]
+	var f *frame
+	if ds != nil {
+		f = ds.frame()
+	}
+	target := t.cfg.Target
 	if target == "" && ds != nil {
 		target = ds.sample.Source
 	}
+	stepped := ds != nil && ds.stepped()
 
 	state, stateStyle := "● live", st.Live
 	switch {
-	case m.ended:
-		state, stateStyle = "■ replay ended", st.Ended
 	case m.paused:
 		state, stateStyle = "‖ paused", st.Paused
-	case m.lastErr != "":
-		state, stateStyle = "✗ error, retrying in "+retryIn(m.retryAt.Sub(m.now)), st.Error
-		if m.failures > 1 {
-			state += fmt.Sprintf(" (%d failures in a row)", m.failures)
+	case t.ended && !stepped:
+		state, stateStyle = "■ replay ended", st.Ended
+	case t.lastErr != "":
+		state, stateStyle = "✗ error, retrying in "+retryIn(t.retryAt.Sub(m.now)), st.Error
+		if t.failures > 1 {
+			state += fmt.Sprintf(" (%s failures in a row)", count(t.failures))
 		}
-	case m.cfg.Replay:
+	case t.cfg.Replay:
 		state, stateStyle = "▶ replay", st.Ended
+	}
+	if f != nil && (t.cfg.Replay || stepped) {
+		state += fmt.Sprintf(" %s/%s", count(f.poll), count(ds.polls))
+	}
+	if t.cfg.Replay && !m.paused && (!t.ended || stepped) {
+		state += " " + speedText(m.speed)
 	}
 	line1 := []segment{
 		{text: "gorotop", style: st.Title, prio: 100},
 		{text: cutMiddle(shortTarget(clean(target)), max(w/2, 20)), style: lipgloss.Style{}, prio: 95},
 		{text: state, style: stateStyle, prio: 100},
+	}
+	if t.fetching && t.slow {
+		line1 = append(line1, segment{text: m.spin.View() + " fetching " + cost(m.now.Sub(t.fetchStart)), style: lipgloss.Style{}, prio: 90})
 	}
 	if ds != nil && ds.polls > 0 {
 		s := ds.sample
@@ -98,71 +124,99 @@ func (m Model) headerView(w int) []string {
 		if rs := ds.tracker.Restarts(); len(rs) > 0 {
 			line1 = append(line1, segment{text: "↻ restarted " + ago(m.now.Sub(rs[len(rs)-1])), style: st.Warn, prio: 85})
 		}
-		if m.cfg.Replay && !s.At.IsZero() {
-			line1 = append(line1, segment{text: "at " + s.At.Format("2006-01-02 15:04:05"), style: st.Dim, prio: 50})
+		switch {
+		case t.cfg.Replay && f != nil && !f.at.IsZero():
+			line1 = append(line1, segment{text: "at " + f.at.Format("2006-01-02 15:04:05"), style: st.Dim, prio: 70})
+		case stepped:
+			line1 = append(line1, segment{text: "from " + ago(m.now.Sub(f.at)), style: st.Paused, prio: 90})
+		}
+		if mk := ds.mark; mk != nil {
+			text := "mark " + count(mk.poll)
+			if m.table.diff {
+				text = "Δ since mark " + count(mk.poll)
+			}
+			line1 = append(line1, segment{text: text, style: st.Prompt, prio: 75})
 		}
 	}
-	every := "every " + m.interval.Round(100*time.Millisecond).String()
-	if m.interval != m.cfg.Interval {
+	every := "every " + t.interval.Round(100*time.Millisecond).String()
+	if t.interval != m.cfg.Interval {
 		every += " (stretched to spare the target)"
 	}
-	if !m.ended {
+	if !t.ended {
 		line1 = append(line1, segment{text: every, style: st.Dim, prio: 40})
 	}
 
 	var line2 []segment
-	if ds != nil && ds.sample.Snap != nil {
-		snap := ds.sample.Snap
+	if f != nil {
 		totals := ds.tracker.Totals()
+		if stepped {
+			n := len(totals)
+			for n > 0 && totals[n-1].At.After(f.at) {
+				n--
+			}
+			totals = totals[:n]
+		}
 		counts := make([]int, 0, min(len(totals), 24))
 		for _, p := range totals[max(len(totals)-24, 0):] {
 			counts = append(counts, p.Count)
 		}
 		line2 = append(line2,
-			segment{text: "goroutines " + count(snap.Total), style: st.Title, prio: 100},
+			segment{text: "goroutines " + count(f.total), style: st.Title, prio: 100},
 			segment{text: sparkline(counts, min(len(counts), 24)), style: st.Spark, prio: 70},
 		)
-		noun := "group"
-		if m.creator {
-			noun = "creator"
-		}
-		groups := plural(m.table.total, noun)
-		if m.table.filter != "" {
-			groups = count(len(m.table.rows)) + " of " + groups
-		}
-		line2 = append(line2, segment{text: groups, style: lipgloss.Style{}, prio: 90})
-		sus, susStyle := "no suspects", st.Dim
-		switch n := m.table.suspects; {
-		case n == 1:
-			sus, susStyle = "! 1 suspect", st.Suspect
-		case n > 1:
-			sus, susStyle = "! "+count(n)+" suspects", st.Suspect
-		}
-		line2 = append(line2, segment{text: sus, style: susStyle, prio: 95})
+		line2 = append(line2, m.groupSegments()...)
 	} else {
 		line2 = append(line2, segment{text: "goroutines -", style: st.Title, prio: 100})
 	}
-	view := m.grouping.String()
-	if m.creator {
-		view = "creator (" + view + ")"
-	}
-	line2 = append(line2,
-		segment{text: "sort " + m.table.sort.String(), style: st.Dim, prio: 50},
-		segment{text: "group " + view, style: st.Dim, prio: 45},
-	)
-	if m.table.filter != "" {
-		line2 = append(line2, segment{text: fmt.Sprintf("filter %q", clean(m.table.filter)), style: st.Prompt, prio: 85})
-	}
+	line2 = append(line2, m.viewSegments()...)
 
 	lines := []string{fitLine(w, line1), fitLine(w, line2)}
-	if m.lastErr != "" {
-		lines = append(lines, st.Error.Render(cutMiddle("✗ "+clean(m.lastErr), w)))
+	if t.lastErr != "" {
+		lines = append(lines, st.Error.Render(cutMiddle("✗ "+clean(t.lastErr), w)))
 	} else if ds != nil && ds.sample.Snap != nil {
 		if warn := dumpWarning(ds); warn != "" {
 			lines = append(lines, st.Warn.Render(truncate(warn, w)))
 		}
 	}
 	return lines
+}
+
+// groupSegments count the groups and suspects on screen.
+func (m Model) groupSegments() []segment {
+	st := &m.styles
+	noun := "group"
+	if m.creator {
+		noun = "creator"
+	}
+	groups := plural(m.table.total, noun)
+	if m.table.filter != "" {
+		groups = count(len(m.table.rows)) + " of " + groups
+	}
+	sus, susStyle := "no suspects", st.Dim
+	switch n := m.table.suspects; {
+	case n == 1:
+		sus, susStyle = "! 1 suspect", st.Suspect
+	case n > 1:
+		sus, susStyle = "! "+count(n)+" suspects", st.Suspect
+	}
+	return []segment{{text: groups, prio: 90}, {text: sus, style: susStyle, prio: 95}}
+}
+
+// viewSegments say how the table is sorted, grouped and filtered.
+func (m Model) viewSegments() []segment {
+	st := &m.styles
+	view := m.grouping.String()
+	if m.creator {
+		view = "creator (" + view + ")"
+	}
+	segs := []segment{
+		{text: "sort " + m.table.sort.String(), style: st.Dim, prio: 50},
+		{text: "group " + view, style: st.Dim, prio: 45},
+	}
+	if m.table.filter != "" {
+		segs = append(segs, segment{text: fmt.Sprintf("filter %q", clean(m.table.filter)), style: st.Prompt, prio: 85})
+	}
+	return segs
 }
 
 // shortTarget drops the default dump path from a target URL: what is left
@@ -211,7 +265,7 @@ func dumpWarning(ds *dataset) string {
 	if n := len(snap.Warnings); n > 0 {
 		w := clean(snap.Warnings[0])
 		if n > 1 {
-			w += fmt.Sprintf(" (+%d more)", n-1)
+			w += " (+" + count(n-1) + " more)"
 		}
 		parts = append(parts, w)
 	}

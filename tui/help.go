@@ -9,7 +9,13 @@ var legend = [][2]string{
 	{"Columns", "COUNT goroutines now · TREND count per poll · /MIN growth per minute"},
 	{"", "STATE what they wait for · WAIT how long the oldest has waited"},
 	{"", "SITE file:line where they block · FUNCTION · CREATOR who started them"},
+	{"", "ΔMARK change since the mark · BORN EXITED OLDEST on wide terminals"},
+	{"Time", "←/→ step in time when paused or in a replay; 1× = --interval a step"},
+	{"Mouse", "wheel scrolls · click selects a row · double click opens it"},
 }
+
+// tabsLegend explains the tabs, with several targets.
+var tabsLegend = [2]string{"Tabs", "one per target; all: a count per target, ! where it suspects"}
 
 // helpView draws the help overlay: every key, then the legend.
 func (m Model) helpView(w, h int) []string {
@@ -19,7 +25,11 @@ func (m Model) helpView(w, h int) []string {
 		lines = append(lines, "  "+l)
 	}
 	lines = append(lines, "")
-	for _, l := range legend {
+	leg := legend
+	if len(m.tabs) > 1 {
+		leg = append(leg[:len(leg):len(leg)], tabsLegend)
+	}
+	for _, l := range leg {
 		lines = append(lines, "  "+m.styles.Section.Render(fit(l[0], 8))+" "+l[1])
 	}
 	lines = append(lines, "", "  "+m.styles.Dim.Render("? or esc closes this help"))

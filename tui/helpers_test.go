@@ -87,7 +87,9 @@ type harness struct {
 	t     testing.TB
 	m     Model
 	clock *clock
-	fetch *script
+	fetch *script // the first target's
+	// fetches are every target's, for several targets.
+	fetches []*script
 }
 
 func newHarness(t testing.TB, cfg Config, results ...result) *harness {
@@ -100,9 +102,41 @@ func newHarness(t testing.TB, cfg Config, results ...result) *harness {
 		cfg.Fetch = h.fetch.fetch
 	}
 	cfg.Now = h.clock.Now
+	h.fetches = []*script{h.fetch}
 	h.m = New(cfg)
 	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	return h
+}
+
+// newMultiHarness is newHarness for several targets, named by names, each
+// playing its results.
+func newMultiHarness(t testing.TB, cfg Config, names []string, results ...[]result) *harness {
+	t.Helper()
+	h := &harness{t: t, clock: &clock{now: t0}}
+	for i, name := range names {
+		s := &script{results: results[i]}
+		h.fetches = append(h.fetches, s)
+		cfg.Targets = append(cfg.Targets, TargetConfig{Target: "http://" + name, Fetch: s.fetch})
+	}
+	h.fetch = h.fetches[0]
+	cfg.Now = h.clock.Now
+	h.m = New(cfg)
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	return h
+}
+
+// pollTab runs one poll of target i, the clock at the sample's time.
+func (h *harness) pollTab(i int) {
+	h.t.Helper()
+	s := h.fetches[i]
+	if r := s.calls; r < len(s.results) && !s.results[r].sample.At.IsZero() {
+		h.clock.now = s.results[r].sample.At
+	}
+	cmd := h.send(pollMsg{tab: i, gen: h.m.tabs[i].gen})
+	if cmd == nil {
+		h.t.Fatalf("poll of tab %d started no fetch", i+1)
+	}
+	h.send(first(cmd))
 }
 
 // send passes one message to Update and returns its command.
@@ -123,11 +157,27 @@ func (h *harness) poll() {
 	if r := h.fetch.calls; r < len(h.fetch.results) && !h.fetch.results[r].sample.At.IsZero() {
 		h.clock.now = h.fetch.results[r].sample.At
 	}
-	cmd := h.send(pollMsg{gen: h.m.gen})
+	cmd := h.send(h.pollMsg())
 	if cmd == nil {
 		h.t.Fatal("poll started no fetch")
 	}
-	h.send(cmd())
+	h.send(first(cmd))
+}
+
+// pollMsg is the message that starts the next poll of the first tab.
+func (h *harness) pollMsg() pollMsg { return pollMsg{tab: 0, gen: h.m.tabs[0].gen} }
+
+// first runs a command and returns its message; of a batch, the message
+// of its first command (a poll's fetch comes before its spinner timer).
+func first(cmd tea.Cmd) tea.Msg {
+	msg := cmd()
+	for {
+		b, ok := msg.(tea.BatchMsg)
+		if !ok || len(b) == 0 {
+			return msg
+		}
+		msg = b[0]()
+	}
 }
 
 // polls runs n polls.
@@ -187,3 +237,6 @@ var errRefused = errors.New(`fetch http://localhost:6060/debug/pprof/goroutine?d
 // ioPipe is an input that stays open until closed, like a terminal. It
 // is not an *os.File: the terminal reader would poll a file descriptor.
 func ioPipe() (*io.PipeReader, *io.PipeWriter) { return io.Pipe() }
+
+// windowSize is a resize to w×h.
+func windowSize(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }

@@ -2,100 +2,147 @@ package tui
 
 import (
 	"strings"
-	"unicode/utf8"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 )
 
-// input is the one-line filter editor. (bubbles/textinput would do, but it
-// needs github.com/atotto/clipboard, which go.mod does not have yet.) It
-// draws no cursor of its own: View's tea.Cursor puts the terminal's cursor
-// at Cursor().
-type input struct {
-	prompt string
-	value  []rune
-	pos    int
-	limit  int
-}
-
-// Value returns the text.
-func (in *input) Value() string { return string(in.value) }
-
-// Reset empties the text.
-func (in *input) Reset() { in.value, in.pos = nil, 0 }
-
-// Update edits the text with a key press or a paste; it reports whether
-// the text changed.
-func (in *input) Update(msg tea.Msg) bool {
-	before := in.Value()
-	switch msg := msg.(type) {
-	case tea.PasteMsg:
-		in.insert(strings.Join(strings.Fields(msg.Content), " "))
-	case tea.KeyPressMsg:
-		switch msg.String() {
-		case "left", "ctrl+b":
-			in.pos = max(in.pos-1, 0)
-		case "right", "ctrl+f":
-			in.pos = min(in.pos+1, len(in.value))
-		case "home", "ctrl+a":
-			in.pos = 0
-		case "end", "ctrl+e":
-			in.pos = len(in.value)
-		case "backspace", "ctrl+h":
-			if in.pos > 0 {
-				in.value = append(in.value[:in.pos-1], in.value[in.pos:]...)
-				in.pos--
-			}
-		case "delete", "ctrl+d":
-			if in.pos < len(in.value) {
-				in.value = append(in.value[:in.pos], in.value[in.pos+1:]...)
-			}
-		case "ctrl+u":
-			in.value, in.pos = in.value[in.pos:], 0
-		case "ctrl+k":
-			in.value = in.value[:in.pos]
-		case "ctrl+w", "alt+backspace":
-			start := in.pos
-			for start > 0 && in.value[start-1] == ' ' {
-				start--
-			}
-			for start > 0 && in.value[start-1] != ' ' {
-				start--
-			}
-			in.value = append(in.value[:start], in.value[in.pos:]...)
-			in.pos = start
-		default:
-			if msg.Text != "" && msg.Mod&^tea.ModShift == 0 {
-				in.insert(msg.Text)
-			}
+// key handles a key press.
+func (m Model) key(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	k := m.keys
+	if m.filtering {
+		switch {
+		case msg.String() == "ctrl+c":
+			return m.quit()
+		case key.Matches(msg, k.Apply):
+			m.filtering = false
+			m.filter.Blur()
+			return m, nil
+		case key.Matches(msg, k.Cancel):
+			m.filtering = false
+			m.filter.Blur()
+			m.filter.Reset()
+			m.applyFilter()
+			return m, nil
+		}
+		return m.edit(msg)
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m.quit()
+	case m.showHelp:
+		if key.Matches(msg, k.Help, k.Back) {
+			m.showHelp = false
+		}
+		return m, nil
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
+		return m, nil
+	case key.Matches(msg, k.Pause):
+		return m.togglePause()
+	case key.Matches(msg, k.Export):
+		return m.export()
+	case key.Matches(msg, k.Sort):
+		m.table.sort = m.table.sort.next(m.table.diff)
+		m.rebuild()
+		return m, nil
+	case key.Matches(msg, k.Group):
+		return m.regroup()
+	case key.Matches(msg, k.Filter):
+		m.detail.close()
+		m.filtering = true
+		return m, m.filter.Focus()
+	case key.Matches(msg, k.NextTab):
+		m.cycleTab(1)
+		return m, nil
+	case key.Matches(msg, k.PrevTab):
+		m.cycleTab(-1)
+		return m, nil
+	case key.Matches(msg, k.TabN):
+		m.switchTo(int(msg.String()[0] - '1'))
+		return m, nil
+	case key.Matches(msg, k.StepBack):
+		return m.step(-1)
+	case key.Matches(msg, k.StepForward):
+		return m.step(1)
+	case key.Matches(msg, k.First):
+		return m.step(-keepFrames)
+	case key.Matches(msg, k.Latest):
+		return m.step(keepFrames)
+	case key.Matches(msg, k.Faster):
+		return m.setSpeed(1)
+	case key.Matches(msg, k.Slower):
+		return m.setSpeed(-1)
+	case key.Matches(msg, k.Mark):
+		m.markBase()
+		return m, nil
+	case key.Matches(msg, k.Diff):
+		m.toggleDiff()
+		return m, nil
+	}
+	if m.detail.open {
+		m.detail.key(msg, k)
+		return m, nil
+	}
+	_, h := m.size()
+	page := m.table.pageRows(m.tableHeight(h))
+	switch {
+	case key.Matches(msg, k.Up):
+		m.table.move(-1)
+	case key.Matches(msg, k.Down):
+		m.table.move(1)
+	case key.Matches(msg, k.PageUp):
+		m.table.move(-page)
+	case key.Matches(msg, k.PageDown):
+		m.table.move(page)
+	case key.Matches(msg, k.Home):
+		m.table.move(-len(m.table.rows))
+	case key.Matches(msg, k.End):
+		m.table.move(len(m.table.rows))
+	case key.Matches(msg, k.Open):
+		return m.open()
+	case key.Matches(msg, k.Back):
+		if m.filter.Value() != "" {
+			m.filter.Reset()
+			m.applyFilter()
 		}
 	}
-	return in.Value() != before
+	return m, nil
 }
 
-// insert puts printable text at the cursor, up to the limit.
-func (in *input) insert(s string) {
-	var add []rune
+// quit stops every fetch and ends the program.
+func (m Model) quit() (Model, tea.Cmd) {
+	for _, t := range m.tabs {
+		t.stopFetch()
+	}
+	return m, tea.Quit
+}
+
+// edit passes a key press or a paste to the filter editor and refilters.
+// Text that would not print as itself (control characters, bidi
+// overrides) is dropped.
+func (m Model) edit(msg tea.Msg) (Model, tea.Cmd) {
+	if p, ok := msg.(tea.PasteMsg); ok {
+		msg = tea.PasteMsg{Content: strings.Join(strings.Fields(p.Content), " ")}
+	}
+	var cmd tea.Cmd
+	m.filter, cmd = m.filter.Update(msg)
+	if v := m.filter.Value(); clean(v) != v {
+		before := string([]rune(v)[:m.filter.Position()])
+		m.filter.SetValue(printable(v))
+		m.filter.SetCursor(len([]rune(printable(before))))
+	}
+	m.applyFilter()
+	return m, cmd
+}
+
+// printable keeps the runes of s that print as themselves.
+func printable(s string) string {
+	var b strings.Builder
 	for _, r := range s {
-		if r >= ' ' && r != 0x7f && (r < 0x80 || r >= 0xa0) && r != utf8.RuneError {
-			add = append(add, r)
+		if c := string(r); clean(c) == c {
+			b.WriteString(c)
 		}
 	}
-	if in.limit > 0 {
-		add = add[:max(min(len(add), in.limit-len(in.value)), 0)]
-	}
-	rest := append(add, in.value[in.pos:]...)
-	in.value = append(in.value[:in.pos:in.pos], rest...)
-	in.pos += len(add)
-}
-
-// View draws the prompt and the text.
-func (in *input) View() string { return in.prompt + clean(in.Value()) }
-
-// Cursor is where the terminal's cursor goes, relative to the start of
-// the line.
-func (in *input) Cursor() *tea.Cursor {
-	x := ansi.StringWidth(in.prompt) + ansi.StringWidth(clean(string(in.value[:in.pos])))
-	return tea.NewCursor(x, 0)
+	return b.String()
 }

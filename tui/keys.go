@@ -3,7 +3,8 @@ package tui
 import "charm.land/bubbles/v2/key"
 
 // KeyMap holds every key binding of the UI. Bindings for features that are
-// not there yet are disabled: bubbles/help leaves them out.
+// not there (tabs with one target, speed without a replay) are disabled:
+// bubbles/help leaves them out.
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Home, End key.Binding
 
@@ -16,16 +17,25 @@ type KeyMap struct {
 	Help       key.Binding
 	Quit       key.Binding
 
-	// StepBack and StepForward walk through snapshots in time; Mark and
-	// Diff compare with a marked base. Not implemented yet: disabled.
+	// NextTab and PrevTab cycle the tabs; TabN goes to tab 1 to 9.
+	NextTab, PrevTab, TabN key.Binding
+
+	// StepBack and StepForward walk through the snapshots kept, in time;
+	// First and Latest jump to either end. Faster and Slower change the
+	// speed of a replay.
 	StepBack, StepForward key.Binding
-	Mark, Diff            key.Binding
+	First, Latest         key.Binding
+	Faster, Slower        key.Binding
+	// Mark marks the snapshot on screen as the diff base; Diff shows what
+	// grew or shrank since.
+	Mark, Diff key.Binding
 
 	// Apply and Cancel end filter editing: keep the filter, or drop it.
 	Apply, Cancel key.Binding
 }
 
-// DefaultKeyMap returns the keys of SPEC §3.
+// DefaultKeyMap returns the keys of SPEC §3, and those of tabs and replay
+// that do not clash with them.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
@@ -45,10 +55,18 @@ func DefaultKeyMap() KeyMap {
 		Help:   key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:   key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 
-		StepBack:    key.NewBinding(key.WithKeys("left"), key.WithHelp("←", "older snapshot"), key.WithDisabled()),
-		StepForward: key.NewBinding(key.WithKeys("right"), key.WithHelp("→", "newer snapshot"), key.WithDisabled()),
-		Mark:        key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mark base"), key.WithDisabled()),
-		Diff:        key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "diff with base"), key.WithDisabled()),
+		NextTab: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next tab")),
+		PrevTab: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous tab")),
+		TabN:    key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9"), key.WithHelp("1…9", "tab N")),
+
+		StepBack:    key.NewBinding(key.WithKeys("left"), key.WithHelp("←", "older snapshot")),
+		StepForward: key.NewBinding(key.WithKeys("right"), key.WithHelp("→", "newer snapshot")),
+		First:       key.NewBinding(key.WithKeys("["), key.WithHelp("[", "oldest kept")),
+		Latest:      key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "latest")),
+		Faster:      key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "replay faster")),
+		Slower:      key.NewBinding(key.WithKeys("-"), key.WithHelp("-", "replay slower")),
+		Mark:        key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mark diff base")),
+		Diff:        key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "diff with mark")),
 
 		Apply:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
@@ -57,7 +75,7 @@ func DefaultKeyMap() KeyMap {
 
 // ShortHelp is the one-line help of the main table (help.KeyMap).
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Open, k.Filter, k.Sort, k.Group, short(k.Pause, "p"), k.Export, k.Help, k.Quit}
+	return []key.Binding{k.Open, k.Filter, k.Sort, k.Group, short(k.Pause, "p"), k.Export, short(k.NextTab, "tab"), k.Help, k.Quit}
 }
 
 // short is a binding with a shorter key name, for the one-line help.
@@ -70,9 +88,9 @@ func short(b key.Binding, name string) key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
-		{k.Open, k.Back, k.Filter, k.Sort, k.Group},
-		{k.Pause, k.Export, k.StepBack, k.StepForward, k.Mark, k.Diff},
-		{k.Help, k.Quit},
+		{k.Open, k.Back, k.Filter, k.Sort, k.Group, k.Export},
+		{k.Pause, k.StepBack, k.StepForward, k.First, k.Latest, k.Faster, k.Slower},
+		{k.Mark, k.Diff, k.NextTab, k.PrevTab, k.TabN, k.Help, k.Quit},
 	}
 }
 

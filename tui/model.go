@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/help"
-	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
 )
 
@@ -18,26 +18,16 @@ const (
 	firstBackoff    = time.Second
 	maxBackoff      = 30 * time.Second
 	noticeFor       = 8 * time.Second
+	// slowAfter is how long a fetch runs before the header spins.
+	slowAfter = 300 * time.Millisecond
+	// doubleClick is the longest time between the clicks of a double
+	// click.
+	doubleClick = 500 * time.Millisecond
 )
 
-// dataset is what one grouping has gathered: its tracker and the last
-// sample. Switching grouping and back keeps each one's history.
-type dataset struct {
-	tracker *track.Tracker
-	sample  Sample    // the last sample
-	gotAt   time.Time // when it arrived
-	polls   int
-}
-
-// pendingSample is a sample that arrived while an export was reading the
-// tracker; it is observed when the export is done.
-type pendingSample struct {
-	grouping stackparse.Grouping
-	sample   Sample
-}
-
 // Model is the root Bubble Tea model of the UI (a tea.Model). Its
-// children (table, detail view, help, filter input) are plain fields.
+// children (tabs, table, detail view, help, filter input, spinner) are
+// plain fields.
 type Model struct {
 	cfg    Config
 	keys   KeyMap
@@ -47,36 +37,36 @@ type Model struct {
 	width  int
 	height int
 
-	// Polling. gen changes on pause, resume and regroup; timers and
-	// fetches of an older generation are dropped when they come back.
-	gen      int
-	fetch    Fetch
-	cancel   context.CancelFunc // of the fetch in flight
-	fetching bool
+	// tabs are the targets; active indexes the one on screen, and
+	// len(tabs) is the combined view (there only with several targets).
+	tabs   []*tab
+	active int
+	// allSel is the combined view's cursor while a target's tab shows.
+	allSel selection
+
 	paused   bool
-	ended    bool
-	interval time.Duration
-
-	failures int
-	lastErr  string
-	retryAt  time.Time
-
+	speed    int // index into speeds, for replays
 	grouping stackparse.Grouping
 	creator  bool
-	sets     map[stackparse.Grouping]*dataset
-
-	exporting bool
-	pending   []pendingSample
+	diff     bool
 
 	table     table
 	detail    detail
 	showHelp  bool
 	help      help.Model
-	filter    input
+	filter    textinput.Model
 	filtering bool
 
 	// sources caches source lines by file:line; nil values are loading.
 	sources map[string]*source
+
+	spin     spinner.Model
+	spinning bool
+	// lastClick is the row and time of the last click, for double clicks.
+	lastClick struct {
+		key string
+		at  time.Time
+	}
 
 	notice      string
 	noticeErr   bool
@@ -100,35 +90,67 @@ func newModel(ctx context.Context, cfg Config) Model {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	st := DefaultStyles()
-	if cfg.NoColor {
-		st = PlainStyles()
-	}
 	m := Model{
 		cfg:      cfg,
 		keys:     DefaultKeyMap(),
-		styles:   st,
 		base:     ctx,
 		now:      cfg.Now(),
-		fetch:    cfg.Fetch,
-		interval: cfg.Interval,
 		grouping: cfg.Grouping,
-		sets:     map[stackparse.Grouping]*dataset{},
+		speed:    speedNormal,
 		sources:  map[string]*source{},
 		table:    table{hay: map[string]string{}},
 		detail:   newDetail(),
 		help:     help.New(),
+		filter:   textinput.New(),
+		spin:     spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 	}
-	m.help.Styles = st.Help
+	replay := false
+	for _, tc := range cfg.targets() {
+		m.tabs = append(m.tabs, newTab(tc, cfg.Interval))
+		replay = replay || tc.Replay
+	}
+	if len(m.tabs) > 1 {
+		m.active = len(m.tabs) // several targets open on the combined view
+	}
+	m.keys.NextTab.SetEnabled(len(m.tabs) > 1)
+	m.keys.PrevTab.SetEnabled(len(m.tabs) > 1)
+	m.keys.TabN.SetEnabled(len(m.tabs) > 1)
+	m.keys.Faster.SetEnabled(replay)
+	m.keys.Slower.SetEnabled(replay)
+	if replay {
+		m.keys.Pause.SetHelp("p/space", "play, pause")
+	}
 	m.help.ShortSeparator = "  "
-	m.filter = input{prompt: "/ ", limit: 200}
+	m.filter.Prompt = "/ "
+	m.filter.CharLimit = 200
+	m.filter.SetVirtualCursor(false)
+	m.setStyles(true)
 	return m
 }
 
-// Init starts the first poll and the clock.
+// setStyles picks the styles for a dark or light background, or the plain
+// ones without colour.
+func (m *Model) setStyles(dark bool) {
+	m.styles = StylesFor(dark)
+	if m.cfg.NoColor {
+		m.styles = PlainStyles()
+	}
+	m.help.Styles = m.styles.Help
+	m.filter.SetStyles(m.styles.inputStyles())
+	m.spin.Style = m.styles.Spark
+}
+
+// Init starts every tab's first poll and the clock, and asks the terminal
+// for its background colour.
 func (m Model) Init() tea.Cmd {
-	gen := m.gen
-	return tea.Batch(func() tea.Msg { return pollMsg{gen: gen} }, clockTick())
+	cmds := []tea.Cmd{clockTick()}
+	if !m.cfg.NoColor {
+		cmds = append(cmds, tea.RequestBackgroundColor)
+	}
+	for i, t := range m.tabs {
+		cmds = append(cmds, pollNow(i, t.gen))
+	}
+	return tea.Batch(cmds...)
 }
 
 // Update handles one message. A panic in it ends the program with an error
@@ -137,7 +159,9 @@ func (m Model) Update(msg tea.Msg) (result tea.Model, cmd tea.Cmd) {
 	defer func() {
 		if r := recover(); r != nil {
 			m.fatal = fmt.Errorf("gorotop: internal error: %v", r)
-			m.stopFetch()
+			for _, t := range m.tabs {
+				t.stopFetch()
+			}
 			result, cmd = m, tea.Quit
 		}
 	}()
@@ -154,6 +178,10 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.layout()
 		return m, nil
+	case tea.BackgroundColorMsg:
+		m.setStyles(msg.IsDark())
+		m.refreshDetail()
+		return m, nil
 	case clockMsg:
 		if !m.noticeUntil.IsZero() && !m.now.Before(m.noticeUntil) {
 			m.notice, m.noticeUntil = "", time.Time{}
@@ -163,6 +191,10 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m.poll(msg)
 	case fetchedMsg:
 		return m.fetched(msg)
+	case slowMsg:
+		return m.slow(msg)
+	case spinner.TickMsg:
+		return m.spinTick(msg)
 	case exportedMsg:
 		return m.exported(msg)
 	case sourceMsg:
@@ -171,17 +203,43 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyPressMsg:
 		return m.key(msg)
+	case tea.MouseMsg:
+		return m.mouse(msg)
 	}
-	if m.filtering && m.filter.Update(msg) {
-		m.applyFilter()
+	if m.filtering {
+		return m.edit(msg)
 	}
 	return m, nil
 }
 
+// tab returns the target on screen, or nil in the combined view.
+func (m *Model) tab() *tab {
+	if m.active < len(m.tabs) {
+		return m.tabs[m.active]
+	}
+	return nil
+}
+
+// current returns the dataset on screen, or nil in the combined view.
+func (m *Model) current() *dataset {
+	if t := m.tab(); t != nil {
+		return t.data(m.grouping, m.cfg.Track)
+	}
+	return nil
+}
+
 // rebuild refills the table and the detail view from the current data.
 func (m *Model) rebuild() {
-	ds := m.current()
-	m.table.build(ds.sample.Snap, ds.tracker, m.creator)
+	if t := m.tab(); t != nil {
+		ds := t.data(m.grouping, m.cfg.Track)
+		m.table.targets = nil
+		m.table.diff = m.diff && ds.mark != nil
+		m.table.build(ds.rows(m.creator, m.table.diff))
+	} else {
+		m.table.targets = m.tabNames()
+		m.table.diff = false
+		m.table.build(m.combinedRows())
+	}
 	m.refreshDetail()
 }
 
@@ -189,6 +247,7 @@ func (m *Model) rebuild() {
 func (m *Model) layout() {
 	w, _ := m.size()
 	m.help.SetWidth(w)
+	m.filter.SetWidth(max(w-3, 1))
 	m.refreshDetail()
 }
 
@@ -211,87 +270,39 @@ func (m *Model) say(isErr bool, format string, args ...any) {
 	m.noticeUntil = m.now.Add(noticeFor)
 }
 
-// key handles a key press.
-func (m Model) key(msg tea.KeyPressMsg) (Model, tea.Cmd) {
-	k := m.keys
-	if m.filtering {
-		switch {
-		case msg.String() == "ctrl+c":
-			m.stopFetch()
-			return m, tea.Quit
-		case key.Matches(msg, k.Apply):
-			m.filtering = false
-			return m, nil
-		case key.Matches(msg, k.Cancel):
-			m.filtering = false
-			m.filter.Reset()
-			m.applyFilter()
-			return m, nil
-		}
-		if m.filter.Update(msg) {
-			m.applyFilter()
-		}
-		return m, nil
+// switchTo puts tab i (len(tabs) for the combined view) on screen,
+// keeping each tab's cursor.
+func (m *Model) switchTo(i int) {
+	last := len(m.tabs)
+	if len(m.tabs) == 1 {
+		last = 0
 	}
-	switch {
-	case key.Matches(msg, k.Quit):
-		m.stopFetch()
-		return m, tea.Quit
-	case m.showHelp:
-		if key.Matches(msg, k.Help, k.Back) {
-			m.showHelp = false
-		}
-		return m, nil
-	case key.Matches(msg, k.Help):
-		m.showHelp = true
-		return m, nil
-	case key.Matches(msg, k.Pause):
-		return m.togglePause()
-	case key.Matches(msg, k.Export):
-		return m.export()
-	case key.Matches(msg, k.Sort):
-		m.table.sort = (m.table.sort + 1) % sortModes
-		m.rebuild()
-		return m, nil
-	case key.Matches(msg, k.Group):
-		return m.regroup()
-	case key.Matches(msg, k.Filter):
-		m.detail.close()
-		m.filtering = true
-		return m, nil
+	if i < 0 || i > last || i == m.active {
+		return
 	}
-	if m.detail.open {
-		m.detail.key(msg, k)
-		return m, nil
+	sel := selection{cursor: m.table.cursor, offset: m.table.offset, selKey: m.table.selKey, follow: m.table.follow}
+	if t := m.tab(); t != nil {
+		t.sel = sel
+	} else {
+		m.allSel = sel
 	}
-	_, h := m.size()
-	page := m.table.pageRows(m.tableHeight(h))
-	switch {
-	case key.Matches(msg, k.Up):
-		m.table.move(-1)
-	case key.Matches(msg, k.Down):
-		m.table.move(1)
-	case key.Matches(msg, k.PageUp):
-		m.table.move(-page)
-	case key.Matches(msg, k.PageDown):
-		m.table.move(page)
-	case key.Matches(msg, k.Home):
-		m.table.move(-len(m.table.rows))
-	case key.Matches(msg, k.End):
-		m.table.move(len(m.table.rows))
-	case key.Matches(msg, k.Open):
-		if r := m.table.selected(); r != nil {
-			m.detail.show(r.key, m.creator)
-			m.refreshDetail()
-			return m, m.wantSource(r)
-		}
-	case key.Matches(msg, k.Back):
-		if m.filter.Value() != "" {
-			m.filter.Reset()
-			m.applyFilter()
-		}
+	m.active = i
+	sel = m.allSel
+	if t := m.tab(); t != nil {
+		sel = t.sel
 	}
-	return m, nil
+	m.table.cursor, m.table.offset, m.table.selKey, m.table.follow = sel.cursor, sel.offset, sel.selKey, sel.follow
+	m.detail.close()
+	m.rebuild()
+}
+
+// cycleTab moves to the next (or previous) tab, around.
+func (m *Model) cycleTab(delta int) {
+	n := len(m.tabs) + 1
+	if len(m.tabs) == 1 {
+		return
+	}
+	m.switchTo(((m.active+delta)%n + n) % n)
 }
 
 // wantSource starts reading the source of a row's blocking frame, unless
@@ -307,6 +318,26 @@ func (m *Model) wantSource(r *row) tea.Cmd {
 	}
 	m.sources[k] = nil
 	return loadSource(m.cfg.SrcDir, f.File, f.Line)
+}
+
+// open opens the detail of the selected row; in the combined view, on the
+// tab of the target that suspects it most.
+func (m Model) open() (Model, tea.Cmd) {
+	r := m.table.selected()
+	if r == nil {
+		return m, nil
+	}
+	if r.per != nil {
+		m.switchTo(r.tab)
+		m.table.selKey, m.table.follow = r.key, true
+		m.rebuild()
+		if r = m.table.selected(); r == nil || r.key != m.table.selKey {
+			return m, nil
+		}
+	}
+	m.detail.show(r.key, m.creator)
+	m.refreshDetail()
+	return m, m.wantSource(r)
 }
 
 // applyFilter refilters the table when the filter text changed.

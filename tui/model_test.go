@@ -158,18 +158,18 @@ func TestPauseDropsStaleResults(t *testing.T) {
 	h.polls(2)
 	// A fetch is in flight when the user pauses.
 	h.clock.now = t0.Add(40 * time.Second)
-	fetch := h.send(pollMsg{gen: h.m.gen})
+	fetch := h.send(h.pollMsg())
 	h.press("p")
-	if !h.m.paused || h.m.fetching {
-		t.Fatalf("paused=%v fetching=%v", h.m.paused, h.m.fetching)
+	if !h.m.paused || h.m.tabs[0].fetching {
+		t.Fatalf("paused=%v fetching=%v", h.m.paused, h.m.tabs[0].fetching)
 	}
-	if cmd := h.send(fetch()); cmd != nil {
+	if cmd := h.send(first(fetch)); cmd != nil {
 		t.Error("a stale result armed a poll")
 	}
 	if n := len(h.m.current().tracker.Totals()); n != 2 {
 		t.Errorf("the stale result was observed: %d polls", n)
 	}
-	if cmd := h.send(pollMsg{gen: h.m.gen}); cmd != nil {
+	if cmd := h.send(h.pollMsg()); cmd != nil {
 		t.Error("paused, a poll started a fetch")
 	}
 	if !strings.Contains(h.view(), "‖ paused") {
@@ -202,7 +202,7 @@ func TestFetchErrorKeepsHistoryAndBacksOff(t *testing.T) {
 	var backoffs []time.Duration
 	for range 7 {
 		h.poll()
-		backoffs = append(backoffs, h.m.retryAt.Sub(h.m.now))
+		backoffs = append(backoffs, h.m.tabs[0].retryAt.Sub(h.m.now))
 	}
 	want := []time.Duration{1, 2, 4, 8, 16, 30, 30}
 	for i := range want {
@@ -220,23 +220,23 @@ func TestFetchErrorKeepsHistoryAndBacksOff(t *testing.T) {
 	if len(h.m.table.rows) != 5 || len(h.m.current().tracker.Totals()) != 2 {
 		t.Errorf("data lost after errors: %d rows, %d polls", len(h.m.table.rows), len(h.m.current().tracker.Totals()))
 	}
-	h.clock.now = h.m.retryAt.Add(-2500 * time.Millisecond)
+	h.clock.now = h.m.tabs[0].retryAt.Add(-2500 * time.Millisecond)
 	h.send(clockMsg{})
 	if !strings.Contains(h.view(), "retrying in 3 s") {
 		t.Error("the countdown does not follow the clock")
 	}
 	h.clock.now = t0.Add(40 * time.Second)
 	h.poll()
-	if h.m.lastErr != "" || h.m.failures != 0 || len(h.m.current().tracker.Totals()) != 3 {
-		t.Errorf("a success did not clear the error: %q %d", h.m.lastErr, h.m.failures)
+	if h.m.tabs[0].lastErr != "" || h.m.tabs[0].failures != 0 || len(h.m.current().tracker.Totals()) != 3 {
+		t.Errorf("a success did not clear the error: %q %d", h.m.tabs[0].lastErr, h.m.tabs[0].failures)
 	}
 }
 
 func TestFetchPanicIsAnError(t *testing.T) {
 	h := newHarness(t, Config{Fetch: func(context.Context) (Sample, error) { panic("parser bug") }})
-	h.send(h.send(pollMsg{gen: h.m.gen})())
-	if !strings.Contains(h.m.lastErr, "parser bug") || h.m.failures != 1 {
-		t.Errorf("lastErr = %q", h.m.lastErr)
+	h.send(first(h.send(h.pollMsg())))
+	if !strings.Contains(h.m.tabs[0].lastErr, "parser bug") || h.m.tabs[0].failures != 1 {
+		t.Errorf("lastErr = %q", h.m.tabs[0].lastErr)
 	}
 }
 
@@ -246,8 +246,8 @@ func TestReplayEnds(t *testing.T) {
 	if !strings.Contains(h.view(), "▶ replay") {
 		t.Error("header does not say replay")
 	}
-	h.send(h.send(pollMsg{gen: h.m.gen})())
-	if !h.m.ended {
+	h.send(first(h.send(h.pollMsg())))
+	if !h.m.tabs[0].ended {
 		t.Fatal("io.EOF did not end the replay")
 	}
 	if !strings.Contains(h.view(), "■ replay ended") || len(h.m.table.rows) != 5 {
@@ -333,7 +333,7 @@ func TestExport(t *testing.T) {
 	h.polls(3)
 	snap3 := h.m.current().sample.Snap
 	cmd := h.press("e")
-	if cmd == nil || !h.m.exporting {
+	if cmd == nil || !h.m.tabs[0].exporting {
 		t.Fatal("e started no export")
 	}
 	// A sample comes in while the exporter reads the tracker: it waits.
@@ -419,16 +419,16 @@ func TestRegroupCycle(t *testing.T) {
 	}
 	h = newHarness(t, Config{Regroup: regroup}, samples(dumps(t))...)
 	h.polls(2)
-	inflight := h.send(pollMsg{gen: h.m.gen})
+	inflight := h.send(h.pollMsg())
 	cmd := h.press("g")
 	if h.m.grouping != stackparse.GroupExact || cmd == nil {
 		t.Fatalf("g: grouping %s", h.m.grouping)
 	}
-	if c := h.send(inflight()); c != nil || len(h.m.sets[stackparse.GroupCode].tracker.Totals()) != 2 {
+	if c := h.send(first(inflight)); c != nil || len(h.m.tabs[0].sets[stackparse.GroupCode].tracker.Totals()) != 2 {
 		t.Error("a result fetched under the old grouping was kept")
 	}
-	h.send(h.send(cmd())())
-	if len(h.m.table.rows) == 0 || h.m.sets[stackparse.GroupExact].polls != 1 {
+	h.send(first(h.send(cmd())))
+	if len(h.m.table.rows) == 0 || h.m.tabs[0].sets[stackparse.GroupExact].polls != 1 {
 		t.Errorf("no data under the new grouping")
 	}
 	h.press("g")
@@ -443,7 +443,7 @@ func TestRegroupCycle(t *testing.T) {
 	if h.m.creator || h.m.grouping != stackparse.GroupCode {
 		t.Errorf("after creator: creator=%v grouping=%s", h.m.creator, h.m.grouping)
 	}
-	if len(h.m.sets[stackparse.GroupCode].tracker.Totals()) != 2 || len(h.m.table.rows) != 5 {
+	if len(h.m.tabs[0].sets[stackparse.GroupCode].tracker.Totals()) != 2 || len(h.m.table.rows) != 5 {
 		t.Error("going back to code lost its history")
 	}
 	if len(asked) != 3 {

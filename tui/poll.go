@@ -7,9 +7,9 @@ import (
 	"io"
 	"time"
 
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
 )
 
@@ -18,142 +18,233 @@ func clockTick() tea.Cmd {
 	return tea.Tick(time.Second, func(time.Time) tea.Msg { return clockMsg{} })
 }
 
-// pollIn arms the next poll of this generation after d.
-func (m *Model) pollIn(d time.Duration) tea.Cmd {
-	gen := m.gen
-	if d <= 0 {
-		return func() tea.Msg { return pollMsg{gen: gen} }
-	}
-	return tea.Tick(d, func(time.Time) tea.Msg { return pollMsg{gen: gen} })
+// pollNow asks tab i for a poll at once.
+func pollNow(i, gen int) tea.Cmd {
+	return func() tea.Msg { return pollMsg{tab: i, gen: gen} }
 }
 
-// poll starts a fetch unless one is running, polling is off, or the
-// timer is stale.
+// pollIn arms the next poll of tab i's current generation after d.
+func (m *Model) pollIn(i int, d time.Duration) tea.Cmd {
+	gen := m.tabs[i].gen
+	if d <= 0 {
+		return pollNow(i, gen)
+	}
+	return tea.Tick(d, func(time.Time) tea.Msg { return pollMsg{tab: i, gen: gen} })
+}
+
+// poll starts a tab's fetch unless one is running, polling is off, or the
+// timer is stale. A replay that plays on from an older snapshot steps
+// through the snapshots kept before it reads new ones.
 func (m Model) poll(msg pollMsg) (Model, tea.Cmd) {
-	if msg.gen != m.gen || m.paused || m.ended || m.fetching {
+	if msg.tab < 0 || msg.tab >= len(m.tabs) {
+		return m, nil
+	}
+	t := m.tabs[msg.tab]
+	if msg.gen != t.gen || m.paused && !msg.once {
+		return m, nil
+	}
+	if ds := t.sets[m.grouping]; ds != nil && ds.stepped() && !msg.once {
+		m.setView(msg.tab, ds.view+1)
+		return m, m.pollIn(msg.tab, m.pace(t))
+	}
+	if t.ended || t.fetching {
 		return m, nil
 	}
 	ctx, cancel := context.WithCancel(m.base)
-	m.cancel, m.fetching = cancel, true
-	return m, fetchCmd(ctx, m.fetch, m.gen)
+	t.cancel, t.fetching = cancel, true
+	t.seq++
+	t.fetchStart, t.slow = m.now, false
+	seq, i := t.seq, msg.tab
+	return m, tea.Batch(
+		fetchCmd(ctx, t.fetch, i, t.gen),
+		tea.Tick(slowAfter, func(time.Time) tea.Msg { return slowMsg{tab: i, seq: seq} }),
+	)
 }
 
 // fetchCmd runs one fetch. A panic in it comes back as an error: the UI
 // shows it and tries again.
-func fetchCmd(ctx context.Context, fetch Fetch, gen int) tea.Cmd {
+func fetchCmd(ctx context.Context, fetch Fetch, i, gen int) tea.Cmd {
 	return func() (msg tea.Msg) {
 		defer func() {
 			if r := recover(); r != nil {
-				msg = fetchedMsg{gen: gen, err: fmt.Errorf("fetch failed: internal error: %v", r)}
+				msg = fetchedMsg{tab: i, gen: gen, err: fmt.Errorf("fetch failed: internal error: %v", r)}
 			}
 		}()
 		s, err := fetch(ctx)
-		return fetchedMsg{gen: gen, sample: s, err: err}
+		return fetchedMsg{tab: i, gen: gen, sample: s, err: err}
 	}
 }
 
-// stopFetch cancels the fetch in flight, if any.
-func (m *Model) stopFetch() {
-	if m.cancel != nil {
-		m.cancel()
-		m.cancel = nil
-	}
-	m.fetching = false
-}
-
-// fetched takes a fetch's result and arms the next poll: after the
-// interval, or after a backoff that doubles from 1 s to 30 s while fetches
-// fail.
+// fetched takes a fetch's result and arms the tab's next poll: after the
+// interval (a replay's pace), or after a backoff that doubles from 1 s to
+// 30 s while fetches fail. An error in one tab leaves the others be.
 func (m Model) fetched(msg fetchedMsg) (Model, tea.Cmd) {
-	if msg.gen != m.gen {
+	if msg.tab < 0 || msg.tab >= len(m.tabs) {
 		return m, nil
 	}
-	m.stopFetch()
+	t := m.tabs[msg.tab]
+	if msg.gen != t.gen {
+		return m, nil
+	}
+	t.stopFetch()
 	err := msg.err
 	if err == nil && msg.sample.Snap == nil {
 		err = errors.New("fetch returned no snapshot")
 	}
 	switch {
 	case errors.Is(err, io.EOF):
-		m.ended = true
+		t.ended = true
+		if m.paused {
+			m.say(false, "the replay has no more snapshots")
+		}
 		return m, nil
 	case err != nil:
-		m.failures++
-		m.lastErr = err.Error()
-		backoff := min(firstBackoff<<min(m.failures-1, 5), maxBackoff)
-		m.retryAt = m.now.Add(backoff)
-		return m, m.pollIn(backoff)
+		t.failures++
+		t.lastErr = err.Error()
+		backoff := min(firstBackoff<<min(t.failures-1, 5), maxBackoff)
+		t.retryAt = m.now.Add(backoff)
+		return m, m.pollIn(msg.tab, backoff)
 	}
-	m.failures, m.lastErr = 0, ""
-	m.interval = m.cfg.Interval
+	t.failures, t.lastErr = 0, ""
+	t.interval = m.cfg.Interval
 	if msg.sample.Interval > 0 {
-		m.interval = msg.sample.Interval
+		t.interval = msg.sample.Interval
 	}
-	m.observe(m.grouping, msg.sample)
-	return m, m.pollIn(m.interval)
+	m.observe(msg.tab, m.grouping, msg.sample)
+	if m.paused {
+		return m, nil // one snapshot, read by a step forward
+	}
+	return m, m.pollIn(msg.tab, m.pace(t))
 }
 
-// data returns the dataset of a grouping, made on first use.
-func (m *Model) data(g stackparse.Grouping) *dataset {
-	ds := m.sets[g]
-	if ds == nil {
-		ds = &dataset{tracker: track.New(m.cfg.Track)}
-		m.sets[g] = ds
-	}
-	return ds
-}
-
-// current returns the dataset on screen.
-func (m *Model) current() *dataset { return m.data(m.grouping) }
-
-// observe files a sample with its grouping's tracker, or keeps it for
-// later while an export reads the tracker.
-func (m *Model) observe(g stackparse.Grouping, s Sample) {
-	if m.exporting {
-		m.pending = append(m.pending, pendingSample{grouping: g, sample: s})
+// observe files a sample with its tab's tracker for grouping g, or keeps
+// it for later while an export reads the tracker.
+func (m *Model) observe(i int, g stackparse.Grouping, s Sample) {
+	t := m.tabs[i]
+	if t.exporting {
+		t.pending = append(t.pending, pendingSample{grouping: g, sample: s})
 		return
 	}
-	at := s.At
-	if at.IsZero() {
-		at = m.now
-		s.At = at
+	if s.At.IsZero() {
+		s.At = m.now
 	}
-	ds := m.data(g)
-	ds.tracker.Observe(at, s.Snap)
+	ds := t.data(g, m.cfg.Track)
+	ds.tracker.Observe(s.At, s.Snap)
 	ds.sample, ds.gotAt = s, m.now
 	ds.polls++
-	if g == m.grouping {
+	if dropped := ds.hist.capture(ds.polls, s.At, s.Snap, ds.tracker); ds.view >= 0 {
+		ds.view = max(ds.view-dropped, 0) // the same snapshot stays on screen
+	}
+	if g == m.grouping && (i == m.active || m.combined()) {
 		m.rebuild()
 	}
 }
 
-// togglePause stops or restarts polling; the UI stays usable either way.
-func (m Model) togglePause() (Model, tea.Cmd) {
-	if m.ended {
-		m.say(false, "replay ended: nothing more to read")
+// slow starts the spinner when a fetch is still running a while after it
+// started.
+func (m Model) slow(msg slowMsg) (Model, tea.Cmd) {
+	if msg.tab < 0 || msg.tab >= len(m.tabs) {
 		return m, nil
 	}
-	m.gen++
-	if m.paused {
-		m.paused = false
-		return m, m.pollIn(0)
+	t := m.tabs[msg.tab]
+	if !t.fetching || t.seq != msg.seq {
+		return m, nil
 	}
-	m.paused = true
-	m.stopFetch()
+	t.slow = true
+	if m.spinning {
+		return m, nil
+	}
+	m.spinning = true
+	return m, m.spin.Tick
+}
+
+// spinTick turns the spinner while any fetch is slow, and lets it stop
+// when none is.
+func (m Model) spinTick(msg spinner.TickMsg) (Model, tea.Cmd) {
+	for _, t := range m.tabs {
+		if t.fetching && t.slow {
+			var cmd tea.Cmd
+			m.spin, cmd = m.spin.Update(msg)
+			return m, cmd
+		}
+	}
+	m.spinning = false
 	return m, nil
 }
 
-// regroup cycles the code, exact and pointer groupings (when Config has
-// Regroup) and the creator view.
+// togglePause stops or restarts every tab's polling; the UI stays usable
+// either way. Resuming a live target goes back to its latest snapshot; a
+// replay plays on from the snapshot on screen.
+func (m Model) togglePause() (Model, tea.Cmd) {
+	if !m.paused && m.allEnded() {
+		m.say(false, "replay ended: nothing more to read (←/→ step through it)")
+		return m, nil
+	}
+	if !m.paused {
+		m.pause()
+		return m, nil
+	}
+	var cmds []tea.Cmd
+	m.paused = false
+	for i, t := range m.tabs {
+		if t.fetching {
+			continue // a replay's read still running: its result re-arms the loop
+		}
+		t.gen++
+		if !t.cfg.Replay {
+			for _, ds := range t.sets {
+				ds.view = -1
+			}
+		}
+		cmds = append(cmds, m.pollIn(i, 0))
+	}
+	m.rebuild()
+	return m, tea.Batch(cmds...)
+}
+
+// pause stops every tab's polling. A replay's read in flight is let
+// finish, so that no snapshot of a file is lost; a live fetch is
+// cancelled.
+func (m *Model) pause() {
+	if m.paused {
+		return
+	}
+	m.paused = true
+	for _, t := range m.tabs {
+		if t.cfg.Replay && t.fetching {
+			continue
+		}
+		t.gen++
+		t.stopFetch()
+	}
+}
+
+// allEnded reports whether every tab is a replay that has ended and shows
+// its last snapshot.
+func (m *Model) allEnded() bool {
+	for _, t := range m.tabs {
+		if ds := t.sets[m.grouping]; !t.ended || ds != nil && ds.stepped() {
+			return false
+		}
+	}
+	return true
+}
+
+// regroup cycles the code, exact and pointer groupings (when every target
+// has Regroup) and the creator view, for every tab.
 func (m Model) regroup() (Model, tea.Cmd) {
 	m.detail.close()
-	if m.cfg.Regroup == nil || m.paused || m.ended {
+	canRegroup := true
+	for _, t := range m.tabs {
+		canRegroup = canRegroup && t.cfg.Regroup != nil && !t.ended
+	}
+	if !canRegroup || m.paused {
 		m.creator = !m.creator
 		m.rebuild()
 		switch {
-		case m.cfg.Regroup == nil && m.creator:
+		case !canRegroup && m.creator:
 			m.say(false, "creator view; code/exact/pointer grouping is chosen at start (--group)")
-		case m.cfg.Regroup != nil && m.creator:
+		case canRegroup && m.creator:
 			m.say(false, "creator view; resume polling to switch grouping")
 		}
 		return m, nil
@@ -177,16 +268,23 @@ func (m Model) regroup() (Model, tea.Cmd) {
 		m.rebuild()
 		return m, nil
 	}
-	fetch := m.cfg.Regroup(g)
-	if fetch == nil {
-		m.say(true, "grouping %s is not available", g)
-		m.rebuild()
-		return m, nil
+	fetches := make([]Fetch, len(m.tabs))
+	for i, t := range m.tabs {
+		if fetches[i] = t.cfg.Regroup(g); fetches[i] == nil {
+			m.say(true, "grouping %s is not available", g)
+			m.rebuild()
+			return m, nil
+		}
 	}
-	m.gen++
-	m.stopFetch()
-	m.fetch, m.grouping = fetch, g
-	m.failures, m.lastErr = 0, ""
+	m.grouping = g
+	var cmds []tea.Cmd
+	for i, t := range m.tabs {
+		t.gen++
+		t.stopFetch()
+		t.fetch = fetches[i]
+		t.failures, t.lastErr = 0, ""
+		cmds = append(cmds, m.pollIn(i, 0))
+	}
 	m.rebuild()
-	return m, m.pollIn(0)
+	return m, tea.Batch(cmds...)
 }

@@ -33,8 +33,8 @@ func TestProgram(t *testing.T) {
 	if !final.detail.open || final.detail.rowKey != final.table.rows[1].key {
 		t.Error("the detail of the second row is not open")
 	}
-	if got := len(final.current().tracker.Totals()); got != nDumps || !final.ended {
-		t.Errorf("polled %d dumps (ended=%v), want all %d", got, final.ended, nDumps)
+	if got := len(final.current().tracker.Totals()); got != nDumps || !final.tabs[0].ended {
+		t.Errorf("polled %d dumps (ended=%v), want all %d", got, final.tabs[0].ended, nDumps)
 	}
 	if final.fatal != nil {
 		t.Error(final.fatal)

@@ -11,25 +11,40 @@ import (
 	"github.com/gorotop/gorotop/stackparse"
 )
 
-// row is one line of the table: a group, or in the creator view every
-// group started at one site.
+// row is one line of the table: a group, in the creator view every group
+// started at one site, in the combined view one group across targets.
 type row struct {
 	key   string
 	group *stackparse.Group // in the creator view, the largest member
-	trend *track.Trend      // nil in the creator view
+	trend *track.Trend      // nil in the creator and combined views
+	// until, when set, cuts the trend's history: the row is of a snapshot
+	// older than the latest.
+	until time.Time
 	// members are the groups of a creator-view row, largest first;
 	// stat is what the tracker counted at its creation site.
 	members []*row
 	stat    *track.CreatorStat
+	// per holds, in the combined view, the row of each target (nil where
+	// the group is not); tab is the target whose row is the most
+	// suspicious.
+	per []*row
+	tab int
 
+	gstate  string // the group's state in this snapshot
 	count   int
 	growth  float64
 	age     time.Duration // the longest wait, as gorotop or the runtime saw it
+	oldest  time.Duration // the oldest goroutine's age
+	born    int           // in the tracker's window
+	exited  int
 	suspect bool
 	stuck   bool
 	leaked  int
 	reason  string
 	score   float64
+	// diff is set when the table shows the change since a mark: delta.
+	diff  bool
+	delta int
 	// history is the count at each poll, oldest first; for group rows it is
 	// read from trend when drawn.
 	history []int
@@ -40,8 +55,16 @@ func (r *row) counts() []int {
 	if r.trend == nil {
 		return r.history
 	}
-	out := make([]int, len(r.trend.History))
-	for i, p := range r.trend.History {
+	h := r.trend.History
+	if !r.until.IsZero() {
+		n := len(h)
+		for n > 0 && h[n-1].At.After(r.until) {
+			n--
+		}
+		h = h[:n]
+	}
+	out := make([]int, len(h))
+	for i, p := range h {
 		out[i] = p.Count
 	}
 	return out
@@ -84,10 +107,10 @@ func (r *row) creator() string {
 // state is the row's wait state, "(leaked)" added when the runtime proved
 // some of its goroutines leaked.
 func (r *row) state() string {
-	s := r.group.State
+	s := r.gstate
 	if r.members != nil {
 		for _, m := range r.members {
-			if m.group.State != s {
+			if m.gstate != s {
 				s = "mixed"
 				break
 			}
@@ -120,11 +143,12 @@ func (r *row) height() int {
 	return 1
 }
 
-// groupRow makes the row of one group.
+// groupRow makes the row of one group as the tracker sees it now.
 func groupRow(g *stackparse.Group, tr *track.Trend) *row {
-	r := &row{key: g.Key, group: g, trend: tr, count: g.Count(), leaked: g.Leaked}
+	r := &row{key: g.Key, group: g, trend: tr, gstate: g.State, count: g.Count(), leaked: g.Leaked}
 	if tr != nil {
-		r.growth, r.age, r.score = tr.GrowthPerMin, tr.WaitAge, tr.Score
+		r.growth, r.age, r.oldest, r.score = tr.GrowthPerMin, tr.WaitAge, tr.OldestAge, tr.Score
+		r.born, r.exited = tr.Born, tr.Exited
 		r.suspect, r.stuck = tr.Suspect, tr.Stuck
 		r.leaked = max(r.leaked, tr.Leaked)
 		if tr.Suspect || tr.Stuck || tr.Proven {
@@ -150,7 +174,7 @@ func creatorRows(groups []*row, stats []track.CreatorStat) []*row {
 		}
 		r := by[k]
 		if r == nil {
-			r = &row{key: k, group: g.group}
+			r = &row{key: k, group: g.group, gstate: g.gstate, diff: g.diff}
 			if c := g.group.CreatedBy; c != nil {
 				r.stat = bySite[*c]
 			}
@@ -158,17 +182,12 @@ func creatorRows(groups []*row, stats []track.CreatorStat) []*row {
 			out = append(out, r)
 		}
 		r.members = append(r.members, g)
-		r.count += g.count
-		r.growth += g.growth
-		r.age = max(r.age, g.age)
-		r.leaked += g.leaked
+		r.absorb(g)
 		r.score = max(r.score, g.score)
-		if g.count > r.group.Count() {
-			r.group = g.group
-		}
 	}
 	for _, r := range out {
 		slices.SortFunc(r.members, sortCount.compare)
+		r.group, r.gstate = r.members[0].group, r.members[0].gstate
 		sus := 0
 		for _, m := range r.members {
 			if m.suspect || m.leaked > 0 {
@@ -180,11 +199,24 @@ func creatorRows(groups []*row, stats []track.CreatorStat) []*row {
 		}
 		r.suspect = sus > 0
 		if sus > 1 {
-			r.reason = fmt.Sprintf("%d suspect groups; largest: %s", sus, r.reason)
+			r.reason = fmt.Sprintf("%s suspect groups; largest: %s", count(sus), r.reason)
 		}
 		r.history = sumHistories(r.members)
 	}
 	return out
+}
+
+// absorb adds the counts of another row to r's: a member of a creation
+// site, or a target's row in the combined view.
+func (r *row) absorb(o *row) {
+	r.count += o.count
+	r.growth += o.growth
+	r.age = max(r.age, o.age)
+	r.oldest = max(r.oldest, o.oldest)
+	r.born += o.born
+	r.exited += o.exited
+	r.leaked += o.leaked
+	r.delta += o.delta
 }
 
 // sumHistories adds the members' counts poll by poll.
@@ -195,6 +227,9 @@ func sumHistories(members []*row) []int {
 			continue
 		}
 		for _, p := range m.trend.History {
+			if !m.until.IsZero() && p.At.After(m.until) {
+				break
+			}
 			at[p.At] += p.Count
 		}
 	}
@@ -266,6 +301,11 @@ func (s sortMode) compare(a, b *row) int {
 		c = cmp.Compare(b.age, a.age)
 	case sortName:
 		c = strings.Compare(stackparse.ShortFunc(a.fn()), stackparse.ShortFunc(b.fn()))
+	case sortDelta:
+		c = cmp.Compare(abs(b.delta), abs(a.delta))
+		if c == 0 {
+			c = cmp.Compare(b.delta, a.delta)
+		}
 	}
 	if c != 0 {
 		return c
@@ -276,43 +316,10 @@ func (s sortMode) compare(a, b *row) int {
 	return strings.Compare(a.key, b.key)
 }
 
-// cells returns a row's cells, plain text cut or padded to the widths.
-func (r *row) cells(w [numColumns]int) [numColumns]string {
-	var c [numColumns]string
-	for i, width := range w {
-		if width == 0 {
-			continue
-		}
-		var s string
-		switch i {
-		case colCount:
-			s = count(r.count)
-		case colTrend:
-			c[i] = sparkline(r.counts(), width)
-			continue
-		case colRate:
-			s = rate(r.growth)
-		case colState:
-			s = clean(r.state())
-		case colWait:
-			s = "-"
-			if r.age >= time.Second {
-				s = "≥" + track.FormatAge(r.age)
-			}
-		case colSite:
-			c[i] = fitLeft(clean(r.site()), width)
-			continue
-		case colFunc:
-			c[i] = fitLeft(clean(stackparse.ShortFunc(r.fn())), width)
-			continue
-		case colCreator:
-			s = clean(r.creator())
-		}
-		if columns[i].right {
-			c[i] = fitRight(s, width)
-		} else {
-			c[i] = fit(s, width)
-		}
+// abs is |n|.
+func abs(n int) int {
+	if n < 0 {
+		return -n
 	}
-	return c
+	return n
 }

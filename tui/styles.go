@@ -1,13 +1,17 @@
 package tui
 
 import (
+	"image/color"
+
 	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/textinput"
 	"charm.land/lipgloss/v2"
 )
 
 // Styles holds every style the UI draws with; colours appear nowhere else.
-// Colours are the sixteen ANSI ones, so the terminal's theme decides the
-// shades, dark or light.
+// On a dark background the colours are the sixteen ANSI ones, so the
+// terminal's theme decides the shades; on a light one, darker shades that
+// stay readable on white.
 type Styles struct {
 	Title  lipgloss.Style // "gorotop" in the header
 	Dim    lipgloss.Style // secondary text
@@ -16,7 +20,7 @@ type Styles struct {
 	Ended  lipgloss.Style // state: replay, replay ended
 	Error  lipgloss.Style // error text
 	Warn   lipgloss.Style // warnings about the dump
-	Spark  lipgloss.Style // sparklines
+	Spark  lipgloss.Style // sparklines and the spinner
 	Column lipgloss.Style // column titles
 	Cursor lipgloss.Style // the selected row
 	// CursorSuspect is the selected row when it is a suspect.
@@ -28,31 +32,48 @@ type Styles struct {
 	Section       lipgloss.Style // section titles in the detail view
 	Marked        lipgloss.Style // the blocking frame in the detail view
 	Prompt        lipgloss.Style // the filter prompt
+	Tab           lipgloss.Style // a tab in the tab bar
+	TabActive     lipgloss.Style // the tab on screen
+	Grew          lipgloss.Style // a count that grew since the mark
+	Shrank        lipgloss.Style // a count that shrank since the mark
 
 	Help help.Styles
 }
 
-// DefaultStyles returns the colour styles.
-func DefaultStyles() Styles {
+// DefaultStyles returns the colour styles for a dark background.
+func DefaultStyles() Styles { return StylesFor(true) }
+
+// StylesFor returns the colour styles for a dark or a light background.
+func StylesFor(dark bool) Styles {
+	pick := lipgloss.LightDark(dark)
+	fg := func(light string, ansi color.Color) lipgloss.Style {
+		return lipgloss.NewStyle().Foreground(pick(lipgloss.Color(light), ansi))
+	}
+	red := fg("160", lipgloss.Red)
+	yellow := fg("130", lipgloss.Yellow)
 	s := Styles{
 		Title:         lipgloss.NewStyle().Bold(true),
 		Dim:           lipgloss.NewStyle().Faint(true),
-		Live:          lipgloss.NewStyle().Foreground(lipgloss.Green).Bold(true),
-		Paused:        lipgloss.NewStyle().Foreground(lipgloss.Yellow).Bold(true),
-		Ended:         lipgloss.NewStyle().Foreground(lipgloss.Blue).Bold(true),
-		Error:         lipgloss.NewStyle().Foreground(lipgloss.Red).Bold(true),
-		Warn:          lipgloss.NewStyle().Foreground(lipgloss.Yellow),
-		Spark:         lipgloss.NewStyle().Foreground(lipgloss.Cyan),
+		Live:          fg("28", lipgloss.Green).Bold(true),
+		Paused:        yellow.Bold(true),
+		Ended:         fg("25", lipgloss.Blue).Bold(true),
+		Error:         red.Bold(true),
+		Warn:          yellow,
+		Spark:         fg("30", lipgloss.Cyan),
 		Column:        lipgloss.NewStyle().Bold(true),
 		Cursor:        lipgloss.NewStyle().Reverse(true),
-		CursorSuspect: lipgloss.NewStyle().Reverse(true).Foreground(lipgloss.Red).Bold(true),
-		Suspect:       lipgloss.NewStyle().Foreground(lipgloss.Red).Bold(true),
-		Leaked:        lipgloss.NewStyle().Foreground(lipgloss.Magenta).Bold(true),
-		Reason:        lipgloss.NewStyle().Foreground(lipgloss.Red),
-		Notice:        lipgloss.NewStyle().Foreground(lipgloss.Yellow).Bold(true),
+		CursorSuspect: red.Reverse(true).Bold(true),
+		Suspect:       red.Bold(true),
+		Leaked:        fg("127", lipgloss.Magenta).Bold(true),
+		Reason:        red,
+		Notice:        yellow.Bold(true),
 		Section:       lipgloss.NewStyle().Bold(true),
-		Marked:        lipgloss.NewStyle().Foreground(lipgloss.Yellow).Bold(true),
-		Prompt:        lipgloss.NewStyle().Foreground(lipgloss.Cyan).Bold(true),
+		Marked:        yellow.Bold(true),
+		Prompt:        fg("30", lipgloss.Cyan).Bold(true),
+		Tab:           lipgloss.NewStyle().Faint(true),
+		TabActive:     lipgloss.NewStyle().Bold(true).Reverse(true),
+		Grew:          red,
+		Shrank:        fg("28", lipgloss.Green),
 	}
 	key := lipgloss.NewStyle().Bold(true)
 	desc := lipgloss.NewStyle().Faint(true)
@@ -65,16 +86,25 @@ func DefaultStyles() Styles {
 
 // PlainStyles returns styles that draw no escape sequence at all, for
 // NO_COLOR and terminals without colour. Marks in the text (`!`, `>`, the
-// state words) carry what colour would.
+// state words, the brackets of the active tab) carry what colour would.
 func PlainStyles() Styles {
 	p := lipgloss.NewStyle()
 	return Styles{
 		Title: p, Dim: p, Live: p, Paused: p, Ended: p, Error: p, Warn: p,
 		Spark: p, Column: p, Cursor: p, CursorSuspect: p, Suspect: p, Leaked: p,
-		Reason: p, Notice: p, Section: p, Marked: p, Prompt: p,
+		Reason: p, Notice: p, Section: p, Marked: p, Prompt: p, Tab: p, TabActive: p,
+		Grew: p, Shrank: p,
 		Help: help.Styles{
 			Ellipsis: p, ShortKey: p, ShortDesc: p, ShortSeparator: p,
 			FullKey: p, FullDesc: p, FullSeparator: p,
 		},
 	}
+}
+
+// inputStyles are the filter editor's styles: the prompt in the prompt's
+// style, the text plain, and the terminal's own cursor.
+func (s *Styles) inputStyles() textinput.Styles {
+	plain := lipgloss.NewStyle()
+	state := textinput.StyleState{Text: plain, Placeholder: s.Dim, Suggestion: s.Dim, Prompt: s.Prompt}
+	return textinput.Styles{Focused: state, Blurred: state}
 }

@@ -5,9 +5,6 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
-
-	"github.com/gorotop/gorotop/internal/track"
-	"github.com/gorotop/gorotop/stackparse"
 )
 
 // The table is drawn here rather than with bubbles/table: rows need their
@@ -25,11 +22,24 @@ const (
 	sortGrowth
 	sortWait
 	sortName
+	// sortDelta, the change since the mark, is in the cycle while the
+	// table shows it.
+	sortDelta
 	sortModes
 )
 
 func (s sortMode) String() string {
-	return [...]string{"suspicion", "count", "growth", "wait", "name"}[s]
+	return [...]string{"suspicion", "count", "growth", "wait", "name", "Δ since mark"}[s]
+}
+
+// next is the sort mode after s; diff says whether sortDelta is in the
+// cycle.
+func (s sortMode) next(diff bool) sortMode {
+	n := (s + 1) % sortModes
+	if n == sortDelta && !diff {
+		n = sortSuspicion
+	}
+	return n
 }
 
 // table is the main screen: the rows after filter and sort, the cursor and
@@ -48,6 +58,10 @@ type table struct {
 
 	sort   sortMode
 	filter string
+	// targets name the targets of the combined view, a count column each;
+	// nil on a target's tab. diff shows the change since the mark.
+	targets []string
+	diff    bool
 
 	// hay caches each group's filter text by key; a key names the same
 	// code in every poll.
@@ -58,25 +72,16 @@ type table struct {
 	suspects int
 }
 
-// build fills the table from a snapshot and its tracker.
-func (t *table) build(snap *stackparse.Snapshot, tr *track.Tracker, creator bool) {
+// build fills the table from rows, filtered and sorted.
+func (t *table) build(rows []*row) {
 	if t.hay == nil {
 		t.hay = map[string]string{}
 	}
+	if t.sort == sortDelta && !t.diff {
+		t.sort = sortSuspicion
+	}
 	t.rows = nil
 	t.maxCount, t.suspects = 0, 0
-	if snap == nil {
-		t.total = 0
-		t.place()
-		return
-	}
-	rows := make([]*row, 0, len(snap.Groups))
-	for _, g := range snap.Groups {
-		rows = append(rows, groupRow(g, tr.Trend(g.Key)))
-	}
-	if creator {
-		rows = creatorRows(rows, tr.Creators())
-	}
 	t.total = len(rows)
 	terms := strings.Fields(strings.ToLower(t.filter))
 	for _, r := range rows {
@@ -173,147 +178,13 @@ func (t *table) scroll(height int) {
 	}
 }
 
-// column is one column of the table.
-type column struct {
-	title string
-	min   int
-	right bool
-	// prio orders dropping as the terminal narrows: lowest first.
-	prio int
-}
-
-// Columns, in screen order.
-const (
-	colCount = iota
-	colTrend
-	colRate
-	colState
-	colWait
-	colSite
-	colFunc
-	colCreator
-	numColumns
-)
-
-var columns = [numColumns]column{
-	colCount:   {title: "COUNT", min: 5, right: true, prio: 100},
-	colTrend:   {title: "TREND", min: 8, prio: 40},
-	colRate:    {title: "/MIN", min: 6, right: true, prio: 80},
-	colState:   {title: "STATE", min: 12, prio: 70},
-	colWait:    {title: "WAIT", min: 5, right: true, prio: 50},
-	colSite:    {title: "SITE", min: 10, prio: 60},
-	colFunc:    {title: "FUNCTION", min: 16, prio: 90},
-	colCreator: {title: "CREATOR", min: 14, prio: 30},
-}
-
-// grow says in which order spare width widens columns, and how far.
-var grow = []struct{ col, to int }{
-	{colSite, 14}, {colFunc, 32}, {colTrend, 16},
-	{colCreator, 30}, {colState, 16}, {colSite, 20}, {colFunc, 50},
-	{colCreator, 50}, {colFunc, 80}, {colCreator, 80},
-}
-
-// gutter is the selection and mark characters before the first column.
-const gutter = 2
-
-// layout returns each column's width for a terminal width; 0 means the
-// column is dropped.
-func (t *table) layout(width int) [numColumns]int {
-	var w [numColumns]int
-	for i, c := range columns {
-		w[i] = c.min
-	}
-	w[colCount] = max(w[colCount], len(count(t.maxCount)))
-	used := func() int {
-		n := gutter
-		for _, x := range w {
-			if x > 0 {
-				n += x + 1
-			}
-		}
-		return n
-	}
-	for used() > width {
-		drop, prio := -1, 1<<30
-		for i, c := range columns {
-			if w[i] > 0 && i != colCount && i != colFunc && c.prio < prio {
-				drop, prio = i, c.prio
-			}
-		}
-		if drop < 0 {
-			break
-		}
-		w[drop] = 0
-	}
-	if n := used(); n > width {
-		w[colFunc] = max(w[colFunc]-(n-width), 4)
-	}
-	spare := width - used()
-	for _, g := range grow {
-		if spare <= 0 {
-			break
-		}
-		if w[g.col] == 0 || w[g.col] >= g.to {
-			continue
-		}
-		add := min(spare, g.to-w[g.col])
-		w[g.col] += add
-		spare -= add
-	}
-	return w
-}
-
-// titles returns the column titles, the sorted column marked.
-func (t *table) titles(w [numColumns]int) [numColumns]string {
-	sorted := map[sortMode]int{sortCount: colCount, sortGrowth: colRate, sortWait: colWait, sortName: colFunc}
-	var c [numColumns]string
-	for i, width := range w {
-		if width == 0 {
-			continue
-		}
-		s := columns[i].title
-		if col, ok := sorted[t.sort]; ok && col == i {
-			if t.sort == sortName {
-				s += "▲"
-			} else {
-				s += "▼"
-			}
-		}
-		if columns[i].right {
-			c[i] = fitRight(s, width)
-		} else {
-			c[i] = fit(s, width)
-		}
-	}
-	return c
-}
-
-// join lays cells out with one space between columns.
-// style, if not nil, styles the cells it has a style for.
-func join(gutterText string, c [numColumns]string, w [numColumns]int, style func(i int) *lipgloss.Style) string {
-	var b strings.Builder
-	b.WriteString(gutterText)
-	for i, s := range c {
-		if w[i] == 0 {
-			continue
-		}
-		b.WriteByte(' ')
-		if style != nil {
-			if st := style(i); st != nil {
-				s = st.Render(s)
-			}
-		}
-		b.WriteString(s)
-	}
-	return b.String()
-}
-
 // view draws the rows that fit in height lines, width cells wide, plus
 // the column titles. It formats only the rows on screen.
 func (t *table) view(width, height int, st *Styles) []string {
-	w := t.layout(width)
+	cols, w := t.columns(width)
+	full := width >= wide
 	lines := make([]string, 0, height)
-	lines = append(lines, st.Column.Render(truncate(join("  ", t.titles(w), w, nil), width)))
+	lines = append(lines, st.Column.Render(truncate(join("  ", t.titles(cols, w), w, nil), width)))
 	height--
 	if height <= 0 {
 		return lines
@@ -326,7 +197,7 @@ func (t *table) view(width, height int, st *Styles) []string {
 		if selected {
 			sel = ">"
 		}
-		cells := r.cells(w)
+		cells := r.cells(cols, w, full)
 		var line string
 		switch {
 		case selected && (r.suspect || r.leaked > 0):
@@ -339,11 +210,18 @@ func (t *table) view(width, height int, st *Styles) []string {
 			line = st.Suspect.Render(join(sel+r.mark(), cells, w, nil))
 		default:
 			line = join(sel+r.mark(), cells, w, func(i int) *lipgloss.Style {
-				switch i {
+				switch cols[i].id {
 				case colTrend:
 					return &st.Spark
-				case colCreator, colWait:
+				case colCreator, colWait, colOldest:
 					return &st.Dim
+				case colDelta:
+					switch {
+					case r.delta > 0:
+						return &st.Grew
+					case r.delta < 0:
+						return &st.Shrank
+					}
 				}
 				return nil
 			})
@@ -351,7 +229,7 @@ func (t *table) view(width, height int, st *Styles) []string {
 		lines = append(lines, truncate(line, width))
 		if r.reason != "" && len(lines) < height+1 {
 			reason := "   ↳ " + clean(r.reason)
-			if w[colCreator] == 0 && r.members == nil && r.group.CreatedBy != nil {
+			if !t.shows(cols, w, colCreator) && r.members == nil && r.group.CreatedBy != nil {
 				reason += "  " + clean(r.creator())
 			}
 			lines = append(lines, st.Reason.Render(truncate(reason, width)))
@@ -368,4 +246,14 @@ func fitLeft(s string, width int) string {
 		s = "…" + string(r[n-width+1:])
 	}
 	return fit(s, width)
+}
+
+// shows reports whether a column of kind id is on screen.
+func (t *table) shows(cols []column, w []int, id colID) bool {
+	for i, c := range cols {
+		if c.id == id && w[i] > 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -1,8 +1,15 @@
 // Package tui is gorotop's terminal user interface: a Bubble Tea program
-// that polls a goroutine dump source, follows the groups over time with a
+// that polls goroutine dump sources, follows the groups over time with a
 // track.Tracker, and shows them as a table sorted by leak suspicion, with a
 // detail view per group, a text filter, sorting, grouping, pause, export and
 // help (SPEC §3).
+//
+// Several targets get a tab each, with its own poll loop, tracker and
+// history, and a combined tab that matches each group across the targets
+// (group keys are the same for the same code in every process). Each tab
+// keeps what its table showed at every poll, within bounds (keepFrames,
+// keepRows), so that the user can step back in time while paused or in a
+// replay, mark a snapshot and see what grew or shrank since.
 //
 // The package depends only on stackparse and track: where dumps come from
 // is a Fetch function the caller builds, and exports go through an
@@ -57,27 +64,49 @@ type Fetch func(ctx context.Context) (Sample, error)
 // while it runs.
 type Exporter func(dir string, snap *stackparse.Snapshot, tr *track.Tracker, at time.Time) (string, error)
 
-// Config sets up the UI.
-type Config struct {
+// TargetConfig is one watched target: a tab of its own.
+type TargetConfig struct {
 	// Target names what is watched, for the header.
 	Target string
+	// Name is the tab's label; empty means Target without its scheme and
+	// default path.
+	Name string
 	// Fetch takes each sample. Required.
 	Fetch Fetch
-	// Interval is the time between polls; zero means 2s.
-	Interval time.Duration
 	// Replay says the source is finite (a file, a directory, a
-	// recording): the header says "replay" rather than "live".
+	// recording): the header says "replay" rather than "live", and the
+	// speed keys work.
 	Replay bool
 	// Export writes an export for the `e` key; nil disables the key.
 	Export Exporter
-	// ExportDir is where exports go; empty means ".".
-	ExportDir string
-	// Grouping is the grouping Fetch's parser uses.
-	Grouping stackparse.Grouping
 	// Regroup, if set, returns a Fetch whose parser groups by g; the `g`
 	// key then cycles code, exact and pointer groupings before the creator
 	// view. Without it `g` toggles the creator view only.
 	Regroup func(g stackparse.Grouping) Fetch
+}
+
+// Config sets up the UI.
+type Config struct {
+	// Targets are the targets watched, a tab each; with more than one, a
+	// combined tab follows them. When Targets is empty, Target, Fetch,
+	// Replay, Export and Regroup below are the one target.
+	Targets []TargetConfig
+
+	// Target, Fetch, Replay, Export and Regroup are as in TargetConfig,
+	// for a single target.
+	Target  string
+	Fetch   Fetch
+	Replay  bool
+	Export  Exporter
+	Regroup func(g stackparse.Grouping) Fetch
+
+	// Interval is the time between polls; zero means 2s. In a replay it
+	// is the time between snapshots at speed 1×.
+	Interval time.Duration
+	// ExportDir is where exports go; empty means ".".
+	ExportDir string
+	// Grouping is the grouping every Fetch's parser uses.
+	Grouping stackparse.Grouping
 	// SrcDir is where the detail view looks for the source of a blocking
 	// frame: the file's path from the dump, and its tails under SrcDir.
 	// Empty means no source lines.
@@ -88,6 +117,15 @@ type Config struct {
 	Now func() time.Time
 	// NoColor draws without colour or any other escape sequence.
 	NoColor bool
+}
+
+// targets returns the targets, the single one of the top-level fields when
+// Targets is empty.
+func (c *Config) targets() []TargetConfig {
+	if len(c.Targets) > 0 {
+		return c.Targets
+	}
+	return []TargetConfig{{Target: c.Target, Fetch: c.Fetch, Replay: c.Replay, Export: c.Export, Regroup: c.Regroup}}
 }
 
 // Run runs the UI on the terminal until the user quits or ctx is done. It
@@ -102,8 +140,10 @@ func Run(ctx context.Context, cfg Config) error {
 
 // run is Run with extra program options, for tests.
 func run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) (err error) {
-	if cfg.Fetch == nil {
-		return errors.New("tui: no Fetch in Config")
+	for i, t := range cfg.targets() {
+		if t.Fetch == nil {
+			return fmt.Errorf("tui: no Fetch for target %d in Config", i+1)
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

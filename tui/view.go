@@ -16,6 +16,7 @@ func (m Model) View() (v tea.View) {
 		}
 	}()
 	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
 	w, h := m.size()
 	if w < 20 || h < 5 {
 		v.SetContent(truncate("terminal too small", w))
@@ -41,8 +42,7 @@ func (m Model) View() (v tea.View) {
 	}
 	lines = append(lines, m.statusView(w))
 	v.SetContent(strings.Join(lines, "\n"))
-	if m.filtering {
-		c := m.filter.Cursor()
+	if c := m.filter.Cursor(); m.filtering && c != nil {
 		c.X, c.Y = min(c.X, w-1), h-1
 		v.Cursor = c
 	}
@@ -58,16 +58,8 @@ func (m Model) tableHeight(h int) int {
 
 // tableView draws the table, or what stands in for it before data comes.
 func (m Model) tableView(w, h int) []string {
-	ds := m.sets[m.grouping]
-	if ds == nil || ds.sample.Snap == nil {
-		msg := "waiting for the first dump…"
-		switch {
-		case m.ended:
-			msg = "the source held no goroutine dump"
-		case m.lastErr != "":
-			msg = "no dump yet: see the error above"
-		}
-		return []string{"", "  " + m.styles.Dim.Render(msg)}
+	if msg := m.noData(); msg != "" {
+		return []string{"", "  " + m.styles.Dim.Render(truncate(msg, w-2))}
 	}
 	if len(m.table.rows) == 0 {
 		msg := "no goroutines"
@@ -81,6 +73,33 @@ func (m Model) tableView(w, h int) []string {
 		lines = append(lines, "")
 	}
 	return append(lines, m.selectionLine(w))
+}
+
+// noData says why there is no table yet, or "" when there is data.
+func (m Model) noData() string {
+	tabs := m.tabs
+	if t := m.tab(); t != nil {
+		tabs = []*tab{t}
+	}
+	ended, failing := 0, 0
+	for _, t := range tabs {
+		if ds := t.sets[m.grouping]; ds != nil && ds.frame() != nil {
+			return ""
+		}
+		if t.ended {
+			ended++
+		}
+		if t.lastErr != "" {
+			failing++
+		}
+	}
+	switch {
+	case ended == len(tabs):
+		return "the source held no goroutine dump"
+	case failing > 0:
+		return "no dump yet: see the error above"
+	}
+	return "waiting for the first dump…"
 }
 
 // selectionLine spells out the selected row in full: its function, site
@@ -97,6 +116,15 @@ func (m Model) selectionLine(w int) string {
 	} else if c := r.group.CreatedBy; c != nil {
 		fmt.Fprintf(&b, " ← %s", clean(c.Func))
 	}
+	if r.per != nil {
+		var counts []string
+		for i, p := range r.per {
+			if p != nil {
+				counts = append(counts, fmt.Sprintf("%s %s", m.tabs[i].name, count(p.count)))
+			}
+		}
+		fmt.Fprintf(&b, " · %s", strings.Join(counts, ", "))
+	}
 	return m.styles.Dim.Render(truncate(b.String(), w))
 }
 
@@ -105,7 +133,7 @@ func (m Model) selectionLine(w int) string {
 func (m Model) statusView(w int) string {
 	switch {
 	case m.filtering:
-		return m.styles.Prompt.Render(truncate(m.filter.View(), w))
+		return truncate(m.filter.View(), w)
 	case m.notice != "":
 		st := m.styles.Notice
 		if m.noticeErr {

@@ -11,7 +11,14 @@ import (
 	"github.com/gorotop/gorotop/tui"
 )
 
-// runWatch is the interactive UI: gorotop [flags] TARGET.
+// maxTargets is how many targets the UI takes: a tab each, reached with
+// the keys 1 to 9; the combined view follows them.
+const maxTargets = 9
+
+// runUI runs the terminal UI; tests replace it.
+var runUI = tui.Run
+
+// runWatch is the interactive UI: gorotop [flags] TARGET...
 func runWatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	var o options
 	fs := newFlags("gorotop", rootUsage)
@@ -20,26 +27,61 @@ func runWatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 	if err != nil {
 		return err
 	}
-	if len(rest) == 0 {
+	switch {
+	case len(rest) == 0:
 		return usagef("", "no TARGET given: try 'gorotop localhost:6060', or 'gorotop demo' to see it work")
+	case len(rest) > maxTargets:
+		return usagef("", "at most %d TARGETs, a tab each; got %d", maxTargets, len(rest))
 	}
-	target, err := oneTarget("", rest)
-	if err != nil {
-		return err
+	stdins := 0
+	for _, t := range rest {
+		if t == "-" {
+			stdins++
+		}
 	}
-	return watchTarget(ctx, target, o, stdin)
+	if stdins > 1 {
+		return usagef("", "standard input (-) can be only one TARGET")
+	}
+	return watchTargets(ctx, rest, o, stdin)
 }
 
 // watchTarget opens the UI on one target.
 func watchTarget(ctx context.Context, target string, o options, stdin io.Reader) error {
+	return watchTargets(ctx, []string{target}, o, stdin)
+}
+
+// watchTargets opens the UI on targets: a tab each, with its own poll
+// loop, and with several a combined tab.
+func watchTargets(ctx context.Context, targets []string, o options, stdin io.Reader) error {
 	if o.interval <= 0 {
 		return usagef("", "--interval must be positive")
 	}
-	s, format, err := o.open(ctx, "", target, stdin, true)
-	if err != nil {
-		return err
+	srcDir := o.src
+	if srcDir == "" {
+		srcDir = "."
 	}
-	defer s.close()
+	cfg := tui.Config{
+		Interval:  o.interval,
+		ExportDir: o.exportDir,
+		SrcDir:    srcDir,
+		Now:       time.Now,
+		NoColor:   o.noColorWanted(),
+	}
+	for _, target := range targets {
+		s, format, err := o.open(ctx, "", target, stdin, true)
+		if err != nil {
+			return err
+		}
+		defer s.close()
+		cfg.Grouping = s.parser.Grouping()
+		cfg.Targets = append(cfg.Targets, targetConfig(s, format))
+	}
+	return runUI(ctx, cfg)
+}
+
+// targetConfig wires one opened target into the UI: its Fetch, its
+// exports and, unless it is a stream read once, its regrouping.
+func targetConfig(s *sampler, format export.Format) tui.TargetConfig {
 	fetchWith := func(p *stackparse.Parser) tui.Fetch {
 		return func(ctx context.Context) (tui.Sample, error) {
 			smp, err := s.nextWith(ctx, p)
@@ -55,24 +97,14 @@ func watchTarget(ctx context.Context, target string, o options, stdin io.Reader)
 		// with another grouping.
 		regroup = func(g stackparse.Grouping) tui.Fetch { return fetchWith(stackparse.NewParser(g)) }
 	}
-	srcDir := o.src
-	if srcDir == "" {
-		srcDir = "."
-	}
 	exporter := func(dir string, snap *stackparse.Snapshot, tr *track.Tracker, at time.Time) (string, error) {
 		return export.ToDir(dir, format, export.Input{Source: s.src.String(), TakenAt: at, Snap: snap, Tracker: tr})
 	}
-	return tui.Run(ctx, tui.Config{
-		Target:    s.src.String(),
-		Fetch:     fetchWith(s.parser),
-		Interval:  o.interval,
-		Replay:    !s.src.Live(),
-		Export:    exporter,
-		ExportDir: o.exportDir,
-		Grouping:  s.parser.Grouping(),
-		Regroup:   regroup,
-		SrcDir:    srcDir,
-		Now:       time.Now,
-		NoColor:   o.noColorWanted(),
-	})
+	return tui.TargetConfig{
+		Target:  s.src.String(),
+		Fetch:   fetchWith(s.parser),
+		Replay:  !s.src.Live(),
+		Export:  exporter,
+		Regroup: regroup,
+	}
 }

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorotop/gorotop/internal/testproc"
+	"github.com/gorotop/gorotop/stackparse"
+	"github.com/gorotop/gorotop/tui"
+)
+
+// fakeUI replaces the terminal UI for a test and returns the Config it
+// was given.
+func fakeUI(t *testing.T) *tui.Config {
+	t.Helper()
+	got := &tui.Config{}
+	old := runUI
+	runUI = func(_ context.Context, cfg tui.Config) error {
+		*got = cfg
+		return nil
+	}
+	t.Cleanup(func() { runUI = old })
+	return got
+}
+
+func TestWatchUsage(t *testing.T) {
+	fakeUI(t)
+	many := make([]string, maxTargets+1)
+	for i := range many {
+		many[i] = "127.0.0.1:1"
+	}
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no target", nil, "no TARGET given"},
+		{"too many", many, "at most 9 TARGETs"},
+		{"stdin twice", []string{"-", "-"}, "standard input (-) can be only one"},
+		{"bad interval", []string{"--interval", "0s", "127.0.0.1:1"}, "--interval must be positive"},
+		{"one bad of two", []string{"127.0.0.1:1", filepath.Join(t.TempDir(), "nope.txt")}, "no such file"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errOut := runIn(t, "", c.args...)
+			if code != exitProblem || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, c.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", code, errOut, c.want)
+			}
+		})
+	}
+}
+
+// TestWatchOneTarget keeps the single-target UI as it was: one target in
+// Config, live, with regrouping and exports.
+func TestWatchOneTarget(t *testing.T) {
+	cfg := fakeUI(t)
+	addr := testproc.StartLeaky(t, "-mode", "steady,pool")
+	if code, _, errOut := runIn(t, "", "--interval", "500ms", "--group", "exact", addr); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if len(cfg.Targets) != 1 || cfg.Grouping != stackparse.GroupExact || cfg.Interval.Milliseconds() != 500 {
+		t.Fatalf("config: %d targets, grouping %s, interval %v", len(cfg.Targets), cfg.Grouping, cfg.Interval)
+	}
+	tc := cfg.Targets[0]
+	if tc.Replay || tc.Regroup == nil || tc.Export == nil || !strings.HasSuffix(tc.Target, "/debug/pprof/goroutine?debug=2") {
+		t.Errorf("target %+v", tc)
+	}
+}
+
+// TestWatchSeveralTargets opens two live replicas and a dump file: a tab
+// each, every Fetch its own, the live ones live and the file a replay.
+func TestWatchSeveralTargets(t *testing.T) {
+	cfg := fakeUI(t)
+	a := testproc.StartLeaky(t, "-mode", "pool")
+	b := testproc.StartLeaky(t, "-mode", "steady,pool", "-steady-rate", "20")
+	dump := filepath.Join(t.TempDir(), "crash.txt")
+	if err := os.WriteFile(dump, []byte("goroutine 1 [running]:\nmain.main()\n\t/src/main.go:3 +0x1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runIn(t, "", a, b, dump); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if len(cfg.Targets) != 3 {
+		t.Fatalf("%d targets, want 3", len(cfg.Targets))
+	}
+	ctx := context.Background()
+	for i, want := range []struct {
+		replay bool
+		leak   bool
+	}{{false, false}, {false, true}, {true, false}} {
+		tc := cfg.Targets[i]
+		leak := false
+		for try := 0; try < 20 && !leak; try++ {
+			s, err := tc.Fetch(ctx)
+			if err != nil || s.Snap == nil {
+				t.Fatalf("target %d (%s): %v", i+1, tc.Target, err)
+			}
+			for _, g := range s.Snap.Groups {
+				leak = leak || g.Top().Func == "main.steadyLeak"
+			}
+			if !want.leak || tc.Replay {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if tc.Replay != want.replay || leak != want.leak {
+			t.Errorf("target %d (%s): replay %v, leak %v; want %v, %v", i+1, tc.Target, tc.Replay, leak, want.replay, want.leak)
+		}
+	}
+	if _, err := cfg.Targets[2].Fetch(ctx); !errors.Is(err, io.EOF) {
+		t.Errorf("the file's second fetch: %v, want io.EOF", err)
+	}
+	if !strings.Contains(cfg.Targets[0].Target, a) || !strings.Contains(cfg.Targets[1].Target, b) {
+		t.Errorf("targets out of order: %s, %s", cfg.Targets[0].Target, cfg.Targets[1].Target)
+	}
+}

@@ -1,0 +1,292 @@
+package tui
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
+
+	"github.com/gorotop/gorotop/internal/track"
+	"github.com/gorotop/gorotop/stackparse"
+)
+
+// colID names a kind of column.
+type colID int
+
+const (
+	colCount colID = iota
+	colDelta
+	colTarget // one per target, in the combined view
+	colTrend
+	colRate
+	colState
+	colWait
+	colBorn
+	colExited
+	colOldest
+	colSite
+	colFunc
+	colCreator
+)
+
+// column is one column of the table.
+type column struct {
+	id    colID
+	title string
+	min   int
+	right bool
+	// prio orders dropping as the terminal narrows: lowest first.
+	prio int
+	// from is the terminal width from which the column shows at all.
+	from int
+	// target indexes the target of a colTarget column.
+	target int
+}
+
+// wide is the terminal width from which the table shows the extra
+// columns (born, exited, oldest) and whole function names.
+const wide = 180
+
+// baseColumns are the columns of a target's table, in screen order; the
+// diff column follows COUNT when there is a mark.
+var baseColumns = []column{
+	{id: colCount, title: "COUNT", min: 5, right: true, prio: 100},
+	{id: colTrend, title: "TREND", min: 8, prio: 40},
+	{id: colRate, title: "/MIN", min: 6, right: true, prio: 80},
+	{id: colState, title: "STATE", min: 12, prio: 70},
+	{id: colWait, title: "WAIT", min: 5, right: true, prio: 50},
+	{id: colBorn, title: "BORN", min: 6, right: true, prio: 20, from: wide},
+	{id: colExited, title: "EXITED", min: 6, right: true, prio: 20, from: wide},
+	{id: colOldest, title: "OLDEST", min: 6, right: true, prio: 25, from: wide},
+	{id: colSite, title: "SITE", min: 10, prio: 60},
+	{id: colFunc, title: "FUNCTION", min: 16, prio: 90},
+	{id: colCreator, title: "CREATOR", min: 14, prio: 30},
+}
+
+var deltaColumn = column{id: colDelta, title: "ΔMARK", min: 6, right: true, prio: 85}
+
+// grow says in which order spare width widens columns, and how far.
+var grow = []struct {
+	col colID
+	to  int
+}{
+	{colTarget, 16}, {colSite, 14}, {colFunc, 32}, {colTrend, 16},
+	{colCreator, 30}, {colState, 16}, {colSite, 20}, {colFunc, 50},
+	{colCreator, 50}, {colFunc, 80}, {colCreator, 80}, {colFunc, 120},
+}
+
+// gutter is the selection and mark characters before the first column.
+const gutter = 2
+
+// columns returns the columns of the table on a terminal width cells
+// wide, and each one's width; a column too low in priority to fit is
+// left out.
+func (t *table) columns(width int) ([]column, []int) {
+	cols := make([]column, 0, len(baseColumns)+len(t.targets)+1)
+	for _, c := range baseColumns {
+		if c.from > width {
+			continue
+		}
+		switch {
+		case c.id == colTrend && t.targets != nil:
+			continue // the target columns stand in for the trend
+		case c.id == colCount && t.targets != nil:
+			c.title = "TOTAL"
+		}
+		if c.id == colCount {
+			c.min = max(c.min, len(count(t.maxCount)))
+		}
+		cols = append(cols, c)
+		if c.id != colCount {
+			continue
+		}
+		if t.diff {
+			cols = append(cols, deltaColumn)
+		}
+		for i, name := range t.targets {
+			cols = append(cols, column{id: colTarget, title: name, min: max(len(count(t.maxCount))+1, min(len(name)+2, 12)),
+				right: true, prio: 95 - i, target: i})
+		}
+	}
+	w := make([]int, len(cols))
+	for i, c := range cols {
+		w[i] = c.min
+	}
+	used := func() int {
+		n := gutter
+		for _, x := range w {
+			if x > 0 {
+				n += x + 1
+			}
+		}
+		return n
+	}
+	for used() > width {
+		drop, prio := -1, 1<<30
+		for i, c := range cols {
+			if w[i] > 0 && c.id != colCount && c.id != colFunc && c.prio < prio {
+				drop, prio = i, c.prio
+			}
+		}
+		if drop < 0 {
+			break
+		}
+		w[drop] = 0
+	}
+	fn := -1
+	for i, c := range cols {
+		if c.id == colFunc {
+			fn = i
+		}
+	}
+	if n := used(); n > width && fn >= 0 {
+		w[fn] = max(w[fn]-(n-width), 4)
+	}
+	spare := width - used()
+	for _, g := range grow {
+		for i, c := range cols {
+			if spare <= 0 {
+				break
+			}
+			to := g.to
+			if c.id == colTarget {
+				to = min(to, len(c.title)+2) // its tab's number and its name
+			}
+			if c.id != g.col || w[i] == 0 || w[i] >= to {
+				continue
+			}
+			add := min(spare, to-w[i])
+			w[i] += add
+			spare -= add
+		}
+	}
+	return cols, w
+}
+
+// titles returns the column titles, the sorted column marked.
+func (t *table) titles(cols []column, w []int) []string {
+	sorted := map[sortMode]colID{sortCount: colCount, sortGrowth: colRate, sortWait: colWait, sortName: colFunc, sortDelta: colDelta}
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		if w[i] == 0 {
+			continue
+		}
+		s := c.title
+		if c.id == colTarget {
+			// The number of its tab, then the end of the target's name:
+			// replicas differ by their port.
+			num := strconv.Itoa(c.target + 1)
+			s = num + " " + strings.TrimRight(fitLeft(s, w[i]-len(num)-1), " ")
+		}
+		if id, ok := sorted[t.sort]; ok && id == c.id {
+			if t.sort == sortName {
+				s += "▲"
+			} else {
+				s += "▼"
+			}
+		}
+		if c.right {
+			out[i] = fitRight(s, w[i])
+		} else {
+			out[i] = fit(s, w[i])
+		}
+	}
+	return out
+}
+
+// join lays cells out with one space between columns. style, if not nil,
+// styles the cells it has a style for.
+func join(gutterText string, cells []string, w []int, style func(i int) *lipgloss.Style) string {
+	var b strings.Builder
+	b.WriteString(gutterText)
+	for i, s := range cells {
+		if w[i] == 0 {
+			continue
+		}
+		b.WriteByte(' ')
+		if style != nil {
+			if st := style(i); st != nil {
+				s = st.Render(s)
+			}
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// cells returns a row's cells, plain text cut or padded to the widths;
+// full keeps function names whole (package path and all).
+func (r *row) cells(cols []column, w []int, full bool) []string {
+	c := make([]string, len(cols))
+	for i, col := range cols {
+		width := w[i]
+		if width == 0 {
+			continue
+		}
+		var s string
+		switch col.id {
+		case colCount:
+			s = count(r.count)
+		case colDelta:
+			s = delta(r.delta)
+		case colTarget:
+			s = "-"
+			if p := r.per[col.target]; p != nil {
+				s = count(p.count) + p.mark()
+			}
+		case colTrend:
+			c[i] = sparkline(r.counts(), width)
+			continue
+		case colRate:
+			s = rate(r.growth)
+		case colState:
+			s = clean(r.state())
+		case colWait:
+			s = ageText(r.age)
+		case colBorn:
+			s = delta(r.born)
+		case colExited:
+			s = delta(-r.exited)
+		case colOldest:
+			s = ageText(r.oldest)
+		case colSite:
+			c[i] = fitLeft(clean(r.site()), width)
+			continue
+		case colFunc:
+			fn := r.fn()
+			if !full {
+				fn = stackparse.ShortFunc(fn)
+			}
+			c[i] = fitLeft(clean(fn), width)
+			continue
+		case colCreator:
+			s = clean(r.creator())
+		}
+		if col.right {
+			c[i] = fitRight(s, width)
+		} else {
+			c[i] = fit(s, width)
+		}
+	}
+	return c
+}
+
+// ageText prints a wait or an age for a cell: ≥12m, or - under a second.
+func ageText(d time.Duration) string {
+	if d < time.Second {
+		return "-"
+	}
+	return "≥" + track.FormatAge(d)
+}
+
+// delta prints a change of count: +12, -3, 0.
+func delta(n int) string {
+	switch {
+	case n > 0:
+		return "+" + count(n)
+	case n < 0:
+		return "-" + count(-n)
+	}
+	return "0"
+}

@@ -1,0 +1,135 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The combined view matches each group across the targets by its key (the
+// same code has the same key in every process) and shows a count column
+// per target, marked where that target suspects it: "only pod b leaks" is
+// one glance.
+
+// combined reports whether the combined view is on screen.
+func (m *Model) combined() bool { return m.active == len(m.tabs) }
+
+// combinedRows returns a row per group (or creation site) found in any
+// target's snapshot on screen, with each target's row in per.
+func (m *Model) combinedRows() []*row {
+	by := map[string]*row{}
+	var out []*row
+	for i, t := range m.tabs {
+		ds := t.sets[m.grouping]
+		if ds == nil {
+			continue
+		}
+		for _, r := range ds.rows(m.creator, false) {
+			c := by[r.key]
+			if c == nil {
+				c = &row{key: r.key, group: r.group, gstate: r.gstate, members: r.members, stat: r.stat,
+					per: make([]*row, len(m.tabs)), tab: i, score: r.score}
+				by[r.key] = c
+				out = append(out, c)
+			}
+			c.per[i] = r
+			c.absorb(r)
+			c.suspect = c.suspect || r.suspect
+			c.stuck = c.stuck || r.stuck
+			if r.score > c.score {
+				c.score, c.tab, c.group, c.gstate, c.members, c.stat = r.score, i, r.group, r.gstate, r.members, r.stat
+			}
+		}
+	}
+	for _, c := range out {
+		c.reason = m.combinedReason(c)
+	}
+	return out
+}
+
+// combinedReason names the targets that flag a row, with their reasons.
+func (m *Model) combinedReason(c *row) string {
+	var parts []string
+	for i, r := range c.per {
+		if r != nil && r.reason != "" {
+			parts = append(parts, m.tabs[i].name+": "+r.reason)
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// tabNames names the targets, for the combined view's columns.
+func (m *Model) tabNames() []string {
+	names := make([]string, len(m.tabs))
+	for i, t := range m.tabs {
+		names[i] = t.name
+	}
+	return names
+}
+
+// combinedHeader is the header of the combined view: every target at
+// once.
+func (m Model) combinedHeader(w int) []string {
+	st := &m.styles
+	failing, ended, replay, slow := 0, 0, false, false
+	var firstErr *tab
+	total, seen := 0, 0
+	var perTarget []string
+	for _, t := range m.tabs {
+		if t.lastErr != "" {
+			failing++
+			if firstErr == nil {
+				firstErr = t
+			}
+		}
+		if t.ended {
+			ended++
+		}
+		replay = replay || t.cfg.Replay
+		slow = slow || t.fetching && t.slow
+		if ds := t.sets[m.grouping]; ds != nil {
+			if f := ds.frame(); f != nil {
+				total += f.total
+				seen++
+				perTarget = append(perTarget, t.name+" "+count(f.total))
+			}
+		}
+	}
+	state, stateStyle := "● live", st.Live
+	switch {
+	case m.paused:
+		state, stateStyle = "‖ paused", st.Paused
+	case ended == len(m.tabs):
+		state, stateStyle = "■ replay ended", st.Ended
+	case failing > 0:
+		state, stateStyle = fmt.Sprintf("✗ %d of %d failing", failing, len(m.tabs)), st.Error
+	case replay:
+		state, stateStyle = "▶ replay "+speedText(m.speed), st.Ended
+	}
+	line1 := []segment{
+		{text: "gorotop", style: st.Title, prio: 100},
+		{text: fmt.Sprintf("all %d targets", len(m.tabs)), prio: 95},
+		{text: state, style: stateStyle, prio: 100},
+	}
+	if slow {
+		line1 = append(line1, segment{text: m.spin.View() + " fetching", prio: 90})
+	}
+	line1 = append(line1, segment{text: "every " + m.cfg.Interval.Round(100*time.Millisecond).String(), style: st.Dim, prio: 40})
+
+	var line2 []segment
+	if seen > 0 {
+		line2 = append(line2,
+			segment{text: "goroutines " + count(total), style: st.Title, prio: 100},
+			segment{text: "(" + strings.Join(perTarget, " · ") + ")", style: st.Dim, prio: 30},
+		)
+		line2 = append(line2, m.groupSegments()...)
+	} else {
+		line2 = append(line2, segment{text: "goroutines -", style: st.Title, prio: 100})
+	}
+	line2 = append(line2, m.viewSegments()...)
+	lines := []string{fitLine(w, line1), fitLine(w, line2)}
+	if firstErr != nil {
+		lines = append(lines, st.Error.Render(cutMiddle("✗ "+firstErr.name+": "+clean(firstErr.lastErr), w)))
+	}
+	return lines
+}

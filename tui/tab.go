@@ -1,0 +1,241 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/gorotop/gorotop/internal/track"
+	"github.com/gorotop/gorotop/stackparse"
+)
+
+// dataset is what one grouping of one target has gathered: its tracker,
+// the last sample, and the frames kept for stepping back. Switching
+// grouping and back keeps each one's history.
+type dataset struct {
+	tracker *track.Tracker
+	sample  Sample    // the last sample
+	gotAt   time.Time // when it arrived
+	polls   int
+	hist    history
+	// view indexes hist.frames at the frame on screen; -1 is the latest.
+	view int
+	mark *mark
+}
+
+// frame returns the frame on screen, or nil before the first poll.
+func (ds *dataset) frame() *frame {
+	if ds.view >= 0 && ds.view < len(ds.hist.frames) {
+		return ds.hist.frames[ds.view]
+	}
+	return ds.hist.latest()
+}
+
+// pos is the index of the frame on screen.
+func (ds *dataset) pos() int {
+	if ds.view >= 0 {
+		return ds.view
+	}
+	return len(ds.hist.frames) - 1
+}
+
+// stepped reports whether an older frame than the latest is on screen.
+func (ds *dataset) stepped() bool { return ds.view >= 0 }
+
+// rows returns the table rows of the frame on screen, before filter and
+// sort: a row per group, or per creation site, with the difference from
+// the mark when diff is set.
+func (ds *dataset) rows(creator, diff bool) []*row {
+	f := ds.frame()
+	if f == nil {
+		return nil
+	}
+	var until time.Time
+	if ds.stepped() {
+		until = f.at
+	}
+	rows := make([]*row, 0, len(f.rows))
+	for i := range f.rows {
+		rows = append(rows, f.rows[i].row(ds.tracker, until))
+	}
+	if diff && ds.mark != nil {
+		rows = diffRows(rows, ds.mark)
+	}
+	if creator {
+		rows = creatorRows(rows, ds.tracker.Creators())
+	}
+	return rows
+}
+
+// diffRows sets each row's change since the mark, and adds a row of no
+// goroutines for each group gone since.
+func diffRows(rows []*row, mk *mark) []*row {
+	seen := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		r.diff, r.delta = true, r.count-mk.counts[r.key]
+		seen[r.key] = true
+	}
+	for k, n := range mk.counts {
+		if !seen[k] && n > 0 {
+			g := mk.groups[k]
+			rows = append(rows, &row{key: k, group: g, gstate: g.State, diff: true, delta: -n})
+		}
+	}
+	return rows
+}
+
+// selection is where the table's cursor was on a tab that is not on
+// screen.
+type selection struct {
+	cursor, offset int
+	selKey         string
+	follow         bool
+}
+
+// tab is one target: its poll loop, its data, and where the table's
+// cursor was when another tab went on screen.
+type tab struct {
+	cfg  TargetConfig
+	name string
+
+	// Polling. gen changes on pause, resume, speed change and regroup;
+	// timers and fetches of an older generation are dropped when they
+	// come back. seq numbers fetches, for the spinner.
+	gen        int
+	fetch      Fetch
+	cancel     context.CancelFunc // of the fetch in flight
+	fetching   bool
+	seq        int
+	fetchStart time.Time
+	slow       bool
+	ended      bool
+	interval   time.Duration
+
+	failures int
+	lastErr  string
+	retryAt  time.Time
+
+	sets map[stackparse.Grouping]*dataset
+
+	exporting bool
+	pending   []pendingSample
+
+	sel selection
+}
+
+// pendingSample is a sample that arrived while an export was reading the
+// tracker; it is observed when the export is done.
+type pendingSample struct {
+	grouping stackparse.Grouping
+	sample   Sample
+}
+
+// newTab returns the tab of one target.
+func newTab(cfg TargetConfig, interval time.Duration) *tab {
+	name := cfg.Name
+	if name == "" {
+		name = tabName(cfg.Target)
+	}
+	return &tab{cfg: cfg, name: clean(name), fetch: cfg.Fetch, interval: interval, sets: map[stackparse.Grouping]*dataset{}}
+}
+
+// tabName shortens a target for a tab: no scheme, no default dump path,
+// only the base name of a file.
+func tabName(target string) string {
+	t := shortTarget(target)
+	if s, ok := strings.CutPrefix(t, "http://"); ok {
+		t = s
+	} else if s, ok := strings.CutPrefix(t, "https://"); ok {
+		t = s
+	} else if strings.ContainsAny(t, `/\`) {
+		t = filepath.Base(t)
+	}
+	t = strings.TrimSuffix(t, "/")
+	if t == "" {
+		return "target"
+	}
+	return t
+}
+
+// data returns the dataset of a grouping, made on first use.
+func (t *tab) data(g stackparse.Grouping, opts track.Options) *dataset {
+	ds := t.sets[g]
+	if ds == nil {
+		ds = &dataset{tracker: track.New(opts), view: -1}
+		t.sets[g] = ds
+	}
+	return ds
+}
+
+// stopFetch cancels the fetch in flight, if any.
+func (t *tab) stopFetch() {
+	if t.cancel != nil {
+		t.cancel()
+		t.cancel = nil
+	}
+	t.fetching, t.slow = false, false
+}
+
+// label is the tab's text in the tab bar: its number, name and marks.
+func (t *tab) label(i int, g stackparse.Grouping) string {
+	s := fmt.Sprintf("%d %s", i+1, t.name)
+	switch {
+	case t.lastErr != "":
+		s += " ✗"
+	case t.ended:
+		s += " ■"
+	}
+	if ds := t.sets[g]; ds != nil {
+		if f := ds.frame(); f != nil && f.suspects > 0 {
+			s += " !" + count(f.suspects)
+		}
+	}
+	return s
+}
+
+// tabItems are the tab bar's items as plain text, cut to share w cells:
+// the active one in brackets.
+func (m Model) tabItems(w int) []string {
+	labels := make([]string, 0, len(m.tabs)+1)
+	for i, t := range m.tabs {
+		labels = append(labels, t.label(i, m.grouping))
+	}
+	all := fmt.Sprintf("%d all", len(m.tabs)+1)
+	if m.combined() && m.table.suspects > 0 {
+		all += " !" + count(m.table.suspects)
+	}
+	labels = append(labels, all)
+	share := max(w/len(labels)-3, 4)
+	items := make([]string, len(labels))
+	for i, l := range labels {
+		if ansi.StringWidth(l) > share {
+			l = cutMiddle(l, share)
+		}
+		if i == m.active {
+			items[i] = "[" + l + "]"
+		} else {
+			items[i] = " " + l + " "
+		}
+	}
+	return items
+}
+
+// tabBar draws the tabs, the one on screen highlighted.
+func (m Model) tabBar(w int) string {
+	var b strings.Builder
+	for i, it := range m.tabItems(w) {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if i == m.active {
+			b.WriteString(m.styles.TabActive.Render(it))
+		} else {
+			b.WriteString(m.styles.Tab.Render(it))
+		}
+	}
+	return truncate(b.String(), w)
+}
