@@ -1,0 +1,44 @@
+package source
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// countsQuery is the debug level of the cheap goroutine profile: counts
+// per stack, collected while the target runs (Go 1.19+).
+const countsQuery = "1"
+
+// Counts returns a Source for the cheap ?debug=1 goroutine profile of the
+// target src polls for full ?debug=2 dumps: the same URL with debug=1,
+// sent with the same headers, token and TLS settings over the same
+// connections. ok is false when src is not such an HTTP source: a file,
+// a directory, standard input, a recording, a Tee, a URL whose path is
+// not /debug/pprof/goroutine (a proxy's own path may not take debug=1),
+// the goroutineleak profile (whose ?debug=1 lists only the leaked), or a
+// query that does not ask for debug=2.
+//
+// Closing the returned Source closes the idle connections src shares.
+func Counts(src Source) (Source, bool) {
+	s, ok := src.(*httpSource)
+	if !ok || !strings.HasSuffix(s.url.EscapedPath(), goroutinePath) {
+		return nil, false
+	}
+	q, err := url.ParseQuery(s.url.RawQuery)
+	if err != nil || q.Get("debug") != "2" {
+		return nil, false
+	}
+	q.Set("debug", countsQuery)
+	u := *s.url
+	u.RawQuery = q.Encode()
+	c := &httpSource{
+		url:       &u,
+		src:       redact(&u),
+		opts:      s.opts,
+		envToken:  s.envToken,
+		transport: s.transport,
+	}
+	c.client = &http.Client{Transport: c.transport, CheckRedirect: c.checkRedirect}
+	return c, true
+}
