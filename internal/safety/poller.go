@@ -1,0 +1,223 @@
+package safety
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/gorotop/gorotop/internal/source"
+	"github.com/gorotop/gorotop/stackparse"
+)
+
+// Sample is one poll's result.
+type Sample struct {
+	// Snap is the snapshot: the full dump, or the cheap profile's counts
+	// on the last full dump's groups (stackparse.Profile.Estimate), or a
+	// dump cut at 64 MiB completed from a cheap profile.
+	Snap *stackparse.Snapshot
+	// Meta is the fetch the snapshot is dated by: the cheap profile's, or
+	// the full dump's (also when completed).
+	Meta source.Meta
+	// Kind is what the poll fetched first.
+	Kind Kind
+	// CountOnly says Snap's goroutine IDs are not to be accounted (a cheap
+	// poll, or a cut dump, whose IDs are a part of the process's): observe
+	// it with track.Tracker.ObserveCounts.
+	CountOnly bool
+	// Completed says Snap is a dump cut at 64 MiB completed from a cheap
+	// profile fetched right after it.
+	Completed bool
+	// Cost is what the poll cost the target; for a completed dump, both
+	// fetches: times, bytes and stall added up.
+	Cost Cost
+	// Wait is how long after this poll's start the next should start.
+	Wait time.Duration
+	// Stretched says Wait is longer than the Policy's Interval.
+	Stretched bool
+	// FullEvery is the time between full dumps at the current pace.
+	FullEvery time.Duration
+	// Share is the share of wall time the target spends stalled by polls
+	// at the current pace (Policy.Share).
+	Share float64
+}
+
+// Poller polls a target's full dumps and, where it can, its cheap
+// profile, as its Policy says. A Poller is not safe for concurrent use.
+type Poller struct {
+	// Policy decides what to fetch and when.
+	Policy *Policy
+	// Now and Sleep are the clock; nil means the real one.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+
+	full, counts source.Source // counts is nil when there is none
+	last         *stackparse.Snapshot
+	lastParser   *stackparse.Parser
+	next         time.Time // the next poll's earliest start
+}
+
+// NewPoller returns a Poller of full dumps from full, and of cheap
+// profiles from the same target when source.Counts finds one.
+func NewPoller(full source.Source, policy *Policy) *Poller {
+	p := &Poller{Policy: policy, full: full}
+	if c, ok := source.Counts(full); ok {
+		p.counts = c
+	}
+	return p
+}
+
+// HasCounts reports whether the Poller can use a cheap profile.
+func (p *Poller) HasCounts() bool { return p.counts != nil }
+
+func (p *Poller) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+func (p *Poller) sleep(ctx context.Context, d time.Duration) error {
+	if p.Sleep != nil {
+		return p.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Next polls once, grouping with parser. Called before the previous
+// poll's Wait is over, it waits (or until ctx is done): the budget holds
+// whatever the caller's pace. The first poll, and the first with another
+// parser (another grouping), is a full dump, whatever the budget: a cheap
+// profile needs a full dump of the same grouping to map onto.
+//
+// A cheap profile that the target does not serve (an error status, an
+// HTML page, not a profile) turns cheap polls off for good; the error is
+// returned once, saying so.
+func (p *Poller) Next(ctx context.Context, parser *stackparse.Parser) (Sample, error) {
+	if d := p.next.Sub(p.now()); d > 0 {
+		if err := p.sleep(ctx, d); err != nil {
+			return Sample{}, err
+		}
+	}
+	start := p.now()
+	canCount := p.counts != nil && p.last != nil && p.lastParser == parser
+	var (
+		s   Sample
+		err error
+	)
+	if p.Policy.Plan(start, canCount) == Counts {
+		s, err = p.cheap(ctx, parser)
+	} else {
+		s, err = p.dump(ctx, parser)
+	}
+	canCount = p.counts != nil && p.last != nil
+	s.Wait = p.Policy.Wait(start, canCount)
+	s.Stretched = s.Wait > p.Policy.Interval
+	s.FullEvery = p.Policy.FullEvery(canCount)
+	s.Share = p.Policy.Share(canCount)
+	p.next = start.Add(s.Wait)
+	return s, err
+}
+
+// cheap fetches the cheap profile and maps it onto the last full dump.
+func (p *Poller) cheap(ctx context.Context, parser *stackparse.Parser) (Sample, error) {
+	prof, meta, err := p.profile(ctx)
+	if err != nil {
+		return Sample{Kind: Counts}, err
+	}
+	c := NewCost(Counts, meta.At, meta.Wait, meta.Duration, meta.Bytes)
+	p.Policy.Record(c)
+	return Sample{
+		Snap:      prof.Estimate(p.last, parser.Grouping()),
+		Meta:      meta,
+		Kind:      Counts,
+		CountOnly: true,
+		Cost:      c,
+	}, nil
+}
+
+// profile fetches and reads the cheap profile; when the target does not
+// serve one, it turns cheap polls off.
+func (p *Poller) profile(ctx context.Context) (*stackparse.Profile, source.Meta, error) {
+	var prof *stackparse.Profile
+	var perr error
+	meta, err := p.counts.Next(ctx, func(r io.Reader) error {
+		prof, perr = stackparse.ParseProfile(r)
+		return perr
+	})
+	if err == nil {
+		return prof, meta, nil
+	}
+	if perr != nil || refused(err) {
+		name := p.counts.String()
+		p.counts.Close()
+		p.counts = nil
+		return nil, meta, fmt.Errorf("%s: %w; taking full dumps only, spaced to spare the target", name, err)
+	}
+	return nil, meta, err
+}
+
+// refused reports whether the target answered, but not with a profile.
+func refused(err error) bool {
+	for _, k := range []source.ErrorKind{source.ErrAuth, source.ErrNotFound, source.ErrStatus, source.ErrHTML, source.ErrEmpty} {
+		if errors.Is(err, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// dump fetches a full dump, and completes it from the cheap profile when
+// runtime/pprof cut it at 64 MiB.
+func (p *Poller) dump(ctx context.Context, parser *stackparse.Parser) (Sample, error) {
+	var snap *stackparse.Snapshot
+	meta, err := p.full.Next(ctx, func(r io.Reader) error {
+		var err error
+		snap, err = parser.Parse(r)
+		return err
+	})
+	s := Sample{Snap: snap, Meta: meta, Kind: Full}
+	if err != nil {
+		return s, err
+	}
+	s.Cost = NewCost(Full, meta.At, meta.Wait, meta.Duration, meta.Bytes)
+	p.Policy.Record(s.Cost)
+	if snap == nil {
+		return s, nil
+	}
+	cut := snap.Truncated && meta.Bytes == pprofLimit
+	s.CountOnly = cut
+	if cut && p.counts != nil {
+		if prof, cmeta, err := p.profile(ctx); err == nil {
+			c := NewCost(Counts, cmeta.At, cmeta.Wait, cmeta.Duration, cmeta.Bytes)
+			p.Policy.Record(c)
+			s.Snap = prof.Complete(snap, parser.Grouping())
+			s.Completed = true
+			s.Cost.Wait += c.Wait
+			s.Cost.Duration = cmeta.At.Add(cmeta.Duration).Sub(meta.At)
+			s.Cost.Bytes += c.Bytes
+			s.Cost.Stall += c.Stall
+		} else {
+			snap.Warnings = append(snap.Warnings, "could not complete the cut dump from ?debug=1: "+err.Error())
+		}
+	}
+	p.last, p.lastParser = s.Snap, parser
+	return s, nil
+}
+
+// Close closes the cheap profile's source (not the full one, which the
+// caller gave).
+func (p *Poller) Close() error {
+	if p.counts != nil {
+		return p.counts.Close()
+	}
+	return nil
+}

@@ -1,0 +1,125 @@
+package safety
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorotop/gorotop/internal/source"
+	"github.com/gorotop/gorotop/stackparse"
+)
+
+// cutDump is a ?debug=2 dump as runtime/pprof serves one that did not
+// fit 64 MiB: senders and nothing else, cut mid-goroutine at exactly
+// 64 MiB. It returns the dump and how many goroutines it began to write.
+func cutDump() (string, int) {
+	var b strings.Builder
+	id := 1
+	for b.Len() < pprofLimit {
+		fmt.Fprintf(&b, "goroutine %d [chan send]:\nmain.send(0x%x)\n\t/src/main.go:20 +0x1d\ncreated by main.main in goroutine 1\n\t/src/main.go:5 +0x25\n\n", id, id)
+		id++
+	}
+	return b.String()[:pprofLimit], id - 1
+}
+
+// profile is the ?debug=1 profile of a process with n senders and 500
+// goroutines in code the cut dump never reached.
+func profile(n int) string {
+	return fmt.Sprintf("goroutine profile: total %d\n%d @ 0x1 0x2\n#\t0x1\tmain.send+0x1d\t/src/main.go:20\n\n500 @ 0x3\n#\t0x3\tmain.late+0x1\t/src/late.go:30\n\n", n+500, n)
+}
+
+func serve(t *testing.T, h http.HandlerFunc) source.Source {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	tg, err := source.ParseTarget(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := source.Open(tg, source.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close() })
+	return src
+}
+
+// TestPollerCompletesCutDump: a dump cut at 64 MiB is completed at once
+// from the cheap profile, and observed as counts.
+func TestPollerCompletesCutDump(t *testing.T) {
+	dump, began := cutDump()
+	const more = 70000
+	src := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("debug") == "1" {
+			fmt.Fprint(w, profile(began+more))
+			return
+		}
+		fmt.Fprint(w, dump)
+	})
+	p := NewPoller(src, NewPolicy(time.Millisecond, DefaultMaxShare))
+	defer p.Close()
+	s, err := p.Next(context.Background(), stackparse.NewParser(stackparse.GroupCode))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Completed || !s.CountOnly || s.Kind != Full || !s.Snap.Truncated {
+		t.Fatalf("sample: completed %v, count only %v, kind %v, truncated %v", s.Completed, s.CountOnly, s.Kind, s.Snap.Truncated)
+	}
+	if want := began + more + 500; s.Snap.Total != want {
+		t.Errorf("total %d, want %d", s.Snap.Total, want)
+	}
+	if s.Cost.Walks != 7 || s.Cost.Bytes <= pprofLimit || s.Cost.Stall <= p.Policy.Last(Full).Stall {
+		t.Errorf("cost %+v: want 7 walks, both fetches added up", s.Cost)
+	}
+	late := false
+	for _, g := range s.Snap.Groups {
+		late = late || g.State == "unknown" && g.Count() == 500
+	}
+	if !late || !strings.Contains(strings.Join(s.Snap.Warnings, " "), "counted from ?debug=1") {
+		t.Errorf("no unknown group of 500, or no warning: %q", s.Snap.Warnings)
+	}
+}
+
+// TestPollerWithoutCounts: a target that refuses ?debug=1 turns cheap
+// polls off, says so once, and is then polled with full dumps only,
+// spaced by the budget.
+func TestPollerWithoutCounts(t *testing.T) {
+	const small = "goroutine 1 [running]:\nmain.main()\n\t/src/main.go:10 +0x1d\n"
+	src := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("debug") == "1" {
+			http.NotFound(w, r)
+			return
+		}
+		time.Sleep(20 * time.Millisecond) // a dear dump: 2 s apart at 1 %
+		fmt.Fprint(w, small)
+	})
+	now := time.Now()
+	var slept time.Duration
+	p := NewPoller(src, NewPolicy(time.Millisecond, DefaultMaxShare))
+	p.Now = func() time.Time { return now }
+	p.Sleep = func(_ context.Context, d time.Duration) error { slept += d; now = now.Add(d); return nil }
+	defer p.Close()
+	parser := stackparse.NewParser(stackparse.GroupCode)
+	ctx := context.Background()
+	if s, err := p.Next(ctx, parser); err != nil || s.Kind != Full {
+		t.Fatalf("first poll: %v %v", s.Kind, err)
+	}
+	now = now.Add(time.Millisecond)
+	if _, err := p.Next(ctx, parser); err == nil || !strings.Contains(err.Error(), "full dumps only") {
+		t.Fatalf("cheap poll of a target without one: %v", err)
+	}
+	if p.HasCounts() {
+		t.Fatal("cheap polls still on")
+	}
+	s, err := p.Next(ctx, parser)
+	if err != nil || s.Kind != Full || !s.Stretched || s.Wait < 2*time.Second {
+		t.Fatalf("then: %v %v, wait %v stretched %v", s.Kind, err, s.Wait, s.Stretched)
+	}
+	if slept == 0 {
+		t.Error("a poll asked for early did not wait")
+	}
+}

@@ -1,0 +1,225 @@
+// Package safety keeps gorotop from hurting the process it watches
+// (SPEC §4).
+//
+// A ?debug=2 goroutine dump stops the target's world while runtime/pprof
+// writes every stack, and it retries with a doubled buffer from 1 MiB up
+// to 64 MiB, walking every stack again each time: on a 100 000-goroutine
+// service one dump stalls every other request for most of a second. A
+// ?debug=1 profile (counts per stack) is collected while the program
+// runs, stopping the world only briefly. So a Poller takes a full dump
+// only as often as a stall budget allows, and between full dumps polls the
+// cheap profile, whose counts stackparse maps onto the last full dump's
+// groups.
+//
+// The policy, in plain words: every poll is charged what it cost the
+// target. A full dump is charged its response-header wait: net/http/pprof
+// writes nothing until the last stopped-world walk is done, so the wait
+// bounds the stall (it includes the runs between walks, so it is an upper
+// bound). A cheap poll is charged a tenth of its wait (CountsWeight):
+// most of that wait is one goroutine's CPU work beside the running
+// program. Cheap polls get at most half the budget (MaxShare, 1 % of wall
+// time by default) and come every --interval unless their charge needs
+// more; full dumps get the rest and come every max(--interval, stall /
+// (budget − cheap share)): a 0.75 s dump with tiny cheap polls comes every
+// 76 s or so. --interval is a floor. Where there is no cheap profile (a
+// URL that is not net/http/pprof's), every poll is a full dump and the
+// interval stretches to max(--interval, stall / budget). A dump cut at
+// 64 MiB is completed from a cheap profile fetched right after it.
+//
+// The Policy is pure (the clock is a parameter); the Poller does the I/O.
+package safety
+
+import (
+	"math/bits"
+	"time"
+)
+
+// Kind is what a poll fetched.
+type Kind int
+
+// The kinds of poll.
+const (
+	Full   Kind = iota + 1 // a ?debug=2 dump: every goroutine, stopping the world
+	Counts                 // a ?debug=1 profile: counts per stack
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Full:
+		return "full"
+	case Counts:
+		return "counts"
+	}
+	return "none"
+}
+
+// Defaults.
+const (
+	// DefaultMaxShare is the share of wall time the target may spend
+	// stalled by gorotop.
+	DefaultMaxShare = 0.01
+	// CountsWeight is the part of a cheap poll's wait charged as stall.
+	// Measured on a 100 000-goroutine target here (internal/stallmeter),
+	// a ?debug=1 request waited 0.25–1 s while other requests were held
+	// up 7–40 ms: 3–5 % of the wait; a tenth leaves a margin.
+	CountsWeight = 0.1
+	// pprofStart and pprofLimit bound runtime/pprof's ?debug=2 buffer.
+	pprofStart = 1 << 20
+	pprofLimit = 64 << 20
+)
+
+// Cost is what one fetch cost the target.
+type Cost struct {
+	Kind Kind
+	// At is when the fetch started.
+	At time.Time
+	// Wait is from sending the request to the response header.
+	Wait time.Duration
+	// Duration is from sending the request to the last byte.
+	Duration time.Duration
+	// Bytes is the size of the body.
+	Bytes int64
+	// Walks is how many stopped-world stack walks runtime/pprof made for
+	// a full dump of this size (see Walks); 0 for a cheap poll.
+	Walks int
+	// Stall is what the policy charges: Wait for a full dump, Wait ×
+	// CountsWeight for a cheap poll.
+	Stall time.Duration
+}
+
+// NewCost makes the Cost of a fetch of kind.
+func NewCost(kind Kind, at time.Time, wait, duration time.Duration, bytes int64) Cost {
+	c := Cost{Kind: kind, At: at, Wait: wait, Duration: duration, Bytes: bytes, Stall: wait}
+	if kind == Full {
+		c.Walks = Walks(bytes)
+	} else {
+		c.Stall = time.Duration(float64(wait) * CountsWeight)
+	}
+	return c
+}
+
+// Walks returns how many times runtime/pprof walked every stack, the
+// world stopped, to write a ?debug=2 dump of n bytes: it tries a 1 MiB
+// buffer, doubles it while the dump fills it, and stops at 64 MiB (a dump
+// of exactly 64 MiB was cut there). So 1 + ceil(log2(n / 1 MiB)), at
+// most 7.
+func Walks(n int64) int {
+	if n < pprofStart {
+		return 1
+	}
+	if n >= pprofLimit {
+		return 7
+	}
+	// The smallest k with n < 1 MiB << k.
+	return 1 + bits.Len64(uint64(n)/pprofStart)
+}
+
+// Policy decides, poll by poll, whether to take a full dump or a cheap
+// profile, and how long to wait before the next poll. The zero Policy is
+// not usable; see NewPolicy. A Policy is not safe for concurrent use.
+type Policy struct {
+	// Interval is the floor between polls (--interval).
+	Interval time.Duration
+	// MaxShare is the share of wall time the target may spend stalled;
+	// zero or less turns the budget off: a full dump every Interval, the
+	// cost still measured.
+	MaxShare float64
+
+	full, counts Cost // the latest of each kind
+}
+
+// NewPolicy returns a Policy with the given floor and budget.
+func NewPolicy(interval time.Duration, maxShare float64) *Policy {
+	return &Policy{Interval: interval, MaxShare: maxShare}
+}
+
+// Off reports whether the budget is off.
+func (p *Policy) Off() bool { return p.MaxShare <= 0 }
+
+// Record notes what a fetch cost.
+func (p *Policy) Record(c Cost) {
+	if c.Kind == Full {
+		p.full = c
+	} else {
+		p.counts = c
+	}
+}
+
+// Last returns the latest cost of kind; its At is zero if there is none.
+func (p *Policy) Last(kind Kind) Cost {
+	if kind == Full {
+		return p.full
+	}
+	return p.counts
+}
+
+// Plan says what to fetch at now. canCount says a cheap profile can be
+// used: there is one, and a full dump to map it onto. Without one, and
+// when the budget is off, every poll is a full dump.
+func (p *Policy) Plan(now time.Time, canCount bool) Kind {
+	if p.Off() || !canCount || p.full.At.IsZero() || !now.Before(p.nextFull()) {
+		return Full
+	}
+	return Counts
+}
+
+// Wait returns how long after the poll that started at start (and was
+// just recorded) the next poll should start: Interval, stretched by the
+// budget, and no later than when the next full dump is due.
+func (p *Policy) Wait(start time.Time, canCount bool) time.Duration {
+	switch {
+	case p.Off():
+		return p.Interval
+	case !canCount:
+		return p.FullEvery(false)
+	}
+	return max(p.Interval, min(p.CountsEvery(), p.nextFull().Sub(start)))
+}
+
+// nextFull is when the next full dump is due.
+func (p *Policy) nextFull() time.Time { return p.full.At.Add(p.FullEvery(true)) }
+
+// CountsEvery is the time between cheap polls: Interval, or more if their
+// charge would take more than half the budget.
+func (p *Policy) CountsEvery() time.Duration {
+	if p.Off() {
+		return p.Interval
+	}
+	return max(p.Interval, time.Duration(float64(p.counts.Stall)/(p.MaxShare/2)))
+}
+
+// countsShare is the share of wall time cheap polls are charged.
+func (p *Policy) countsShare() float64 {
+	if p.counts.At.IsZero() {
+		return 0
+	}
+	return float64(p.counts.Stall) / float64(p.CountsEvery())
+}
+
+// FullEvery is the time between full dumps: Interval, or what the latest
+// full dump's stall needs to stay within the budget left by cheap polls
+// (withCounts) or the whole budget.
+func (p *Policy) FullEvery(withCounts bool) time.Duration {
+	if p.Off() {
+		return p.Interval
+	}
+	budget := p.MaxShare
+	if withCounts {
+		budget -= p.countsShare()
+	}
+	return max(p.Interval, time.Duration(float64(p.full.Stall)/budget))
+}
+
+// Share is the share of wall time the target spends stalled by polls at
+// the current pace: the latest full dump's stall over the time between
+// full dumps, plus the cheap polls' charge over theirs when they are
+// used.
+func (p *Policy) Share(canCount bool) float64 {
+	if p.full.At.IsZero() {
+		return 0
+	}
+	if !canCount || p.Off() {
+		return float64(p.full.Stall) / float64(p.FullEvery(false))
+	}
+	return float64(p.full.Stall)/float64(p.FullEvery(true)) + p.countsShare()
+}
