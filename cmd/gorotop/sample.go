@@ -3,11 +3,16 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/gorotop/gorotop/internal/safety"
 	"github.com/gorotop/gorotop/internal/source"
+	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
 )
 
@@ -15,16 +20,59 @@ import (
 type sample struct {
 	snap *stackparse.Snapshot
 	meta source.Meta
+	// safe says what the poll was and cost when the sampler spares the
+	// target (see spare); nil otherwise.
+	safe *safety.Sample
+}
+
+// countOnly reports whether the sample's goroutine IDs are not to be
+// accounted: a cheap ?debug=1 poll, or a dump cut at 64 MiB.
+func (smp sample) countOnly() bool { return smp.safe != nil && smp.safe.CountOnly }
+
+// observe files the sample with a tracker: count-only samples through
+// ObserveCounts, so that they do not read as goroutines exiting.
+func (smp sample) observe(tr *track.Tracker) {
+	if smp.countOnly() {
+		tr.ObserveCounts(smp.meta.At, smp.snap)
+		return
+	}
+	tr.Observe(smp.meta.At, smp.snap)
+}
+
+// interval is the time to wait before the next poll when the sampler
+// stretched it past --interval to spare the target (tui.Sample.Interval);
+// zero otherwise.
+func (smp sample) interval() time.Duration {
+	if smp.safe == nil || !smp.safe.Stretched {
+		return 0
+	}
+	return smp.safe.Wait
 }
 
 // sampler takes samples from a source, one per dump. A file is one sample
 // (with every dump in it); a directory is one sample per file; standard
 // input is one sample per dump in the stream, each stamped with the time it
-// arrived.
+// arrived. A live target polled with spare on takes a full dump only as
+// often as the stall budget allows, and cheap ?debug=1 polls between.
 type sampler struct {
 	src    source.Source
 	parser *stackparse.Parser
-	stream chan streamed // standard input: dumps as they arrive
+	stream chan streamed  // standard input: dumps as they arrive
+	poller *safety.Poller // live targets, once spare is called
+}
+
+// spare makes the sampler of a live target keep the target's stall share
+// within maxShare (see package safety), with interval as the floor
+// between polls; maxShare <= 0 only measures what each poll costs. Files,
+// directories, recordings and streams are read as they are.
+func (s *sampler) spare(interval time.Duration, maxShare float64) {
+	if s.stream != nil || !s.src.Live() {
+		return
+	}
+	if s.poller != nil {
+		s.poller.Close()
+	}
+	s.poller = safety.NewPoller(s.src, safety.NewPolicy(interval, maxShare))
 }
 
 type streamed struct {
@@ -90,22 +138,63 @@ func (s *sampler) nextWith(ctx context.Context, p *stackparse.Parser) (sample, e
 			return sample{}, ctx.Err()
 		}
 	}
-	var snap *stackparse.Snapshot
-	meta, err := s.src.Next(ctx, func(r io.Reader) error {
-		var err error
-		snap, err = p.Parse(r)
-		return err
-	})
-	if err != nil {
-		return sample{}, err
+	var smp sample
+	if s.poller != nil {
+		ps, err := s.poller.Next(ctx, p)
+		if err != nil {
+			return sample{}, err
+		}
+		smp = sample{snap: ps.Snap, meta: ps.Meta, safe: &ps}
+	} else {
+		var snap *stackparse.Snapshot
+		meta, err := s.src.Next(ctx, func(r io.Reader) error {
+			var err error
+			snap, err = p.Parse(r)
+			return err
+		})
+		if err != nil {
+			return sample{}, err
+		}
+		smp = sample{snap: snap, meta: meta}
 	}
-	if snap == nil || snap.Total == 0 && len(snap.Warnings) == 0 {
-		return sample{}, errors.New(meta.Source + ": no goroutine dump found (is this a debug=2 goroutine dump?)")
+	if snap := smp.snap; snap == nil || snap.Total == 0 && len(snap.Warnings) == 0 {
+		return sample{}, errors.New(smp.meta.Source + ": no goroutine dump found (is this a debug=2 goroutine dump?)")
 	}
-	return sample{snap: snap, meta: meta}, nil
+	return smp, nil
 }
 
-func (s *sampler) close() { s.src.Close() }
+func (s *sampler) close() {
+	if s.poller != nil {
+		s.poller.Close()
+	}
+	s.src.Close()
+}
+
+// stallBudget is the --max-stall flag: the share of wall time the target
+// may spend stalled by gorotop's polls, as a percentage ("1%", "0.5%") or
+// "off" (a full dump at every --interval, whatever it costs).
+type stallBudget float64
+
+func (b *stallBudget) String() string {
+	if *b <= 0 {
+		return "off"
+	}
+	return strconv.FormatFloat(float64(*b)*100, 'f', -1, 64) + "%"
+}
+
+func (b *stallBudget) Set(v string) error {
+	v = strings.TrimSpace(v)
+	if v == "off" || v == "0" || v == "0%" {
+		*b = 0
+		return nil
+	}
+	f, err := strconv.ParseFloat(strings.TrimSuffix(v, "%"), 64)
+	if err != nil || !strings.HasSuffix(v, "%") || f <= 0 || f > 100 {
+		return fmt.Errorf("want a percentage of wall time such as 1%% or 0.5%%, or off")
+	}
+	*b = stallBudget(f / 100)
+	return nil
+}
 
 // version is the module version when installed with go install.
 func version() string {
