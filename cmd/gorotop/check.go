@@ -28,7 +28,7 @@ Examples:
   gorotop check ./dumps/
 `
 
-func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var o options
 	fs := newFlags("check", checkUsage)
 	o.register(fs, commandFlags["check"])
@@ -50,6 +50,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 	defer s.close()
 	tr := track.New(track.Options{})
 	last, polls, err := watch(ctx, s, tr, o.interval, o.forDur)
+	printWarnings(stderr, s.src)
 	if err != nil {
 		return err
 	}

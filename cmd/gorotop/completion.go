@@ -27,7 +27,8 @@ var commandFlags = map[string]flagSet{
 	"demo":     withPoll | withUI,
 	"snapshot": withFetch | withOutput,
 	"check":    withFetch | withPoll | withOutput | withFor,
-	"record":   withFetch | withPoll | withFor,
+	"record":   withFetch | withPoll | withFor | withFile,
+	"diff":     diffFlags,
 }
 
 // commandNames lists the commands, for completion.

@@ -14,6 +14,7 @@ import (
 	"unicode"
 
 	"github.com/gorotop/gorotop/internal/export"
+	"github.com/gorotop/gorotop/internal/record"
 	"github.com/gorotop/gorotop/internal/source"
 	"github.com/gorotop/gorotop/stackparse"
 )
@@ -60,6 +61,7 @@ type options struct {
 	force           bool
 	noColor         bool
 	src             string
+	record          string
 }
 
 // flagSet is the set of flags a command takes.
@@ -69,7 +71,8 @@ const (
 	withFetch flagSet = 1 << iota
 	withPoll
 	withUI
-	withOutput
+	withOutput // --output, --force and --format
+	withFile   // --output and --force alone
 	withFor
 )
 
@@ -100,12 +103,17 @@ func (o *options) register(fs *flag.FlagSet, which flagSet) {
 		fs.StringVar(&o.src, "src", "", "directory with the target's source, to show blocking lines (default: the working directory)")
 	}
 	if which&(withOutput|withUI) != 0 {
-		fs.StringVar(&o.format, "format", o.format, "output format: text or json")
+		fs.StringVar(&o.format, "format", o.format, "output format: text, json, html or pprof")
 	}
-	if which&withOutput != 0 {
+	if which&withUI != 0 {
+		fs.StringVar(&o.record, "record", "", "also record every dump into this file (replay it with 'gorotop FILE')")
+	}
+	if which&(withOutput|withFile|withUI) != 0 {
+		fs.BoolVar(&o.force, "force", false, "let --output or --record replace an existing file")
+	}
+	if which&(withOutput|withFile) != 0 {
 		fs.StringVar(&o.output, "output", "", "write to this file (atomically) instead of stdout")
 		fs.StringVar(&o.output, "o", "", "short for --output")
-		fs.BoolVar(&o.force, "force", false, "let --output replace an existing file")
 	}
 	if which&withFor != 0 {
 		fs.DurationVar(&o.forDur, "for", o.forDur, "how long to watch")
@@ -140,6 +148,18 @@ func (o *options) open(ctx context.Context, cmd, target string, stdin io.Reader,
 	if err != nil {
 		return nil, "", err
 	}
+	if o.record != "" {
+		if target == "-" {
+			s.close()
+			return nil, "", usagef(cmd, "--record does not take standard input: record the dumps where they come from")
+		}
+		w, err := record.Create(o.record, o.force)
+		if err != nil {
+			s.close()
+			return nil, "", err
+		}
+		s.src = recordingSource{source.Tee(s.src, w), w}
+	}
 	if stream && target == "-" {
 		s.streaming(ctx)
 	}
@@ -171,6 +191,20 @@ func parseArgs(fs *flag.FlagSet, cmd string, args []string, stdout io.Writer) ([
 		rest = append(rest, args[0])
 		args = args[1:]
 	}
+}
+
+// recordingSource records its dumps into w and closes w after itself.
+type recordingSource struct {
+	source.Source
+	w *record.Writer
+}
+
+func (r recordingSource) Close() error {
+	err := r.Source.Close()
+	if werr := r.w.Close(); err == nil {
+		err = werr
+	}
+	return err
 }
 
 // headerList is a repeatable -H 'Name: value'.

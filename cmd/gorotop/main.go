@@ -4,10 +4,13 @@
 //
 // Usage:
 //
-//	gorotop [flags] TARGET                 interactive terminal UI
+//	gorotop [flags] TARGET...              interactive terminal UI (a tab per target)
 //	gorotop demo [flags]                   start a built-in leaky service and watch it
 //	gorotop snapshot [flags] TARGET        take one snapshot, print or write it grouped
 //	gorotop check [flags] TARGET           watch headless for a while; exit 1 if anything leaks
+//	gorotop record -o FILE [flags] TARGET  watch headless and record every dump
+//	gorotop diff [flags] BASE CURRENT      what grew and shrank between two snapshots
+//	gorotop completion bash|zsh|fish
 //	gorotop version
 //
 // Run "gorotop help" or "gorotop COMMAND --help" for flags and examples.

@@ -41,11 +41,6 @@ func runRecord(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	var o options
 	fs := newFlags("record", recordUsage)
 	o.register(fs, commandFlags["record"])
-	if fs.Lookup("output") == nil {
-		fs.StringVar(&o.output, "output", "", "the recording to write (required)")
-		fs.StringVar(&o.output, "o", "", "short for --output")
-		fs.BoolVar(&o.force, "force", false, "let --output replace an existing file")
-	}
 	rest, err := parseArgs(fs, "record", args, stdout)
 	if err != nil {
 		return err

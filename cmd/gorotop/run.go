@@ -12,10 +12,12 @@ const rootUsage = `gorotop is top for goroutines: it polls a Go service's gorout
 groups the stacks, and lights up the groups that keep growing — the leaks.
 
 Usage:
-  gorotop [flags] TARGET                 interactive terminal UI
+  gorotop [flags] TARGET...              interactive terminal UI (several targets: a tab each)
   gorotop demo [flags]                   start a built-in leaky service and watch it
   gorotop snapshot [flags] TARGET        take one snapshot, print or write it grouped
   gorotop check [flags] TARGET           watch headless for a while; exit 1 if anything leaks
+  gorotop record -o FILE [flags] TARGET  watch headless and record every dump
+  gorotop diff [flags] BASE CURRENT      what grew and shrank between two snapshots
   gorotop completion bash|zsh|fish       shell completion script
   gorotop version                        print the version
 
@@ -25,6 +27,7 @@ TARGET is one of:
   host:port, :port, 6060                 (":port" and a bare port are loopback)
   FILE                                   a saved debug=2 dump, SIGQUIT output or panic log
   DIR                                    a directory of dump files, replayed in name order
+  RECORDING                              a file made by --record or gorotop record, replayed
   -                                      standard input
 
 Examples:
@@ -32,6 +35,9 @@ Examples:
   kubectl port-forward deploy/api 6060 & gorotop :6060
   gorotop snapshot --format json -o goroutines.json :6060
   gorotop check --for 2m --interval 1s :6060 || echo "leak!"
+  gorotop pod-a:6060 pod-b:6061                     (kubectl port-forward to each replica)
+  gorotop record -o api.rec --for 10m :6060 && gorotop api.rec
+  gorotop diff before.txt after.txt
   gorotop crash.log
 
 Run 'gorotop COMMAND --help' for a command's flags.
@@ -44,9 +50,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		case "demo":
 			return runDemo(ctx, args[1:], stdout)
 		case "snapshot":
-			return runSnapshot(ctx, args[1:], stdin, stdout)
+			return runSnapshot(ctx, args[1:], stdin, stdout, stderr)
 		case "check":
-			return runCheck(ctx, args[1:], stdin, stdout)
+			return runCheck(ctx, args[1:], stdin, stdout, stderr)
+		case "record":
+			return runRecord(ctx, args[1:], stdin, stdout, stderr)
+		case "diff":
+			return runDiff(ctx, args[1:], stdin, stdout)
 		case "completion":
 			return runCompletion(args[1:], stdout)
 		case "version", "--version", "-version":

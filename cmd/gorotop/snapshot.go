@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"io"
+	"os"
 
 	"github.com/gorotop/gorotop/internal/export"
+	"github.com/gorotop/gorotop/internal/source"
 )
 
 const snapshotUsage = `Usage: gorotop snapshot [flags] TARGET
@@ -15,11 +17,14 @@ programs), or write it atomically to a file with -o.
 Examples:
   gorotop snapshot :6060
   gorotop snapshot --format json -o goroutines.json http://10.0.0.7:6060
+  gorotop snapshot --format html -o report.html :6060
+  gorotop snapshot --format pprof -o goroutines.pb.gz :6060 && go tool pprof -top goroutines.pb.gz
+  gorotop snapshot session.rec                       # the last dump of a recording
   gorotop snapshot crash.log
   curl -s 'localhost:6060/debug/pprof/goroutine?debug=2' | gorotop snapshot -
 `
 
-func runSnapshot(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+func runSnapshot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var o options
 	fs := newFlags("snapshot", snapshotUsage)
 	o.register(fs, commandFlags["snapshot"])
@@ -36,7 +41,16 @@ func runSnapshot(ctx context.Context, args []string, stdin io.Reader, stdout io.
 		return err
 	}
 	defer s.close()
-	smp, err := s.next(ctx)
+	if format.Binary() && (o.output == "" || o.output == "-") && isTerminal(stdout) {
+		return usagef("snapshot", "--format %s is binary: write it to a file with -o FILE", format)
+	}
+	next := s.next
+	if t, err := source.ParseTarget(target); err == nil && t.Kind == source.Recording {
+		// A recording's snapshot is its last dump: where the session ended.
+		next = func(ctx context.Context) (sample, error) { return lastSample(ctx, s) }
+	}
+	smp, err := next(ctx)
+	printWarnings(stderr, s.src)
 	if err != nil {
 		return err
 	}
@@ -50,4 +64,15 @@ func writeOutput(path string, force bool, stdout io.Writer, write func(io.Writer
 		return write(stdout)
 	}
 	return export.WriteFile(path, force, 0o644, write)
+}
+
+// isTerminal reports whether w is a terminal, where binary output would
+// land as garbage.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

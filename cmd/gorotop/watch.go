@@ -22,12 +22,14 @@ var runUI = tui.Run
 func runWatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	var o options
 	fs := newFlags("gorotop", rootUsage)
-	o.register(fs, withFetch|withPoll|withUI)
+	o.register(fs, commandFlags[""])
 	rest, err := parseArgs(fs, "", args, stdout)
 	if err != nil {
 		return err
 	}
 	switch {
+	case o.record != "" && len(rest) > 1:
+		return usagef("", "--record takes one TARGET; run one gorotop record per target")
 	case len(rest) == 0:
 		return usagef("", "no TARGET given: try 'gorotop localhost:6060', or 'gorotop demo' to see it work")
 	case len(rest) > maxTargets:
