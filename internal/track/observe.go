@@ -388,7 +388,7 @@ func (t *Tracker) restarted(seen []sighting, idx []int32, snap *stackparse.Snaps
 	if seen[len(seen)-1].id >= prevMax {
 		return false
 	}
-	var survivors, low, waited, reset int
+	var survivors, low, waited, reset, reborn int
 	i := 0
 	for _, s := range seen {
 		for i < len(prev) && prev[i].id < s.id {
@@ -396,6 +396,11 @@ func (t *Tracker) restarted(seen []sighting, idx []int32, snap *stackparse.Snaps
 		}
 		if i < len(prev) && prev[i].id == s.id {
 			survivors++
+			// A goroutine never changes who created it: an ID now
+			// under another creation site belongs to a new process.
+			if e := prev[i]; e.group != idx[s.si] && !sameCreator(t.groups[e.group], snap.Groups[s.si]) {
+				reborn++
+			}
 			if e := prev[i]; e.group == idx[s.si] && e.wait >= 2 {
 				waited++
 				if int(e.wait) > snap.Groups[s.si].Goroutines[s.mi].WaitMinutes {
@@ -408,9 +413,25 @@ func (t *Tracker) restarted(seen []sighting, idx []int32, snap *stackparse.Snaps
 			low++
 		}
 	}
+	if reborn >= 2 && low > 0 {
+		return true
+	}
 	if vanished := len(prev) - survivors; 2*vanished < len(prev) {
 		return false
 	}
 	waitsReset := reset >= 2 && 2*reset >= waited
 	return low > 0 || waitsReset
+}
+
+// sameCreator reports whether a tracked group and a group of the new
+// snapshot were created at the same site (both by none included).
+func sameCreator(gs *groupState, g *stackparse.Group) bool {
+	if gs == nil || gs.tr.Group == nil {
+		return true
+	}
+	a, b := gs.tr.Group.CreatedBy, g.CreatedBy
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Func == b.Func && a.File == b.File && a.Line == b.Line
 }

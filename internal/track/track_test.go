@@ -14,7 +14,8 @@ type grp struct {
 	key   string
 	state string
 	ids   []int64
-	wait  int // runtime wait minutes of every goroutine
+	wait  int    // runtime wait minutes of every goroutine
+	by    string // the creating function, if any
 }
 
 // snapshotOf builds a snapshot from hand-made groups.
@@ -26,6 +27,9 @@ func snapshotOf(gs ...grp) *stackparse.Snapshot {
 			state = "chan receive"
 		}
 		sg := &stackparse.Group{Key: g.key, State: state, States: map[string]int{state: len(g.ids)}, WaitMin: g.wait, WaitMax: g.wait}
+		if g.by != "" {
+			sg.CreatedBy = &stackparse.Frame{Func: g.by, File: "/src/main.go", Line: 10}
+		}
 		for _, id := range g.ids {
 			sg.Goroutines = append(sg.Goroutines, stackparse.Goroutine{ID: id, WaitMinutes: g.wait, State: state})
 		}
@@ -438,5 +442,39 @@ func TestRestartDetection(t *testing.T) {
 				t.Errorf("a restart counted as %d exits, %d births", tot.Exited, tot.Born)
 			}
 		})
+	}
+}
+
+// TestRestartOfSmallProcess: a young, small process restarts on the same
+// port and hands out the same low IDs to other goroutines. Most old IDs
+// are seen again, but under other creation sites, which one process never
+// does.
+func TestRestartOfSmallProcess(t *testing.T) {
+	old := []grp{
+		{key: "main", ids: []int64{1}},
+		{key: "leak", ids: ids(8, 28), by: "main.(*leaky).steady"},
+		{key: "churn", ids: []int64{301, 305}, by: "main.(*leaky).churn"},
+	}
+	renewed := []grp{
+		{key: "main", ids: []int64{1}},
+		{key: "pool", ids: ids(2, 17), by: "main.(*leaky).pool"},
+		{key: "waiters", ids: ids(18, 40), by: "main.(*leaky).waiters"},
+	}
+	moved := []grp{ // the same process: the leak's goroutines woke up
+		{key: "main", ids: []int64{1}},
+		{key: "leak-running", state: "runnable", ids: ids(8, 28), by: "main.(*leaky).steady"},
+		{key: "late", ids: ids(2, 5), by: "main.(*leaky).pool"},
+	}
+	for _, c := range []struct {
+		name    string
+		after   []grp
+		restart bool
+	}{{"restart", renewed, true}, {"moves within one process", moved, false}} {
+		tr := New(Options{})
+		tr.Observe(simStart, snapshotOf(old...))
+		tr.Observe(simStart.Add(pollEvery), snapshotOf(c.after...))
+		if got := len(tr.Restarts()) == 1; got != c.restart {
+			t.Errorf("%s: restart=%v, want %v", c.name, got, c.restart)
+		}
 	}
 }
