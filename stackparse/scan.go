@@ -14,7 +14,11 @@ import (
 // fits.
 const pprofLimit = 64 << 20
 
-// window is the scanner's starting buffer. It holds the goroutine being
+// firstWindow is the scanner's first buffer: a small dump needs no more.
+// A larger input grows it to window.
+const firstWindow = 64 << 10
+
+// window is the scanner's usual buffer. It holds the goroutine being
 // read, so that its text can go to panicparse without a copy. Tests make it
 // small to exercise the moves at its edges.
 var window = 4 << 20
@@ -145,7 +149,7 @@ func (p *Parser) newScanner(r io.Reader, slot int) *scanner {
 		groups:  map[groupID]*Group{},
 	}
 	if r != nil {
-		s.buf = make([]byte, window)
+		s.buf = make([]byte, min(window, firstWindow))
 	}
 	return s
 }
@@ -206,6 +210,13 @@ func (s *scanner) fill() {
 	keep := s.pos
 	if s.in && s.body < keep {
 		keep = s.body
+	}
+	if s.base > 0 && len(s.buf) < window {
+		// The input is larger than the buffer: take the usual window,
+		// large enough to share with a helper.
+		grown := make([]byte, min(2*len(s.buf), window))
+		s.end = copy(grown, s.buf[:s.end])
+		s.buf = grown
 	}
 	if keep == 0 && s.end == len(s.buf) {
 		switch {
