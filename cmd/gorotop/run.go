@@ -62,9 +62,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		case "version", "--version", "-version":
 			fmt.Fprintf(stdout, "gorotop %s\n", version())
 			return nil
-		case "help", "-h", "--help", "-help":
-			fmt.Fprint(stdout, rootUsage)
-			return errHelp
+		case "help":
+			return runWatch(ctx, []string{"--help"}, stdin, stdout)
 		}
 	}
 	return runWatch(ctx, args, stdin, stdout)
