@@ -31,6 +31,7 @@ package safety
 
 import (
 	"math/bits"
+	"slices"
 	"time"
 )
 
@@ -126,7 +127,14 @@ type Policy struct {
 	MaxShare float64
 
 	full, counts Cost // the latest of each kind
+	// charges are the latest cheap polls' stalls, at most keepCharges:
+	// cheap polls are paced by their median, so that one slow answer (the
+	// target descheduled for a moment) does not space them out for long.
+	charges []time.Duration
 }
+
+// keepCharges is how many cheap polls' charges pace the next ones.
+const keepCharges = 5
 
 // NewPolicy returns a Policy with the given floor and budget.
 func NewPolicy(interval time.Duration, maxShare float64) *Policy {
@@ -140,9 +148,23 @@ func (p *Policy) Off() bool { return p.MaxShare <= 0 }
 func (p *Policy) Record(c Cost) {
 	if c.Kind == Full {
 		p.full = c
-	} else {
-		p.counts = c
+		return
 	}
+	p.counts = c
+	if len(p.charges) == keepCharges {
+		p.charges = p.charges[1:]
+	}
+	p.charges = append(p.charges, c.Stall)
+}
+
+// countsCharge is the median charge of the latest cheap polls.
+func (p *Policy) countsCharge() time.Duration {
+	if len(p.charges) == 0 {
+		return 0
+	}
+	sorted := slices.Clone(p.charges)
+	slices.Sort(sorted)
+	return sorted[len(sorted)/2]
 }
 
 // Last returns the latest cost of kind; its At is zero if there is none.
@@ -180,12 +202,13 @@ func (p *Policy) Wait(start time.Time, canCount bool) time.Duration {
 func (p *Policy) nextFull() time.Time { return p.full.At.Add(p.FullEvery(true)) }
 
 // CountsEvery is the time between cheap polls: Interval, or more if their
-// charge would take more than half the budget.
+// charge (the median of the latest few) would take more than half the
+// budget.
 func (p *Policy) CountsEvery() time.Duration {
 	if p.Off() {
 		return p.Interval
 	}
-	return max(p.Interval, time.Duration(float64(p.counts.Stall)/(p.MaxShare/2)))
+	return max(p.Interval, time.Duration(float64(p.countsCharge())/(p.MaxShare/2)))
 }
 
 // countsShare is the share of wall time cheap polls are charged.
@@ -193,7 +216,7 @@ func (p *Policy) countsShare() float64 {
 	if p.counts.At.IsZero() {
 		return 0
 	}
-	return float64(p.counts.Stall) / float64(p.CountsEvery())
+	return float64(p.countsCharge()) / float64(p.CountsEvery())
 }
 
 // FullEvery is the time between full dumps: Interval, or what the latest

@@ -188,3 +188,23 @@ func TestCost(t *testing.T) {
 		t.Errorf("full cost %+v", c)
 	}
 }
+
+// TestPolicySpike: one slow cheap poll among quick ones does not space
+// the next ones out.
+func TestPolicySpike(t *testing.T) {
+	p := NewPolicy(2*time.Second, DefaultMaxShare)
+	p.Record(NewCost(Full, t0, 750*time.Millisecond, time.Second, 1<<20))
+	for i, w := range []time.Duration{20, 20, 3000, 20, 20} {
+		now := t0.Add(time.Duration(i+1) * 2 * time.Second)
+		p.Record(NewCost(Counts, now, w*time.Millisecond, w*time.Millisecond, 1000))
+		if e := p.CountsEvery(); e != 2*time.Second {
+			t.Errorf("after a %dms cheap poll: every %v, want 2s", w, e)
+		}
+	}
+	for range 3 {
+		p.Record(NewCost(Counts, t0, 3*time.Second, 3*time.Second, 1000))
+	}
+	if e := p.CountsEvery(); e != time.Minute {
+		t.Errorf("after three slow cheap polls: every %v, want 1m", e)
+	}
+}
