@@ -60,9 +60,12 @@ const (
 	// stalled by gorotop.
 	DefaultMaxShare = 0.01
 	// CountsWeight is the part of a cheap poll's wait charged as stall.
-	// Measured on a 100 000-goroutine target here (internal/stallmeter),
-	// a ?debug=1 request waited 0.25–1 s while other requests were held
-	// up 7–40 ms: 3–5 % of the wait; a tenth leaves a margin.
+	// On a 100 000-goroutine target here (internal/stallmeter, 2 CPUs),
+	// ?debug=1 requests waited 0.1–1 s while other requests were held up
+	// 7–40 ms at most (3–5 % of the wait), and 195 of them in 10 minutes
+	// held requests up longer than 20 ms for 0.2 s in all: a tenth of the
+	// wait leaves a margin, and holds their CPU work on the target to a
+	// tenth of the budget's worth.
 	CountsWeight = 0.1
 	// pprofStart and pprofLimit bound runtime/pprof's ?debug=2 buffer.
 	pprofStart = 1 << 20
