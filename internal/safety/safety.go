@@ -63,9 +63,10 @@ const (
 	// On a 100 000-goroutine target here (internal/stallmeter, 2 CPUs),
 	// ?debug=1 requests waited 0.1–1 s while other requests were held up
 	// 7–40 ms at most (3–5 % of the wait), and 195 of them in 10 minutes
-	// held requests up longer than 20 ms for 0.2 s in all: a tenth of the
-	// wait leaves a margin, and holds their CPU work on the target to a
-	// tenth of the budget's worth.
+	// held requests up longer than 20 ms for 0.2 s in all. A tenth of the
+	// wait leaves a margin, and, with cheap polls held to half the
+	// budget, keeps their whole wait (their work on the target) under 5 %
+	// of wall time at the default budget.
 	CountsWeight = 0.1
 	// pprofStart and pprofLimit bound runtime/pprof's ?debug=2 buffer.
 	pprofStart = 1 << 20
