@@ -252,6 +252,33 @@ func (p *Parser) build(s *scanner) *Snapshot {
 
 func byID(a, b Goroutine) int { return cmp.Compare(a.ID, b.ID) }
 
+// scanRounds has panicparse read a synthetic dump into parsed, by
+// goroutine ID, in at most rounds rounds: each round reads up to a line
+// panicparse rejects, and the next starts after it (every round consumes
+// at least one line). It reports false if panicparse panicked, as it does
+// on some function names ("a/b.c%41%41%41()": Func.Init slices at a
+// negative index after unescaping); what it read before is in parsed.
+func scanRounds(in io.Reader, rounds int, parsed map[int]*stack.Goroutine) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	for range rounds {
+		snap, suffix, err := stack.ScanSnapshot(in, io.Discard, &stack.Opts{})
+		if snap != nil {
+			for _, g := range snap.Goroutines {
+				parsed[g.ID] = g
+			}
+		}
+		if len(suffix) == 0 && (err != nil || snap == nil) {
+			break
+		}
+		in = io.MultiReader(bytes.NewReader(suffix), in)
+	}
+	return true
+}
+
 // groupKey derives a group's key from what defines it, so that the same
 // code gets the same key in every dump and every process.
 func groupKey(digest [16]byte, state string, g Grouping, args uint64) string {
@@ -277,29 +304,28 @@ func (p *Parser) resolve(s *scanner) {
 	for fp, sh := range s.fresh {
 		p.shapes[fp] = sh
 	}
-	var buf bytes.Buffer
-	for i, sh := range s.freshList {
+	synthetic := func(buf *bytes.Buffer, i int, sh *shape) {
 		buf.WriteString("goroutine ")
 		buf.WriteString(strconv.Itoa(i + 1))
 		buf.WriteString(" [running]:\n")
 		buf.Write(sh.rep)
 		buf.WriteByte('\n')
 	}
+	var buf bytes.Buffer
+	for i, sh := range s.freshList {
+		synthetic(&buf, i, sh)
+	}
 	parsed := make(map[int]*stack.Goroutine, len(s.freshList))
-	var in io.Reader = &buf
-	// Each round reads up to a line panicparse rejects; the next round
-	// starts after it. Every round consumes at least one line.
-	for range len(s.freshList) + 8 {
-		snap, suffix, err := stack.ScanSnapshot(in, io.Discard, &stack.Opts{})
-		if snap != nil {
-			for _, g := range snap.Goroutines {
-				parsed[g.ID] = g
-			}
+	if !scanRounds(&buf, len(s.freshList)+8, parsed) {
+		// panicparse panicked on a shape: read each alone, so that only
+		// the shapes it cannot take are read line by line, and every
+		// other gets the same frames (and group key) as in any dump.
+		clear(parsed)
+		for i, sh := range s.freshList {
+			buf.Reset()
+			synthetic(&buf, i, sh)
+			scanRounds(&buf, 8, parsed)
 		}
-		if len(suffix) == 0 && (err != nil || snap == nil) {
-			break
-		}
-		in = io.MultiReader(bytes.NewReader(suffix), in)
 	}
 	failed := 0
 	for i, sh := range s.freshList {
