@@ -119,6 +119,42 @@ func (s *httpSource) Next(ctx context.Context, read func(io.Reader) error) (Meta
 	return meta, err
 }
 
+// secrets returns what a server must not get to echo into a message: the
+// bearer token and the values of the -H headers but Host, and of an
+// Authorization value its credentials alone too. Values shorter than four
+// bytes hold no secret, and hiding them would garble messages.
+func (s *httpSource) secrets(tok string) []string {
+	var out []string
+	add := func(v string) {
+		if v = strings.TrimSpace(v); len(v) >= 4 {
+			out = append(out, v)
+		}
+	}
+	add(tok)
+	for name, values := range s.opts.Headers {
+		if http.CanonicalHeaderKey(name) == "Host" {
+			continue
+		}
+		for _, v := range values {
+			add(v)
+			if http.CanonicalHeaderKey(name) == "Authorization" {
+				if _, cred, ok := strings.Cut(strings.TrimSpace(v), " "); ok {
+					add(cred)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// hide replaces every secret in text with "***".
+func hide(text string, secrets []string) string {
+	for _, v := range secrets {
+		text = strings.ReplaceAll(text, v, "***")
+	}
+	return text
+}
+
 // fetch does the work of Next once the token is known.
 func (s *httpSource) fetch(ctx context.Context, meta Meta, tok string, read func(io.Reader) error) (Meta, error) {
 	fetchCtx, cancel := context.WithTimeoutCause(ctx, s.opts.Timeout, errTimedOut)
@@ -150,7 +186,7 @@ func (s *httpSource) fetch(ctx context.Context, meta Meta, tok string, read func
 		return meta, s.fetchErr(ctx, fetchCtx, err)
 	}
 	defer resp.Body.Close()
-	if err := s.statusErr(resp, req.Header.Get("Authorization") != ""); err != nil {
+	if err := s.statusErr(resp, req.Header.Get("Authorization") != "", s.secrets(tok)); err != nil {
 		return meta, err
 	}
 	max := s.opts.MaxBytes
@@ -302,13 +338,14 @@ func (s *httpSource) fetchErr(ctx, fetchCtx context.Context, err error) error {
 	return e
 }
 
-// statusErr explains a response that is not 2xx.
-func (s *httpSource) statusErr(resp *http.Response, sentAuth bool) error {
+// statusErr explains a response that is not 2xx, with the secrets the
+// server may have echoed hidden before its text is cut to length.
+func (s *httpSource) statusErr(resp *http.Response, sentAuth bool, secrets []string) error {
 	code := resp.StatusCode
 	if code >= 200 && code <= 299 {
 		return nil
 	}
-	e := &Error{Kind: ErrStatus, Source: s.src, Status: code, Msg: "HTTP " + echo(resp.Status)}
+	e := &Error{Kind: ErrStatus, Source: s.src, Status: code, Msg: "HTTP " + echo(hide(resp.Status, secrets))}
 	switch code {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		e.Kind = ErrAuth
@@ -321,7 +358,7 @@ func (s *httpSource) statusErr(resp *http.Response, sentAuth bool) error {
 	case http.StatusNotFound:
 		e.Kind = ErrNotFound
 	}
-	if line := firstLine(io.LimitReader(resp.Body, 512)); line != "" {
+	if line := firstLine(io.LimitReader(resp.Body, 512), secrets); line != "" {
 		e.Msg += " (" + line + ")"
 	}
 	if e.Kind == ErrNotFound {
@@ -334,14 +371,14 @@ func (s *httpSource) statusErr(resp *http.Response, sentAuth bool) error {
 
 // firstLine returns the first non-blank line of a short error body, made
 // safe to show, or "" for an HTML page.
-func firstLine(r io.Reader) string {
+func firstLine(r io.Reader, secrets []string) string {
 	b, _ := io.ReadAll(r)
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || b[0] == '<' {
 		return ""
 	}
 	line, _, _ := bytes.Cut(b, []byte("\n"))
-	return echo(string(line))
+	return echo(hide(string(line), secrets))
 }
 
 // htmlStarts are the openings that mark an HTML page.
