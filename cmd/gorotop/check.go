@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -111,14 +112,16 @@ func watch(ctx context.Context, s *sampler, tr *track.Tracker, interval, span ti
 	}
 }
 
-// checkReport prints the verdict of a check for people.
-func checkReport(w io.Writer, in export.Input, polls int) error {
+// checkReport prints the verdict of a check for people. It reports a
+// failed write (a full disk), so that -o never leaves a cut report.
+func checkReport(out io.Writer, in export.Input, polls int) error {
+	w := bufio.NewWriter(out)
 	suspects := in.Tracker.Suspects()
 	fmt.Fprintf(w, "gorotop check of %s: %d polls, %s goroutines in %d groups at the end\n",
 		stackparse.Clean(in.Source, 0), polls, export.Thousands(in.Snap.Total), len(in.Snap.Groups))
 	if len(suspects) == 0 {
 		fmt.Fprintln(w, "no suspected leak")
-		return nil
+		return w.Flush()
 	}
 	fmt.Fprintf(w, "%d suspected leak(s):\n", len(suspects))
 	for _, tr := range suspects {
@@ -129,5 +132,5 @@ func checkReport(w io.Writer, in export.Input, polls int) error {
 			fmt.Fprintf(w, "       created by %s  %s\n", g.CreatedBy.Func, g.CreatedBy.Site())
 		}
 	}
-	return nil
+	return w.Flush()
 }

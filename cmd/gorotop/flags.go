@@ -182,10 +182,13 @@ func parseArgs(fs *flag.FlagSet, cmd string, args []string, stdout io.Writer) ([
 			return nil, usagef(cmd, "%v", err)
 		}
 		args = fs.Args()
-		if len(args) == 0 {
-			return rest, nil
-		}
-		if args[0] == "--" {
+		if len(args) == 0 || args[0] == "--" {
+			if badHeaders(fs) {
+				return nil, usagef(cmd, "-H wants 'Name: value', the name a token such as X-Api-Key")
+			}
+			if len(args) == 0 {
+				return rest, nil
+			}
 			return append(rest, args[1:]...), nil
 		}
 		rest = append(rest, args[0])
@@ -208,21 +211,39 @@ func (r recordingSource) Close() error {
 }
 
 // headerList is a repeatable -H 'Name: value'.
-type headerList struct{ h http.Header }
+type headerList struct {
+	h   http.Header
+	bad bool // an argument was not 'Name: value'
+}
 
 func (l *headerList) String() string { return "" }
 
+// Set adds a header. A malformed one is noted, not refused: the flag
+// package would repeat the argument in its error, and the value may be a
+// secret; parseArgs reports it (badHeaders).
 func (l *headerList) Set(s string) error {
 	name, value, ok := strings.Cut(s, ":")
 	name = strings.TrimSpace(name)
 	if !ok || name == "" || strings.ContainsFunc(name, func(r rune) bool { return r <= ' ' || r > '~' }) {
-		return errors.New("want 'Name: value'")
+		l.bad = true
+		return nil
 	}
 	if l.h == nil {
 		l.h = http.Header{}
 	}
 	l.h.Add(name, strings.TrimSpace(value))
 	return nil
+}
+
+// badHeaders reports whether an -H argument of fs was malformed.
+func badHeaders(fs *flag.FlagSet) bool {
+	bad := false
+	fs.Visit(func(f *flag.Flag) {
+		if l, ok := f.Value.(*headerList); ok && l.bad {
+			bad = true
+		}
+	})
+	return bad
 }
 
 // byteSize is a size flag: 1GiB, 64MiB, 500MB, 1048576.

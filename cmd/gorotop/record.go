@@ -116,6 +116,8 @@ func (r *recorder) run(ctx context.Context, interval, span time.Duration) error 
 				export.Thousands(total), sizeOf(meta.Bytes), r.w.Path(), snapshots(r.w.Count()), sizeOf(r.w.Size()))
 		case errors.Is(err, io.EOF), ctx.Err() != nil:
 			return nil
+		case errors.Is(err, source.ErrFile) && r.src.Live():
+			return err // the recording failed (a full disk): polling on would record nothing
 		case !errors.Is(err, errNotDump) && !r.src.Live():
 			return err
 		default:
