@@ -48,8 +48,19 @@ func TestServeLeaksOnlyTheQueue(t *testing.T) {
 	})
 
 	url := "http://" + ln.Addr().String() + "/debug/pprof/goroutine?debug=2"
-	var leaks []int
+	// The workers are started with wg.Go: until each has run, its stack
+	// is wg.Go's closure, not (*pool).worker. Wait for all of them once.
 	deadline := time.Now().Add(15 * time.Second)
+	for n := 0; n != poolWorkers; {
+		n = strings.Count(testproc.Fetch(t, url), workerFrame)
+		if n > poolWorkers || time.Now().After(deadline) {
+			t.Fatalf("%d pool workers, want %d", n, poolWorkers)
+		}
+		if n != poolWorkers {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	var leaks []int
 	for {
 		dump := testproc.Fetch(t, url)
 		leaks = append(leaks, strings.Count(dump, leakFrame))
