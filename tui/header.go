@@ -119,8 +119,11 @@ func (m Model) targetHeader(t *tab, w int) []string {
 		s := ds.sample
 		line1 = append(line1,
 			segment{text: "polled " + ago(m.now.Sub(ds.gotAt)), style: lipgloss.Style{}, prio: 80},
-			segment{text: fmt.Sprintf("cost %s, %s", cost(s.Duration), size(s.Bytes)), style: st.Dim, prio: 60},
+			segment{text: costText(s), style: st.Dim, prio: 60},
 		)
+		if c := s.Cost; c.FullEvery > 0 {
+			line1 = append(line1, segment{text: fmt.Sprintf("stall %s · full dump every %s", percent(c.Share), pace(c.FullEvery)), style: st.Dim, prio: 55})
+		}
 		if rs := ds.tracker.Restarts(); len(rs) > 0 {
 			line1 = append(line1, segment{text: "↻ restarted " + ago(m.now.Sub(rs[len(rs)-1])), style: st.Warn, prio: 85})
 		}
@@ -148,18 +151,7 @@ func (m Model) targetHeader(t *tab, w int) []string {
 
 	var line2 []segment
 	if f != nil {
-		totals := ds.tracker.Totals()
-		if stepped {
-			n := len(totals)
-			for n > 0 && totals[n-1].At.After(f.at) {
-				n--
-			}
-			totals = totals[:n]
-		}
-		counts := make([]int, 0, min(len(totals), 24))
-		for _, p := range totals[max(len(totals)-24, 0):] {
-			counts = append(counts, p.Count)
-		}
+		counts := ds.hist.totals(f, 24)
 		line2 = append(line2,
 			segment{text: "goroutines " + count(f.total), style: st.Title, prio: 100},
 			segment{text: sparkline(counts, min(len(counts), 24)), style: st.Spark, prio: 70},
@@ -273,4 +265,52 @@ func dumpWarning(ds *dataset) string {
 		return ""
 	}
 	return "! " + strings.Join(parts, " · ")
+}
+
+// costText says what the last poll fetched and what it cost: how long it
+// took and how big it was, and for a full dump measured against a stall
+// budget how many stopped-world stack walks it took.
+func costText(s Sample) string {
+	c := s.Cost
+	full := "full dump"
+	if c.Proof {
+		full = "leak-checked dump"
+	}
+	switch {
+	case c.Counts:
+		return fmt.Sprintf("counts %s, %s", cost(s.Duration), size(s.Bytes))
+	case c.Walks > 1:
+		return fmt.Sprintf("%s %s, %s, %d walks", full, cost(s.Duration), size(s.Bytes), c.Walks)
+	case c.FullEvery > 0:
+		return fmt.Sprintf("%s %s, %s", full, cost(s.Duration), size(s.Bytes))
+	}
+	return fmt.Sprintf("cost %s, %s", cost(s.Duration), size(s.Bytes))
+}
+
+// percent prints a share of wall time as a percentage with two
+// significant digits at most.
+func percent(f float64) string {
+	p := f * 100
+	switch {
+	case p >= 10:
+		return fmt.Sprintf("%.0f%%", p)
+	case p >= 1:
+		return fmt.Sprintf("%.1f%%", p)
+	}
+	return fmt.Sprintf("%.2f%%", p)
+}
+
+// pace prints the time between polls: to the second from ten seconds on
+// ("5m42s", "1h0m5s"), to a tenth below ("2s", "1.5s").
+func pace(d time.Duration) string {
+	if d >= 10*time.Second {
+		d = d.Round(time.Second)
+	} else {
+		d = d.Round(100 * time.Millisecond)
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	return s
 }

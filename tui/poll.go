@@ -129,7 +129,11 @@ func (m *Model) observe(i int, g stackparse.Grouping, s Sample) {
 		s.At = m.now
 	}
 	ds := t.data(g, m.cfg.Track)
-	ds.tracker.Observe(s.At, s.Snap)
+	if s.Cost.CountOnly {
+		ds.tracker.ObserveCounts(s.At, s.Snap)
+	} else {
+		ds.tracker.Observe(s.At, s.Snap)
+	}
 	ds.sample, ds.gotAt = s, m.now
 	ds.polls++
 	if dropped := ds.hist.capture(ds.polls, s.At, s.Snap, ds.tracker); ds.view >= 0 {

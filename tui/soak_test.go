@@ -262,7 +262,11 @@ func TestSoak(t *testing.T) {
 			t.Errorf("%d goroutines at poll %d, %d at poll 250", n, i, routines[250])
 		}
 	}
-	if gmax-gmin > 8 {
+	// Counted between polls, not settled: the HTTP client's and server's
+	// connection goroutines and a fetch in flight come and go, more so
+	// when other tests load the machine (14 seen once). A leak of one
+	// goroutine a poll would be some 1 900 here.
+	if gmax-gmin > 20 {
 		t.Errorf("goroutines went from %d to %d between polls", gmin, gmax)
 	}
 	// Tolerance: from poll 500 to 2 000 the heap may grow by what the

@@ -53,6 +53,34 @@ type Sample struct {
 	// Interval, when positive, replaces Config.Interval until the next
 	// sample: the source stretched the interval to spare the target.
 	Interval time.Duration
+	// Cost says what the poll cost the target, when the source measures
+	// it against a stall budget (gorotop --max-stall); zero otherwise.
+	Cost PollCost
+}
+
+// PollCost is what a poll of a live target cost it, and the pace that
+// keeps its stall share within budget.
+type PollCost struct {
+	// Counts says the poll was a cheap ?debug=1 profile, its counts
+	// mapped onto the last full dump's groups.
+	Counts bool
+	// CountOnly says the sample's goroutine IDs are not to be accounted
+	// (a cheap poll, or a dump cut at 64 MiB): the tracker files it with
+	// ObserveCounts.
+	CountOnly bool
+	// Completed says a dump cut at 64 MiB was completed from counts.
+	Completed bool
+	// Proof says the full dump came from the goroutineleak profile: the
+	// goroutines the garbage collector proved leaked are marked.
+	Proof bool
+	// Stall is what the poll is charged as stopping the target.
+	Stall time.Duration
+	// Walks is how many stopped-world stack walks a full dump took.
+	Walks int
+	// Share is the share of wall time the target spends stalled at the
+	// current pace; FullEvery is the time between full dumps.
+	Share     float64
+	FullEvery time.Duration
 }
 
 // Fetch takes the next sample; it does I/O and runs inside a tea.Cmd.

@@ -1,0 +1,58 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// TestSparedPolls feeds the UI what a target polled within a stall budget
+// yields: a full dump, then cheap polls whose counts are filed without
+// their goroutine IDs. The header says what each poll was and cost, the
+// stall share and the pace; no cheap poll reads as goroutines born or
+// exited; the totals sparkline follows every poll.
+func TestSparedPolls(t *testing.T) {
+	results := samples(dumps(t))[:3]
+	full := PollCost{Stall: 1800 * time.Millisecond, Walks: 6, Share: 0.0061, FullEvery: 5*time.Minute + 42*time.Second}
+	results[0].sample.Cost = full
+	for i := 1; i < 3; i++ {
+		results[i].sample.Cost = PollCost{Counts: true, CountOnly: true, Stall: 3 * time.Millisecond, Share: 0.0061, FullEvery: full.FullEvery}
+		results[i].sample.Interval = 20 * time.Second
+	}
+	h := newHarness(t, Config{Interval: 2 * time.Second}, results...)
+	h.send(tea.WindowSizeMsg{Width: 200, Height: 40})
+
+	h.poll()
+	view := h.view()
+	for _, want := range []string{"full dump 38ms", "6 walks", "stall 0.61% · full dump every 5m42s"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("after a full dump, the header lacks %q:\n%s", want, view)
+		}
+	}
+	h.polls(2)
+	view = h.view()
+	for _, want := range []string{"counts 38ms", "stall 0.61% · full dump every 5m42s", "every 20s (stretched to spare the target)"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("after a cheap poll, the header lacks %q:\n%s", want, view)
+		}
+	}
+	if strings.Contains(view, "walks") {
+		t.Errorf("a cheap poll's header speaks of stack walks:\n%s", view)
+	}
+	ds := h.m.current()
+	if n := len(ds.tracker.Totals()); n != 1 {
+		t.Errorf("the tracker holds %d full polls, want 1", n)
+	}
+	for _, tr := range ds.tracker.Trends() {
+		for _, p := range tr.History[1:] {
+			if p.Born != 0 || p.Exited != 0 {
+				t.Errorf("%s: a cheap poll counted %d born, %d exited", tr.Group.Top().Func, p.Born, p.Exited)
+			}
+		}
+	}
+	if got := ds.hist.totals(ds.frame(), 24); len(got) != 3 {
+		t.Errorf("the totals sparkline has %d points, want one a poll (3)", len(got))
+	}
+}
