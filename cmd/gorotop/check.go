@@ -20,6 +20,12 @@ groups suspected of leaking. Exit status: 0 no suspected leak, 1 suspected
 leak (each is named), 2 unreachable target or unusable input. What a load
 test or a CI job runs.
 
+A live target is spared as in the UI (--max-stall): cheap ?debug=1 polls
+come between full dumps when full dumps are dear. A Go 1.26+ target built
+with GOEXPERIMENT=goroutineleakprofile also gives proof: the first and the
+last poll (and one a minute) come from /debug/pprof/goroutineleak, and
+groups the runtime proved leaked are reported, and fail the check, too.
+
 A directory of dumps or a stream on standard input is checked as the time
 series it holds.
 
@@ -49,6 +55,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	defer s.close()
+	s.spare(o.interval, float64(o.maxStall))
 	tr := track.New(track.Options{})
 	last, polls, err := watch(ctx, s, tr, o.interval, o.forDur)
 	printWarnings(stderr, s.src)
@@ -60,12 +67,12 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if format == export.FormatJSON {
 			return export.JSON(w, in)
 		}
-		return checkReport(w, in, polls)
+		return checkReport(w, in, pollsText(polls, s.cheap, last))
 	})
 	if err != nil {
 		return err
 	}
-	if n := len(tr.Suspects()); n > 0 {
+	if n := len(tr.Suspects()) + len(provenOnly(tr)); n > 0 {
 		return &leakError{n: n}
 	}
 	return nil
@@ -91,9 +98,23 @@ func watch(ctx context.Context, s *sampler, tr *track.Tracker, interval, span ti
 				return last, 0, err
 			}
 		default:
-			tr.Observe(smp.meta.At, smp.snap)
+			smp.observe(tr)
 			last = smp
 			polls++
+			if smp.safe != nil {
+				// The poller paces itself: the next poll waits out
+				// this one's Wait inside s.next. The last poll is a
+				// full dump, from the goroutineleak profile where the
+				// target serves one, so the verdict ends on proof.
+				next := smp.safe.Cost.At.Add(smp.safe.Wait)
+				if next.After(deadline) {
+					return last, polls, nil
+				}
+				if next.Add(smp.safe.Wait).After(deadline) {
+					s.poller.ProveNext()
+				}
+				continue
+			}
 		}
 		if !s.src.Live() {
 			continue // files, directories and streams: read them whole
@@ -114,23 +135,62 @@ func watch(ctx context.Context, s *sampler, tr *track.Tracker, interval, span ti
 
 // checkReport prints the verdict of a check for people. It reports a
 // failed write (a full disk), so that -o never leaves a cut report.
-func checkReport(out io.Writer, in export.Input, polls int) error {
+func checkReport(out io.Writer, in export.Input, polls string) error {
 	w := bufio.NewWriter(out)
-	suspects := in.Tracker.Suspects()
-	fmt.Fprintf(w, "gorotop check of %s: %d polls, %s goroutines in %d groups at the end\n",
+	suspects, proven := in.Tracker.Suspects(), provenOnly(in.Tracker)
+	fmt.Fprintf(w, "gorotop check of %s: %s, %s goroutines in %d groups at the end\n",
 		stackparse.Clean(in.Source, 0), polls, export.Thousands(in.Snap.Total), len(in.Snap.Groups))
-	if len(suspects) == 0 {
+	switch {
+	case len(suspects) == 0 && len(proven) == 0:
 		fmt.Fprintln(w, "no suspected leak")
-		return w.Flush()
+	case len(suspects) == 0:
+		fmt.Fprintln(w, "no group suspected from its growth")
+	default:
+		fmt.Fprintf(w, "%d suspected leak(s):\n", len(suspects))
 	}
-	fmt.Fprintf(w, "%d suspected leak(s):\n", len(suspects))
 	for _, tr := range suspects {
-		g := tr.Group
-		top := g.Top()
-		fmt.Fprintf(w, "  LEAK %s goroutines  %s  %s  %s\n       %s\n", export.Thousands(tr.Count), g.State, top.Site(), top.Func, tr.Reason)
-		if g.CreatedBy != nil {
-			fmt.Fprintf(w, "       created by %s  %s\n", g.CreatedBy.Func, g.CreatedBy.Site())
-		}
+		reportGroup(w, "LEAK", tr)
+	}
+	if len(proven) > 0 {
+		fmt.Fprintf(w, "%d group(s) the runtime proved leaked (goroutineleak profile), not yet suspected by their growth:\n", len(proven))
+	}
+	for _, tr := range proven {
+		reportGroup(w, "PROVEN", tr)
 	}
 	return w.Flush()
+}
+
+// reportGroup prints one group of a check's verdict.
+func reportGroup(w io.Writer, verdict string, tr *track.Trend) {
+	g := tr.Group
+	top := g.Top()
+	fmt.Fprintf(w, "  %s %s goroutines  %s  %s  %s\n       %s\n", verdict, export.Thousands(tr.Count), g.State, top.Site(), top.Func, tr.Reason)
+	if g.CreatedBy != nil {
+		fmt.Fprintf(w, "       created by %s  %s\n", g.CreatedBy.Func, g.CreatedBy.Site())
+	}
+}
+
+// pollsText says how many polls a check took and, when it spared the
+// target, how many were cheap and what share of the time they stalled it.
+func pollsText(polls, cheap int, last sample) string {
+	text := fmt.Sprintf("%d polls", polls)
+	if last.safe == nil {
+		return text
+	}
+	if cheap > 0 {
+		text += fmt.Sprintf(" (%d full, %d cheap ?debug=1)", polls-cheap, cheap)
+	}
+	return text + fmt.Sprintf(", the target stalled %.2f %% of the time", 100*last.safe.Share)
+}
+
+// provenOnly returns the groups the runtime proved leaked that are not
+// suspects: a check reports them apart, and fails on them too.
+func provenOnly(tr *track.Tracker) []*track.Trend {
+	var out []*track.Trend
+	for _, t := range tr.Trends() {
+		if t.Proven && !t.Suspect {
+			out = append(out, t)
+		}
+	}
+	return out
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorotop/gorotop/internal/export"
 	"github.com/gorotop/gorotop/internal/record"
+	"github.com/gorotop/gorotop/internal/safety"
 	"github.com/gorotop/gorotop/internal/source"
 	"github.com/gorotop/gorotop/stackparse"
 )
@@ -62,6 +63,7 @@ type options struct {
 	noColor         bool
 	src             string
 	record          string
+	maxStall        stallBudget
 }
 
 // flagSet is the set of flags a command takes.
@@ -84,6 +86,7 @@ func (o *options) register(fs *flag.FlagSet, which flagSet) {
 	o.exportDir = "."
 	o.forDur = 30 * time.Second
 	o.format = "text"
+	o.maxStall = stallBudget(safety.DefaultMaxShare)
 	if which&withFetch != 0 {
 		fs.DurationVar(&o.timeout, "timeout", o.timeout, "one fetch, connect to last byte")
 		fs.Var(&o.headers, "header", "extra request header 'Name: value' (repeatable)")
@@ -96,6 +99,7 @@ func (o *options) register(fs *flag.FlagSet, which flagSet) {
 	if which&withPoll != 0 {
 		fs.DurationVar(&o.interval, "interval", o.interval, "time between polls")
 		fs.DurationVar(&o.interval, "i", o.interval, "short for --interval")
+		fs.Var(&o.maxStall, "max-stall", "share of wall time a live target may spend stopped by polls, e.g. 1% or 0.5%: the interval stretches, cheap ?debug=1 polls come between full dumps; off: a full dump every --interval")
 	}
 	if which&withUI != 0 {
 		fs.StringVar(&o.exportDir, "export-dir", o.exportDir, "where 'e' writes exports")

@@ -1117,7 +1117,7 @@ func TestCheckReportFails(t *testing.T) {
 	tr := track.New(track.Options{})
 	tr.Observe(smp.meta.At, smp.snap)
 	in := export.Input{Source: path, TakenAt: smp.meta.At, Snap: smp.snap, Tracker: tr}
-	if err := checkReport(failingWriter{}, in, 1); err == nil {
+	if err := checkReport(failingWriter{}, in, "1 polls"); err == nil {
 		t.Error("checkReport to a full disk: no error")
 	}
 }

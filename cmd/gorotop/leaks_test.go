@@ -47,6 +47,11 @@ type verdictCase struct {
 	// also may be flagged beside want: the same leak seen from another
 	// goroutine.
 	also []string
+	// proof runs testdata/leaky built to serve the goroutineleak profile
+	// (testproc.StartLeakyProof); proven are then the blocking functions
+	// of the groups the runtime must prove leaked, and no other.
+	proof  bool
+	proven []string
 	// restartAfter, when set, makes the first target exit this long after
 	// it started (-exit-after) and starts a new one on the same port, with
 	// the same command line, while check runs.
@@ -85,6 +90,13 @@ var verdictCases = []verdictCase{
 	// 40 events a second, a leaked flush goroutine per batch of 8.
 	{name: "queue", leaky: []string{"-mode", "queue,pool,waiters"}, forDur: 20 * time.Second, interval: 500 * time.Millisecond,
 		want: []string{queueFlush}},
+
+	// The runtime's proof (Go 1.26+, GOEXPERIMENT=goroutineleakprofile):
+	// senders abandoned on channels nobody else holds are proven leaked;
+	// senders on a channel a live goroutine still holds are not, though
+	// they leak too, and neither are the pool and the waiters.
+	{name: "proven", leaky: []string{"-mode", "orphan,chansend,pool,waiters"}, forDur: 20 * time.Second, interval: 500 * time.Millisecond,
+		want: []string{"main.orphanSender", "main.chanSender"}, proof: true, proven: []string{"main.orphanSender"}},
 
 	{name: "pool", leaky: []string{"-mode", "pool", "-pool-workers", "16"}, forDur: 20 * time.Second, interval: 250 * time.Millisecond},
 	{name: "churn", leaky: []string{"-mode", "churn", "-churn-rate", "500"}, forDur: 20 * time.Second, interval: 250 * time.Millisecond},
@@ -139,7 +151,11 @@ func (c verdictCase) run(t *testing.T, bin string) string {
 	if c.restartAfter > 0 {
 		leaky = append([]string{"-exit-after", c.restartAfter.String()}, leaky...)
 	}
-	addr := testproc.StartLeaky(t, leaky...)
+	startLeaky := testproc.StartLeaky
+	if c.proof {
+		startLeaky = testproc.StartLeakyProof
+	}
+	addr := startLeaky(t, leaky...)
 
 	ctx, cancel := context.WithTimeout(context.Background(), c.forDur+time.Minute)
 	defer cancel()
@@ -186,6 +202,16 @@ func (c verdictCase) run(t *testing.T, bin string) string {
 			fn := groupFunc(g)
 			flagged[fn]++
 			desc = append(desc, fmt.Sprintf("%s (%d, %s)", stackparse.ShortFunc(fn), g.Count, g.Trend.Reason))
+		}
+		if fn := groupFunc(g); g.Trend.Proven != (g.Leaked > 0) || g.Leaked > 0 && !slices.Contains(c.proven, fn) {
+			t.Errorf("%s: %d of %d proven leaked (trend proven %v), want none", fn, g.Leaked, g.Count, g.Trend.Proven)
+		}
+	}
+	for _, fn := range c.proven {
+		if g := findGroup(report, fn); g == nil || g.Leaked == 0 || !g.Trend.Proven || g.Leaked > g.Count {
+			t.Errorf("%s: %+v, want goroutines proven leaked at the last poll", fn, g)
+		} else {
+			desc = append(desc, fmt.Sprintf("%s proven (%d of %d leaked)", stackparse.ShortFunc(fn), g.Leaked, g.Count))
 		}
 	}
 	wantCode := 0

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorotop/gorotop/internal/export"
 	"github.com/gorotop/gorotop/internal/record"
+	"github.com/gorotop/gorotop/internal/safety"
 	"github.com/gorotop/gorotop/internal/source"
 	"github.com/gorotop/gorotop/stackparse"
 )
@@ -74,8 +75,9 @@ func runRecord(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	defer w.Close()
 
-	r := &recorder{src: source.Tee(src, w), w: w, parser: stackparse.NewParser(g), log: stderr}
-	err = r.run(ctx, o.interval, o.forDur)
+	r := &recorder{src: source.Tee(src, w), w: w, parser: stackparse.NewParser(g), log: stderr,
+		policy: safety.NewPolicy(o.interval, float64(o.maxStall))}
+	err = r.run(ctx, o.forDur)
 	printWarnings(stderr, src)
 	if cerr := w.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("%s: %w", o.output, cerr)
@@ -99,12 +101,16 @@ type recorder struct {
 	w      *record.Writer
 	parser *stackparse.Parser
 	log    io.Writer
+	// policy paces the polls: every Interval, stretched to keep the
+	// target's stall share within budget. A recording holds full dumps
+	// only, so no cheap polls come between them.
+	policy *safety.Policy
 }
 
 // run polls every interval for span, or until ctx ends or a finite source
 // is done. Failed polls of a live target are reported and retried; an
 // interruption is not an error.
-func (r *recorder) run(ctx context.Context, interval, span time.Duration) error {
+func (r *recorder) run(ctx context.Context, span time.Duration) error {
 	deadline := time.Now().Add(span)
 	var lastErr error
 	for {
@@ -112,8 +118,14 @@ func (r *recorder) run(ctx context.Context, interval, span time.Duration) error 
 		meta, total, err := r.poll(ctx)
 		switch {
 		case err == nil:
-			fmt.Fprintf(r.log, "%s  %s goroutines  %s  → %s: %s, %s\n", meta.At.Format("15:04:05"),
-				export.Thousands(total), sizeOf(meta.Bytes), r.w.Path(), snapshots(r.w.Count()), sizeOf(r.w.Size()))
+			c := safety.NewCost(safety.Full, meta.At, meta.Wait, meta.Duration, meta.Bytes)
+			r.policy.Record(c)
+			spaced := ""
+			if wait := r.policy.Wait(start, false); wait > r.policy.Interval {
+				spaced = fmt.Sprintf("  (stalled it %s: next in %s, to keep its stall share ≤ %s)", c.Stall.Round(time.Millisecond), wait.Round(100*time.Millisecond), (*stallBudget)(&r.policy.MaxShare))
+			}
+			fmt.Fprintf(r.log, "%s  %s goroutines  %s  → %s: %s, %s%s\n", meta.At.Format("15:04:05"),
+				export.Thousands(total), sizeOf(meta.Bytes), r.w.Path(), snapshots(r.w.Count()), sizeOf(r.w.Size()), spaced)
 		case errors.Is(err, io.EOF), ctx.Err() != nil:
 			return nil
 		case errors.Is(err, source.ErrFile) && r.src.Live():
@@ -131,7 +143,7 @@ func (r *recorder) run(ctx context.Context, interval, span time.Duration) error 
 		if !r.src.Live() {
 			continue
 		}
-		next := start.Add(interval)
+		next := start.Add(r.policy.Wait(start, false))
 		if next.After(deadline) {
 			if r.w.Count() == 0 {
 				return lastErr

@@ -56,7 +56,7 @@ func TestRecord(t *testing.T) {
 	if code != exitOK || stdout != "" {
 		t.Fatalf("record: exit %d, stdout %q", code, stdout)
 	}
-	progress := regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d  \d+ goroutines  [\d.]+ KiB  → `+regexp.QuoteMeta(path)+`: (\d+) snapshots?, [\d.]+ KiB$`).FindAllStringSubmatch(stderr, -1)
+	progress := regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d  \d+ goroutines  [\d.]+ KiB  → `+regexp.QuoteMeta(path)+`: (\d+) snapshots?, [\d.]+ KiB(  \(stalled it \d+ms: next in [\d.]+m?s, to keep its stall share ≤ 1%\))?$`).FindAllStringSubmatch(stderr, -1)
 	if len(progress) < 6 || len(progress) > 11 || time.Since(start) > 5*time.Second {
 		t.Fatalf("%d progress lines in %v, want about 10 in 2s", len(progress), time.Since(start))
 	}

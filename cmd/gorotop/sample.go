@@ -14,6 +14,7 @@ import (
 	"github.com/gorotop/gorotop/internal/source"
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
+	"github.com/gorotop/gorotop/tui"
 )
 
 // sample is one dump, parsed.
@@ -49,6 +50,25 @@ func (smp sample) interval() time.Duration {
 	return smp.safe.Wait
 }
 
+// cost says what the poll cost the target, for the UI's header; zero
+// when the sampler does not spare the target.
+func (smp sample) cost() tui.PollCost {
+	if smp.safe == nil {
+		return tui.PollCost{}
+	}
+	s := smp.safe
+	return tui.PollCost{
+		Counts:    s.Kind == safety.Counts,
+		CountOnly: s.CountOnly,
+		Completed: s.Completed,
+		Proof:     s.Proof,
+		Stall:     s.Cost.Stall,
+		Walks:     s.Cost.Walks,
+		Share:     s.Share,
+		FullEvery: s.FullEvery,
+	}
+}
+
 // sampler takes samples from a source, one per dump. A file is one sample
 // (with every dump in it); a directory is one sample per file; standard
 // input is one sample per dump in the stream, each stamped with the time it
@@ -59,6 +79,7 @@ type sampler struct {
 	parser *stackparse.Parser
 	stream chan streamed  // standard input: dumps as they arrive
 	poller *safety.Poller // live targets, once spare is called
+	cheap  int            // cheap polls taken
 }
 
 // spare makes the sampler of a live target keep the target's stall share
@@ -145,6 +166,9 @@ func (s *sampler) nextWith(ctx context.Context, p *stackparse.Parser) (sample, e
 			return sample{}, err
 		}
 		smp = sample{snap: ps.Snap, meta: ps.Meta, safe: &ps}
+		if ps.Kind == safety.Counts {
+			s.cheap++
+		}
 	} else {
 		var snap *stackparse.Snapshot
 		meta, err := s.src.Next(ctx, func(r io.Reader) error {

@@ -75,6 +75,7 @@ func watchTargets(ctx context.Context, targets []string, o options, stdin io.Rea
 			return err
 		}
 		defer s.close()
+		s.spare(o.interval, float64(o.maxStall))
 		cfg.Grouping = s.parser.Grouping()
 		cfg.Targets = append(cfg.Targets, targetConfig(s, format))
 	}
@@ -90,7 +91,15 @@ func targetConfig(s *sampler, format export.Format) tui.TargetConfig {
 			if err != nil {
 				return tui.Sample{}, err
 			}
-			return tui.Sample{Snap: smp.snap, At: smp.meta.At, Duration: smp.meta.Duration, Bytes: smp.meta.Bytes, Source: smp.meta.Source}, nil
+			return tui.Sample{
+				Snap:     smp.snap,
+				At:       smp.meta.At,
+				Duration: smp.meta.Duration,
+				Bytes:    smp.meta.Bytes,
+				Source:   smp.meta.Source,
+				Interval: smp.interval(),
+				Cost:     smp.cost(),
+			}, nil
 		}
 	}
 	var regroup func(g stackparse.Grouping) tui.Fetch

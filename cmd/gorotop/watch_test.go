@@ -83,7 +83,7 @@ func TestWatchSeveralTargets(t *testing.T) {
 	if err := os.WriteFile(dump, []byte("goroutine 1 [running]:\nmain.main()\n\t/src/main.go:3 +0x1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, errOut := runIn(t, "", a, b, dump); code != 0 {
+	if code, _, errOut := runIn(t, "", "--interval", "100ms", a, b, dump); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	if len(cfg.Targets) != 3 {
@@ -119,4 +119,58 @@ func TestWatchSeveralTargets(t *testing.T) {
 	if !strings.Contains(cfg.Targets[0].Target, a) || !strings.Contains(cfg.Targets[1].Target, b) {
 		t.Errorf("targets out of order: %s, %s", cfg.Targets[0].Target, cfg.Targets[1].Target)
 	}
+}
+
+// TestWatchSparesTarget checks the UI's wiring of --max-stall: a live
+// target's samples say what each poll cost and how the pace keeps the
+// stall share, cheap polls come between full dumps and are filed as
+// counts only, and with the budget off every poll is a full dump at
+// --interval.
+func TestWatchSparesTarget(t *testing.T) {
+	addr := testproc.StartLeaky(t, "-mode", "pool")
+	ctx := context.Background()
+	fetchAll := func(t *testing.T, n int, args ...string) []tui.Sample {
+		cfg := fakeUI(t)
+		if code, _, errOut := runIn(t, "", append(args, addr)...); code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		var out []tui.Sample
+		for range n {
+			s, err := cfg.Targets[0].Fetch(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+
+	t.Run("budget", func(t *testing.T) {
+		// A dump of this small process waits a millisecond or less: at
+		// 0.1 % full dumps come a second or more apart, with cheap polls
+		// between them.
+		got := fetchAll(t, 3, "--interval", "100ms", "--max-stall", "0.1%")
+		for i, s := range got {
+			c := s.Cost
+			wantCounts := i > 0
+			if c.Counts != wantCounts || c.CountOnly != wantCounts || c.Share <= 0 || c.Share > 0.001 || c.FullEvery < time.Second {
+				t.Errorf("poll %d: %+v; want counts %v, a share within 0.1 %%, full dumps a second or more apart", i, c, wantCounts)
+			}
+			if c.Counts && (c.Walks != 0 || s.Snap.Total == 0) || !c.Counts && (c.Walks != 1 || c.Stall <= 0) {
+				t.Errorf("poll %d: %+v, %d goroutines", i, c, s.Snap.Total)
+			}
+		}
+	})
+	t.Run("off", func(t *testing.T) {
+		start := time.Now()
+		got := fetchAll(t, 3, "--interval", "100ms", "--max-stall", "off")
+		for i, s := range got {
+			if s.Cost.Counts || s.Cost.CountOnly || s.Interval != 0 || s.Cost.FullEvery != 100*time.Millisecond {
+				t.Errorf("poll %d with the budget off: interval %v, %+v", i, s.Interval, s.Cost)
+			}
+		}
+		if d := time.Since(start); d < 200*time.Millisecond {
+			t.Errorf("3 polls in %v: the floor of 100ms between them was not kept", d)
+		}
+	})
 }

@@ -55,6 +55,7 @@ type Trend struct {
 	Suspect       bool    `json:"suspect"`
 	Reason        string  `json:"reason"`
 	Stuck         bool    `json:"stuck,omitempty"`
+	Proven        bool    `json:"proven,omitempty"`
 	OldestSeconds float64 `json:"oldest_seconds"`
 	FirstSeen     string  `json:"first_seen"`
 }
@@ -98,6 +99,7 @@ func BuildReport(in Input) Report {
 				Suspect:       tr.Suspect,
 				Reason:        tr.Reason,
 				Stuck:         tr.Stuck,
+				Proven:        tr.Proven,
 				OldestSeconds: tr.OldestAge.Seconds(),
 				FirstSeen:     tr.FirstSeen.UTC().Format(time.RFC3339),
 			}

@@ -29,6 +29,10 @@ type Sample struct {
 	// Completed says Snap is a dump cut at 64 MiB completed from a cheap
 	// profile fetched right after it.
 	Completed bool
+	// Proof says the full dump came from the goroutineleak profile: a
+	// leak-detecting garbage collection ran first, and the goroutines it
+	// proved leaked are marked (leaked).
+	Proof bool
 	// Cost is what the poll cost the target; for a completed dump, both
 	// fetches: times, bytes and stall added up.
 	Cost Cost
@@ -52,24 +56,54 @@ type Poller struct {
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
 
+	// LeakEvery is how often, at most, a full dump comes from the
+	// goroutineleak profile; zero means DefaultLeakEvery.
+	LeakEvery time.Duration
+
 	full, counts source.Source // counts is nil when there is none
+	leaks        source.Source // nil when the target does not serve it
+	leakAt       time.Time     // the latest full dump from leaks
+	prove        bool          // the next poll is a full dump from leaks
 	last         *stackparse.Snapshot
 	lastParser   *stackparse.Parser
 	next         time.Time // the next poll's earliest start
 }
 
-// NewPoller returns a Poller of full dumps from full, and of cheap
-// profiles from the same target when source.Counts finds one.
+// DefaultLeakEvery is how often, at most, a full dump comes from the
+// goroutineleak profile when the target serves one. Each such fetch runs
+// a leak-detecting garbage collection, a whole GC cycle: the runtime
+// forces one every two minutes anyway, and one a minute more is little
+// next to what a busy service collects. It replaces a full dump, so the
+// stall budget holds.
+const DefaultLeakEvery = time.Minute
+
+// NewPoller returns a Poller of full dumps from full, of cheap profiles
+// from the same target when source.Counts finds one, and of proof from
+// its goroutineleak profile when source.Leaks finds one: the first full
+// dump, and one every LeakEvery, are fetched from there until the target
+// answers that it has none.
 func NewPoller(full source.Source, policy *Policy) *Poller {
 	p := &Poller{Policy: policy, full: full}
 	if c, ok := source.Counts(full); ok {
 		p.counts = c
+	}
+	if l, ok := source.Leaks(full); ok {
+		p.leaks = l
 	}
 	return p
 }
 
 // HasCounts reports whether the Poller can use a cheap profile.
 func (p *Poller) HasCounts() bool { return p.counts != nil }
+
+// HasLeaks reports whether the Poller still tries the goroutineleak
+// profile: until the target answers that it does not serve it.
+func (p *Poller) HasLeaks() bool { return p.leaks != nil }
+
+// ProveNext makes the next poll a full dump from the goroutineleak
+// profile, whatever the pace, when the target serves one: for the last
+// poll of a check, whose verdict should carry the latest proof.
+func (p *Poller) ProveNext() { p.prove = p.leaks != nil }
 
 func (p *Poller) now() time.Time {
 	if p.Now != nil {
@@ -113,10 +147,10 @@ func (p *Poller) Next(ctx context.Context, parser *stackparse.Parser) (Sample, e
 		s   Sample
 		err error
 	)
-	if p.Policy.Plan(start, canCount) == Counts {
+	if !p.prove && p.Policy.Plan(start, canCount) == Counts {
 		s, err = p.cheap(ctx, parser)
 	} else {
-		s, err = p.dump(ctx, parser)
+		s, err = p.dump(ctx, parser, start)
 	}
 	canCount = p.counts != nil && p.last != nil
 	s.Wait = p.Policy.Wait(start, canCount)
@@ -135,6 +169,7 @@ func (p *Poller) cheap(ctx context.Context, parser *stackparse.Parser) (Sample, 
 	}
 	c := NewCost(Counts, meta.At, meta.Wait, meta.Duration, meta.Bytes)
 	p.Policy.Record(c)
+	meta.Source = p.full.String() // the sample is of the target, not of ?debug=1
 	return Sample{
 		Snap:      prof.Estimate(p.last, parser.Grouping()),
 		Meta:      meta,
@@ -175,16 +210,36 @@ func refused(err error) bool {
 	return false
 }
 
-// dump fetches a full dump, and completes it from the cheap profile when
-// runtime/pprof cut it at 64 MiB.
-func (p *Poller) dump(ctx context.Context, parser *stackparse.Parser) (Sample, error) {
+// dump fetches a full dump, from the goroutineleak profile when one is
+// due, and completes it from the cheap profile when runtime/pprof cut it
+// at 64 MiB.
+func (p *Poller) dump(ctx context.Context, parser *stackparse.Parser, start time.Time) (Sample, error) {
 	var snap *stackparse.Snapshot
-	meta, err := p.full.Next(ctx, func(r io.Reader) error {
+	parse := func(r io.Reader) error {
 		var err error
 		snap, err = parser.Parse(r)
 		return err
-	})
-	s := Sample{Snap: snap, Meta: meta, Kind: Full}
+	}
+	proof := p.leaks != nil && (p.prove || p.leakAt.IsZero() || start.Sub(p.leakAt) >= p.leakEvery())
+	p.prove = false
+	var meta source.Meta
+	var err error
+	if proof {
+		meta, err = p.leaks.Next(ctx, parse)
+		if err != nil && refused(err) {
+			// Not built with the experiment (404), or a proxy that
+			// serves only the goroutine profile: a plain dump, for good.
+			p.leaks.Close()
+			p.leaks, proof, snap = nil, false, nil
+		}
+	}
+	if !proof {
+		meta, err = p.full.Next(ctx, parse)
+	} else {
+		meta.Source = p.full.String() // the sample is of the target
+		p.leakAt = start              // a failure too: not again at once
+	}
+	s := Sample{Snap: snap, Meta: meta, Kind: Full, Proof: proof}
 	if err != nil {
 		return s, err
 	}
@@ -213,11 +268,22 @@ func (p *Poller) dump(ctx context.Context, parser *stackparse.Parser) (Sample, e
 	return s, nil
 }
 
-// Close closes the cheap profile's source (not the full one, which the
-// caller gave).
-func (p *Poller) Close() error {
-	if p.counts != nil {
-		return p.counts.Close()
+func (p *Poller) leakEvery() time.Duration {
+	if p.LeakEvery > 0 {
+		return p.LeakEvery
 	}
-	return nil
+	return DefaultLeakEvery
+}
+
+// Close closes the sources of the cheap and goroutineleak profiles (not
+// the full one, which the caller gave).
+func (p *Poller) Close() error {
+	var err error
+	if p.leaks != nil {
+		err = p.leaks.Close()
+	}
+	if p.counts != nil {
+		err = errors.Join(err, p.counts.Close())
+	}
+	return err
 }

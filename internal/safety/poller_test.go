@@ -123,3 +123,79 @@ func TestPollerWithoutCounts(t *testing.T) {
 		t.Error("a poll asked for early did not wait")
 	}
 }
+
+// TestPollerLeakProof: a target that serves the goroutineleak profile
+// gives the first full dump from it, then one a LeakEvery, and one at
+// once after ProveNext; one that answers 404 is asked once, and its plain
+// dump serves that very poll.
+func TestPollerLeakProof(t *testing.T) {
+	const (
+		plain  = "goroutine 1 [running]:\nmain.main()\n\t/src/main.go:10 +0x1d\n\ngoroutine 7 [chan send]:\nmain.send()\n\t/src/main.go:20 +0x1d\n"
+		proven = "goroutine 1 [running]:\nmain.main()\n\t/src/main.go:10 +0x1d\n\ngoroutine 7 [chan send (leaked)]:\nmain.send()\n\t/src/main.go:20 +0x1d\n"
+	)
+	for _, served := range []bool{true, false} {
+		t.Run(fmt.Sprintf("served=%v", served), func(t *testing.T) {
+			leakHits := 0
+			src := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				switch {
+				case strings.HasSuffix(r.URL.Path, "/goroutineleak"):
+					leakHits++
+					if !served {
+						http.Error(w, "Unknown profile", http.StatusNotFound)
+						return
+					}
+					fmt.Fprint(w, proven)
+				case r.URL.Query().Get("debug") == "1":
+					fmt.Fprint(w, "goroutine profile: total 2\n1 @ 0x1\n#\t0x1\tmain.main+0x1d\t/src/main.go:10\n\n1 @ 0x2\n#\t0x2\tmain.send+0x1d\t/src/main.go:20\n\n")
+				default:
+					fmt.Fprint(w, plain)
+				}
+			})
+			now := time.Now()
+			p := NewPoller(src, NewPolicy(time.Second, DefaultMaxShare))
+			p.Now = func() time.Time { return now }
+			p.Sleep = func(_ context.Context, d time.Duration) error { now = now.Add(d); return nil }
+			defer p.Close()
+			parser := stackparse.NewParser(stackparse.GroupCode)
+			var proofs []bool
+			poll := func(step time.Duration) Sample {
+				t.Helper()
+				now = now.Add(step)
+				s, err := p.Next(context.Background(), parser)
+				if err != nil || s.Snap == nil || s.Snap.Total != 2 {
+					t.Fatalf("poll %d: %v, %+v", len(proofs)+1, err, s.Snap)
+				}
+				proofs = append(proofs, s.Proof)
+				leaked := 0
+				for _, g := range s.Snap.Groups {
+					leaked += g.Leaked
+				}
+				if s.Proof && leaked != 1 || !s.Proof && s.Kind == Full && leaked != 0 {
+					t.Errorf("poll %d (proof %v, %v): %d leaked", len(proofs), s.Proof, s.Kind, leaked)
+				}
+				if !strings.HasSuffix(s.Meta.Source, "/goroutine?debug=2") {
+					t.Errorf("poll %d: source %s, want the target's", len(proofs), s.Meta.Source)
+				}
+				return s
+			}
+			poll(0)
+			poll(2 * time.Second)
+			poll(2 * time.Second)
+			p.ProveNext()
+			if s := poll(2 * time.Second); s.Kind != Full {
+				t.Errorf("the poll after ProveNext: %v, want a full dump", s.Kind)
+			}
+			poll(DefaultLeakEvery)
+			want := []bool{true, false, false, true, true}
+			if !served {
+				want = []bool{false, false, false, false, false}
+			}
+			if fmt.Sprint(proofs) != fmt.Sprint(want) {
+				t.Errorf("proof at polls %v, want %v", proofs, want)
+			}
+			if wantHits := map[bool]int{true: 3, false: 1}[served]; leakHits != wantHits || p.HasLeaks() != served {
+				t.Errorf("goroutineleak asked %d times, still on %v; want %d, %v", leakHits, p.HasLeaks(), wantHits, served)
+			}
+		})
+	}
+}

@@ -21,6 +21,23 @@ const countsQuery = "1"
 //
 // Closing the returned Source closes the idle connections src shares.
 func Counts(src Source) (Source, bool) {
+	return sibling(src, "", countsQuery)
+}
+
+// Leaks returns a Source for the goroutineleak profile's full dump of the
+// target src polls for full ?debug=2 dumps: /debug/pprof/goroutineleak
+// with debug=2 beside /debug/pprof/goroutine, sent as Counts's are. Go
+// 1.26+ serves it when built with GOEXPERIMENT=goroutineleakprofile
+// (others answer 404): each fetch runs a garbage collection that detects
+// leaked goroutines, then writes every goroutine as ?debug=2 does, the
+// leaked marked "(leaked)". ok is false where Counts's would be.
+func Leaks(src Source) (Source, bool) {
+	return sibling(src, "leak", "2")
+}
+
+// sibling is src's URL with suffix added to its path and debug set to
+// debug, for an HTTP source of /debug/pprof/goroutine?debug=2.
+func sibling(src Source, suffix, debug string) (Source, bool) {
 	s, ok := src.(*httpSource)
 	if !ok || !strings.HasSuffix(s.url.EscapedPath(), goroutinePath) {
 		return nil, false
@@ -29,8 +46,10 @@ func Counts(src Source) (Source, bool) {
 	if err != nil || q.Get("debug") != "2" {
 		return nil, false
 	}
-	q.Set("debug", countsQuery)
+	q.Set("debug", debug)
 	u := *s.url
+	u.Path += suffix
+	u.RawPath = ""
 	u.RawQuery = q.Encode()
 	c := &httpSource{
 		url:       &u,

@@ -2,17 +2,21 @@ package source
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/pprof"
+	rpprof "runtime/pprof"
 	"strings"
 	"testing"
 )
 
-// TestCounts fetches both profiles of a real process (this test binary)
-// through net/http/pprof, with a header that must reach both.
-func TestCounts(t *testing.T) {
+// teamServer serves this test binary's net/http/pprof to requests with
+// the header X-Team: gorotop, and returns it with a Source of its full
+// dumps that sends the header.
+func teamServer(t *testing.T) (*httptest.Server, Source) {
+	t.Helper()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-Team") != "gorotop" {
@@ -22,8 +26,14 @@ func TestCounts(t *testing.T) {
 		pprof.Index(w, r)
 	})
 	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	full := open(t, srv.URL, Options{Headers: http.Header{"X-Team": {"gorotop"}}})
+	t.Cleanup(srv.Close)
+	return srv, open(t, srv.URL, Options{Headers: http.Header{"X-Team": {"gorotop"}}})
+}
+
+// TestCounts fetches both profiles of a real process (this test binary)
+// through net/http/pprof, with a header that must reach both.
+func TestCounts(t *testing.T) {
+	srv, full := teamServer(t)
 	counts, ok := Counts(full)
 	if !ok {
 		t.Fatal("no counts source for a pprof target")
@@ -65,4 +75,41 @@ func TestCountsNone(t *testing.T) {
 	if !ok || c.String() != "http://127.0.0.1:1/x/debug/pprof/goroutine?debug=1&seconds=0" {
 		t.Errorf("counts of a prefixed path: %v %v", c, ok)
 	}
+}
+
+// TestLeaks: the goroutineleak source of a target is its sibling path
+// with debug=2, over the same settings; a Go built without the experiment
+// answers 404, which reads as ErrNotFound.
+func TestLeaks(t *testing.T) {
+	srv, full := teamServer(t)
+	leaks, ok := Leaks(full)
+	if !ok {
+		t.Fatal("no goroutineleak source for a pprof target")
+	}
+	defer leaks.Close()
+	if want := srv.URL + "/debug/pprof/goroutineleak?debug=2"; leaks.String() != want {
+		t.Errorf("goroutineleak source %s, want %s", leaks.String(), want)
+	}
+	_, err := leaks.Next(context.Background(), func(r io.Reader) error {
+		_, err := io.Copy(io.Discard, r)
+		return err
+	})
+	if !pprofHasLeakProfile() && !errors.Is(err, ErrNotFound) {
+		t.Errorf("goroutineleak of a Go without the experiment: %v, want ErrNotFound", err)
+	}
+	for _, target := range []string{"http://127.0.0.1:1/debug/pprof/goroutineleak", "-"} {
+		if _, ok := Leaks(open(t, target, Options{Stdin: strings.NewReader("")})); ok {
+			t.Errorf("%s: a goroutineleak source", target)
+		}
+	}
+	src := open(t, "http://127.0.0.1:1/x/debug/pprof/goroutine?debug=2&seconds=0", Options{})
+	if l, ok := Leaks(src); !ok || l.String() != "http://127.0.0.1:1/x/debug/pprof/goroutineleak?debug=2&seconds=0" {
+		t.Errorf("goroutineleak of a prefixed path: %v %v", l, ok)
+	}
+}
+
+// pprofHasLeakProfile reports whether this test binary's runtime/pprof
+// has the goroutineleak profile (built with the experiment).
+func pprofHasLeakProfile() bool {
+	return rpprof.Lookup("goroutineleak") != nil
 }

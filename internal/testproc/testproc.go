@@ -29,6 +29,8 @@ const (
 var (
 	leaky   = &program{pkg: "./testdata/leaky", name: "leaky"}
 	gorotop = &program{pkg: "./cmd/gorotop", name: "gorotop"}
+	// leakyProof is leaky built to serve /debug/pprof/goroutineleak.
+	leakyProof = &program{pkg: "./testdata/leaky", name: "leaky-goroutineleak", env: []string{"GOEXPERIMENT=goroutineleakprofile"}}
 )
 
 // StartLeaky starts testdata/leaky with args (see its package doc for the
@@ -40,7 +42,21 @@ var (
 // the test fails.
 func StartLeaky(t testing.TB, args ...string) (addr string) {
 	t.Helper()
-	bin := leaky.build(t)
+	return start(t, leaky.build(t), args)
+}
+
+// StartLeakyProof is StartLeaky with testdata/leaky built with
+// GOEXPERIMENT=goroutineleakprofile (Go 1.26+), so that it serves
+// /debug/pprof/goroutineleak. The first build compiles the runtime with
+// the experiment: a minute or two on two cores.
+func StartLeakyProof(t testing.TB, args ...string) (addr string) {
+	t.Helper()
+	return start(t, leakyProof.build(t), args)
+}
+
+// start runs a built leaky with args; see StartLeaky.
+func start(t testing.TB, bin string, args []string) (addr string) {
+	t.Helper()
 	cmd := exec.Command(bin, append([]string{"-exit-on-stdin-eof"}, args...)...)
 	stderr := &syncBuffer{}
 	cmd.Stderr = stderr
@@ -124,6 +140,7 @@ func Fetch(t testing.TB, url string) string {
 type program struct {
 	pkg  string // relative to the module root
 	name string
+	env  []string // added to the go command's environment
 
 	once sync.Once
 	path string
@@ -166,7 +183,7 @@ func (p *program) compile(goCmd string) (string, error) {
 	tmp := filepath.Join(dir, fmt.Sprintf("%s-%d.tmp%s", p.name, os.Getpid(), exe))
 	cmd := exec.Command(goCmd, "build", "-o", tmp, p.pkg)
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.Env = append(append(os.Environ(), "CGO_ENABLED=0"), p.env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build %s: %v\n%s", p.pkg, err, out)
 	}

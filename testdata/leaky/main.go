@@ -23,6 +23,9 @@
 //	httpbody  main.httpBodyLeak     -httpbody-rate a second GETs whose bodies are never closed:
 //	                                net/http.(*persistConn).readLoop and writeLoop pile up
 //	                                (at most -httpbody-max connections)
+//	orphan    main.orphanSender     -orphan-rate a second answering callers that gave up, on
+//	                                channels nobody else holds: the runtime can prove these
+//	                                leaked (GOEXPERIMENT=goroutineleakprofile, Go 1.26+)
 //	queue     (*MemQueue).scheduleFlush.func1 of internal/demo, the specification's story:
 //	                                -queue-rate events a second, a leak per batch of 8
 //	pool      main.poolWorker       -pool-workers workers waiting for jobs (healthy)
@@ -59,6 +62,7 @@ import (
 type leaky struct {
 	steadyRate, slowRate, mutexRate, chansendRate    float64
 	ctxwatchRate, httpbodyRate, queueRate, churnRate float64
+	orphanRate                                       float64
 	stepSize, httpbodyMax, poolWorkers               int
 	burstSize, waiters, max                          int
 	stepEvery, burstEvery                            time.Duration
@@ -66,6 +70,7 @@ type leaky struct {
 
 	base        string             // URL of this process's own HTTP server
 	cancelWatch context.CancelFunc // never called: the ctxwatch leak
+	never       chan struct{}      // never closed: what the waiters wait for
 }
 
 // modes maps each -mode name to the function that runs it.
@@ -76,6 +81,7 @@ var modes = map[string]func(*leaky){
 	"mutex":    (*leaky).mutex,
 	"chansend": (*leaky).chansend,
 	"ctxwatch": (*leaky).ctxwatch,
+	"orphan":   (*leaky).orphan,
 	"httpbody": (*leaky).httpbody,
 	"queue":    (*leaky).queue,
 	"pool":     (*leaky).pool,
@@ -109,6 +115,7 @@ func main() {
 	flag.Float64Var(&l.mutexRate, "mutex-rate", 5, "mutex: goroutines a second queueing on the held lock")
 	flag.Float64Var(&l.chansendRate, "chansend-rate", 5, "chansend: blocked senders a second")
 	flag.Float64Var(&l.ctxwatchRate, "ctxwatch-rate", 5, "ctxwatch: watchers a second")
+	flag.Float64Var(&l.orphanRate, "orphan-rate", 5, "orphan: abandoned senders a second")
 	flag.Float64Var(&l.httpbodyRate, "httpbody-rate", 2, "httpbody: unclosed responses a second")
 	flag.IntVar(&l.httpbodyMax, "httpbody-max", 300, "httpbody: stop at `n` connections (each holds two file descriptors)")
 	flag.Float64Var(&l.queueRate, "queue-rate", 40, "queue: events a second (a leak per 8)")
@@ -132,12 +139,6 @@ func main() {
 	l.base = "http://" + ln.Addr().String()
 	body := []byte(strings.Repeat("x", bodySize))
 	http.HandleFunc("/body", func(w http.ResponseWriter, r *http.Request) { w.Write(body) })
-	go func() {
-		srv := &http.Server{ReadHeaderTimeout: 10 * time.Second}
-		err := srv.Serve(ln)
-		fmt.Fprintf(os.Stderr, "leaky: serve: %v\n", err)
-		os.Exit(1)
-	}()
 	if *exitOnEOF {
 		go func() {
 			io.Copy(io.Discard, os.Stdin)
@@ -151,7 +152,12 @@ func main() {
 		go modes[mode](&l)
 	}
 	fmt.Printf("listening on %s\n", ln.Addr())
-	select {}
+	// Serve on main, as services do: a main blocked in select {} would be
+	// proven leaked by the goroutineleak profile.
+	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second}
+	err = srv.Serve(ln)
+	fmt.Fprintf(os.Stderr, "leaky: serve: %v\n", err)
+	os.Exit(1)
 }
 
 // check validates the flags and returns the modes to run, aliases expanded.
@@ -173,7 +179,7 @@ func (l *leaky) check(modeList string) ([]string, error) {
 		}
 	}
 	for _, v := range []float64{l.steadyRate, l.slowRate, l.mutexRate, l.chansendRate,
-		l.ctxwatchRate, l.httpbodyRate, l.queueRate, l.churnRate} {
+		l.ctxwatchRate, l.orphanRate, l.httpbodyRate, l.queueRate, l.churnRate} {
 		if v <= 0 {
 			return nil, fmt.Errorf("rates must be above 0, got %v", v)
 		}
@@ -292,6 +298,34 @@ func (l *leaky) ctxwatch() {
 // ctxWatcher waits for a context nobody cancels.
 func ctxWatcher(ctx context.Context) { <-ctx.Done() }
 
+func (l *leaky) orphan() {
+	tick := every(perSecond(l.orphanRate))
+	for i := range l.max {
+		tick.wait(i)
+		l.label("orphan", i)
+		askAndGiveUp(i)
+	}
+}
+
+// askAndGiveUp starts a goroutine to answer it and gives up without
+// waiting, the way a caller whose deadline passed does: the channel was
+// only ever known to the two of them.
+func askAndGiveUp(v int) {
+	answer := make(chan int)
+	go orphanSender(answer, v)
+	select {
+	case <-answer:
+	default:
+	}
+}
+
+// orphanSender answers on a channel whose reader is gone: it blocks
+// forever, on a channel no other goroutine can reach.
+func orphanSender(answer chan<- int, v int) {
+	time.Sleep(time.Millisecond) // the caller has given up by then
+	answer <- v
+}
+
 func (l *leaky) httpbody() {
 	// No http.Client.Timeout: its timer keeps running after Get returns
 	// and closes the unread body when it fires, which would end the leak
@@ -374,10 +408,13 @@ func (l *leaky) burst() {
 func burstTask() { time.Sleep(time.Duration(200+rand.IntN(1300)) * time.Millisecond) }
 
 func (l *leaky) waitForever() {
-	never := make(chan struct{})
+	// Kept where the process can still reach it, as signal.Notify keeps
+	// its channel: waiters on a channel nobody could ever close would be
+	// proven leaked by the goroutineleak profile.
+	l.never = make(chan struct{})
 	for i := range l.waiters {
 		l.label("waiters", i)
-		go fixedWaiter(never)
+		go fixedWaiter(l.never)
 	}
 }
 
