@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -82,6 +83,13 @@ func TestSnapshotOfLiveLeak(t *testing.T) {
 	pool := findGroup(report, "main.poolWorker")
 	if pool == nil || pool.Count != 8 {
 		t.Errorf("pool group %+v, want 8 workers", pool)
+	}
+	page, err := exec.Command(bin, "snapshot", "--format", "html", addr).Output()
+	if err != nil {
+		t.Fatalf("gorotop snapshot --format html: %v", err)
+	}
+	if !regexp.MustCompile(`<dt>poll cost</dt><dd>last: full dump, [\d.]+m?s, [\d.]+ KiB</dd>`).Match(page) {
+		t.Errorf("the HTML snapshot does not say what its poll cost:\n%.1500s", page)
 	}
 }
 

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/gorotop/gorotop/internal/export"
 	"github.com/gorotop/gorotop/internal/safety"
 	"github.com/gorotop/gorotop/internal/source"
 	"github.com/gorotop/gorotop/internal/track"
@@ -80,6 +83,48 @@ type sampler struct {
 	stream chan streamed  // standard input: dumps as they arrive
 	poller *safety.Poller // live targets, once spare is called
 	cheap  int            // cheap polls taken
+	log    pollLog        // what the latest polls of a live target cost
+}
+
+// keepPolls bounds the polls a pollLog keeps.
+const keepPolls = 1000
+
+// pollLog keeps what the latest polls cost, for exports. It is safe for
+// concurrent use: the UI exports while it polls.
+type pollLog struct {
+	mu    sync.Mutex
+	polls []export.Poll
+}
+
+func (l *pollLog) add(p export.Poll) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.polls) == keepPolls {
+		l.polls = slices.Delete(l.polls, 0, keepPolls/10)
+	}
+	l.polls = append(l.polls, p)
+}
+
+// list returns a copy of the polls kept, oldest first.
+func (l *pollLog) list() []export.Poll {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.polls)
+}
+
+// poll says what the sample's fetch cost, for exports.
+func (smp sample) poll() export.Poll {
+	p := export.Poll{At: smp.meta.At, Kind: "full", Duration: smp.meta.Duration, Bytes: smp.meta.Bytes, Stall: smp.meta.Wait}
+	if s := smp.safe; s != nil {
+		p.Duration, p.Bytes, p.Stall, p.Share = s.Cost.Duration, s.Cost.Bytes, s.Cost.Stall, s.Share
+		switch {
+		case s.Kind == safety.Counts:
+			p.Kind = "counts"
+		case s.Proof:
+			p.Kind = "proof"
+		}
+	}
+	return p
 }
 
 // spare makes the sampler of a live target keep the target's stall share
@@ -183,6 +228,9 @@ func (s *sampler) nextWith(ctx context.Context, p *stackparse.Parser) (sample, e
 	}
 	if snap := smp.snap; snap == nil || snap.Total == 0 && len(snap.Warnings) == 0 {
 		return sample{}, errors.New(smp.meta.Source + ": no goroutine dump found (is this a debug=2 goroutine dump?)")
+	}
+	if s.src.Live() {
+		s.log.add(smp.poll())
 	}
 	return smp, nil
 }

@@ -156,3 +156,30 @@ func TestStallBudget(t *testing.T) {
 		t.Errorf("default %s, want 1%%", b.String())
 	}
 }
+
+// TestPollLog: the log of poll costs stays bounded, keeps the latest, and
+// names each kind of poll.
+func TestPollLog(t *testing.T) {
+	var l pollLog
+	at := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	for i := range 2500 {
+		l.add(sample{meta: source.Meta{At: at.Add(time.Duration(i) * time.Second)}}.poll())
+	}
+	got := l.list()
+	if len(got) > keepPolls || len(got) < keepPolls*9/10 || !got[len(got)-1].At.Equal(at.Add(2499*time.Second)) {
+		t.Errorf("%d polls kept, the last at %v", len(got), got[len(got)-1].At)
+	}
+	for _, c := range []struct {
+		safe *safety.Sample
+		want string
+	}{
+		{nil, "full"},
+		{&safety.Sample{Kind: safety.Full}, "full"},
+		{&safety.Sample{Kind: safety.Full, Proof: true}, "proof"},
+		{&safety.Sample{Kind: safety.Counts, CountOnly: true, Share: 0.004}, "counts"},
+	} {
+		if p := (sample{safe: c.safe}).poll(); p.Kind != c.want {
+			t.Errorf("%+v: kind %q, want %q", c.safe, p.Kind, c.want)
+		}
+	}
+}

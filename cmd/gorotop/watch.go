@@ -109,7 +109,7 @@ func targetConfig(s *sampler, format export.Format) tui.TargetConfig {
 		regroup = func(g stackparse.Grouping) tui.Fetch { return fetchWith(stackparse.NewParser(g)) }
 	}
 	exporter := func(dir string, snap *stackparse.Snapshot, tr *track.Tracker, at time.Time) (string, error) {
-		return export.ToDir(dir, format, export.Input{Source: s.src.String(), TakenAt: at, Snap: snap, Tracker: tr})
+		return export.ToDir(dir, format, export.Input{Source: s.src.String(), TakenAt: at, Snap: snap, Tracker: tr, Polls: s.log.list()})
 	}
 	return tui.TargetConfig{
 		Target:  s.src.String(),

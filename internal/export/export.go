@@ -20,6 +20,26 @@ type Input struct {
 	TakenAt time.Time
 	Snap    *stackparse.Snapshot
 	Tracker *track.Tracker
+	// Polls are what the latest polls cost the target, oldest first; the
+	// HTML report sums them up. Nil when not known.
+	Polls []Poll
+}
+
+// Poll is what one poll cost the target.
+type Poll struct {
+	At time.Time
+	// Kind is "full" (a ?debug=2 dump), "proof" (a full dump from the
+	// goroutineleak profile) or "counts" (a cheap ?debug=1 poll).
+	Kind     string
+	Duration time.Duration // request to last byte
+	Bytes    int64
+	// Stall is what the poll is charged as stopping the target: the wait
+	// for a full dump's first byte, a tenth of a cheap poll's; zero when
+	// not measured.
+	Stall time.Duration
+	// Share is the target's stall share at the pace after this poll;
+	// zero when not measured.
+	Share float64
 }
 
 // trendOf returns the group's trend, or nil without history.

@@ -55,7 +55,26 @@ type page struct {
 	Warnings  []string
 	TotalLine *chart
 	Creators  []creatorView
+	Cost      *costView
 }
+
+// costView sums up what the polls cost the target.
+type costView struct {
+	Last               string // the latest poll
+	Polls, Full, Cheap int
+	Median, Max        string // fetch durations
+	Biggest            string
+	Share              string // at the latest pace; empty when not measured
+	Rows               []costRow
+}
+
+// costRow is one poll in the table of the latest ones.
+type costRow struct {
+	At, Kind, Duration, Bytes, Stall string
+}
+
+// costRows bounds the polls listed one by one.
+const costRows = 30
 
 // groupView is one group on the page.
 type groupView struct {
@@ -168,8 +187,56 @@ func newPage(in Input) page {
 		}
 		p.Creators = creatorViews(tr.Creators())
 	}
+	p.Cost = newCostView(in.Polls)
 	p.Title = fmt.Sprintf("gorotop: %s goroutines, %d suspected leaks", p.Total, p.Suspects)
 	return p
+}
+
+// newCostView sums up polls; nil without any.
+func newCostView(polls []Poll) *costView {
+	if len(polls) == 0 {
+		return nil
+	}
+	c := &costView{Polls: len(polls)}
+	durations := make([]time.Duration, len(polls))
+	var biggest int64
+	for i, p := range polls {
+		durations[i] = p.Duration
+		biggest = max(biggest, p.Bytes)
+		if p.Kind == "counts" {
+			c.Cheap++
+		} else {
+			c.Full++
+		}
+	}
+	slices.Sort(durations)
+	c.Median = durations[len(durations)/2].Round(time.Millisecond).String()
+	c.Max = durations[len(durations)-1].Round(time.Millisecond).String()
+	c.Biggest = byteSize(biggest)
+	last := polls[len(polls)-1]
+	c.Last = fmt.Sprintf("%s, %s, %s", pollKind(last.Kind), last.Duration.Round(time.Millisecond), byteSize(last.Bytes))
+	if last.Share > 0 {
+		c.Share = fmt.Sprintf("%.2f %%", 100*last.Share)
+	}
+	for _, p := range polls[max(len(polls)-costRows, 0):] {
+		row := costRow{At: p.At.UTC().Format("15:04:05"), Kind: pollKind(p.Kind), Duration: p.Duration.Round(time.Millisecond).String(), Bytes: byteSize(p.Bytes)}
+		if p.Stall > 0 {
+			row.Stall = p.Stall.Round(time.Millisecond).String()
+		}
+		c.Rows = append(c.Rows, row)
+	}
+	return c
+}
+
+// pollKind names a Poll.Kind for people.
+func pollKind(kind string) string {
+	switch kind {
+	case "counts":
+		return "cheap ?debug=1"
+	case "proof":
+		return "leak-checked dump"
+	}
+	return "full dump"
 }
 
 // htmlOrder is the report's order of groups, with those the runtime
@@ -479,6 +546,12 @@ const htmlSource = `<!DOCTYPE html>
 <dt>verdicts</dt><dd>{{if .Proven}}<span class="badge proven">{{.Proven}} proven leaked</span> {{end}}no history: one snapshot cannot show growth</dd>
 {{- end}}
 <dt>dump</dt><dd>{{.DumpSize}}{{if gt .Dumps 1}} in {{.Dumps}} dumps{{end}}</dd>
+{{- with .Cost}}
+<dt>poll cost</dt><dd>last: {{.Last}}{{if .Share}}; the target stalled <strong>{{.Share}}</strong> of the time{{end}}</dd>
+{{- if gt .Polls 1}}
+<dt>polls</dt><dd>{{.Polls}}: {{.Full}} full{{if .Cheap}}, {{.Cheap}} cheap{{end}}; fetch median {{.Median}}, max {{.Max}}; biggest {{.Biggest}}</dd>
+{{- end}}
+{{- end}}
 </dl>
 {{- if .Truncated}}
 <p class="alert"><strong>Truncated:</strong> the dump was cut off; counts are a lower bound.</p>
@@ -595,6 +668,23 @@ const htmlSource = `<!DOCTYPE html>
 </table>
 </section>
 {{- end}}
+{{- with .Cost}}
+{{- if gt .Polls 1}}
+<section class="costs">
+<details>
+<summary><h2>Poll costs</h2> <span class="muted">the latest {{len .Rows}} of {{.Polls}}</span></summary>
+<table>
+<thead><tr><th scope="col">at</th><th scope="col">kind</th><th scope="col" class="num">fetch</th><th scope="col" class="num">size</th><th scope="col" class="num">stall</th></tr></thead>
+<tbody>
+{{- range .Rows}}
+<tr><td>{{.At}}</td><td>{{.Kind}}</td><td class="num">{{.Duration}}</td><td class="num">{{.Bytes}}</td><td class="num">{{.Stall}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+</details>
+</section>
+{{- end}}
+{{- end}}
 </main>
 <footer><p>Written by gorotop. Stacks are innermost first; ▶ marks the frame where the goroutines wait.</p></footer>
 <script>
@@ -705,9 +795,11 @@ details.stack > summary { cursor: pointer; font-weight: 600; }
 .frames li.blocking .file { color: var(--mark); font-weight: normal; }
 .frames li.creator { border-top: 1px dashed var(--border); padding-top: 0.25rem; list-style: none; }
 .mark { font-family: system-ui, sans-serif; font-size: 0.8rem; }
-.creators table { border-collapse: collapse; width: 100%; margin-top: 0.4rem; }
-.creators th, .creators td { border-bottom: 1px solid var(--border); padding: 0.2rem 0.3rem; text-align: left; vertical-align: top; }
-.creators th.num, .creators td.num { text-align: right; }
+.creators table, .costs table { border-collapse: collapse; width: 100%; margin-top: 0.4rem; }
+.creators th, .creators td, .costs th, .costs td { border-bottom: 1px solid var(--border); padding: 0.2rem 0.3rem; text-align: left; vertical-align: top; }
+.creators th.num, .creators td.num, .costs th.num, .costs td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.costs summary { cursor: pointer; }
+.costs summary h2 { display: inline; }
 .creators tr.suspect td:first-child { border-left: 3px solid var(--suspect); }
 footer { color: var(--muted); font-size: 0.85rem; margin-top: 2rem; }
 @media (max-width: 600px) {

@@ -61,7 +61,18 @@ func richInput(t *testing.T) Input {
 		snap = parse(t, richDump(5+5*i))
 		tr.Observe(reportAt.Add(time.Duration(i-15)*10*time.Second), snap)
 	}
-	return Input{Source: "http://127.0.0.1:6060/debug/pprof/goroutine?debug=2", TakenAt: reportAt, Snap: snap, Tracker: tr}
+	var polls []Poll
+	for i := range 16 {
+		p := Poll{At: reportAt.Add(time.Duration(i-15) * 10 * time.Second), Kind: "counts", Duration: 12 * time.Millisecond, Bytes: 2 << 10, Stall: time.Millisecond, Share: 0.0061}
+		if i%8 == 0 {
+			p.Kind, p.Duration, p.Bytes, p.Stall = "full", 1800*time.Millisecond, 22<<20, 1700*time.Millisecond
+		}
+		if i == 0 {
+			p.Kind = "proof"
+		}
+		polls = append(polls, p)
+	}
+	return Input{Source: "http://127.0.0.1:6060/debug/pprof/goroutine?debug=2", TakenAt: reportAt, Snap: snap, Tracker: tr, Polls: polls}
 }
 
 func renderHTML(t *testing.T, in Input) string {
@@ -124,7 +135,12 @@ func TestHTMLReport(t *testing.T) {
 			t.Errorf("the leak's section lacks %q", want)
 		}
 	}
-	for _, want := range []string{"88</strong> in 5 groups", "1 suspected", "1 proven", "2 stuck", "16 polls over 2m", "Creation sites", "All goroutines: 16 polls"} {
+	for _, want := range []string{"88</strong> in 5 groups", "1 suspected", "1 proven", "2 stuck", "16 polls over 2m", "Creation sites", "All goroutines: 16 polls",
+		"last: cheap ?debug=1, 12ms, 2.0 KiB; the target stalled <strong>0.61 %</strong> of the time",
+		"16: 2 full, 14 cheap; fetch median 12ms, max 1.8s; biggest 22.0 MiB",
+		"<h2>Poll costs</h2> <span class=\"muted\">the latest 16 of 16</span>",
+		"<td>leak-checked dump</td><td class=\"num\">1.8s</td><td class=\"num\">22.0 MiB</td><td class=\"num\">1.7s</td>",
+	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}
