@@ -66,6 +66,14 @@ type shape struct {
 	// hashing a key. owner says which scanner filled the slot.
 	groups   [2][]shapeGroup
 	owner    [2]int
+	// Capacity hints for the shape's first group in a scanner, so that a
+	// warm parse (a service polled again has about as many goroutines of
+	// each shape) grows no slice of goroutines: total is how many the
+	// shape had in the latest snapshot, the capacity in slot 0, where
+	// the helper's groups are appended in the end; the helper in slot 1
+	// counts what it read itself (read), for the next parse (hint).
+	total      int
+	read, hint int
 	fallback bool // panicparse did not read it; read by the scanner
 }
 
@@ -92,6 +100,12 @@ func (sh *shape) lookup(slot, owner int, id groupID) *Group {
 func (sh *shape) remember(slot, owner int, id groupID, g *Group) {
 	if sh.owner[slot] != owner {
 		sh.groups[slot], sh.owner[slot] = sh.groups[slot][:0], owner
+		capacity := sh.total
+		if slot == 1 {
+			sh.hint, sh.read = sh.read, 0
+			capacity = sh.hint
+		}
+		g.Goroutines = make([]Goroutine, 0, capacity)
 	}
 	if len(sh.groups[slot]) < 8 {
 		sh.groups[slot] = append(sh.groups[slot], shapeGroup{id, g})
@@ -226,10 +240,14 @@ func (p *Parser) build(s *scanner) *Snapshot {
 		snap.Dumps = 1
 	}
 	seen := map[*shape]struct{}{}
+	for _, id := range s.ids {
+		id.shape.total = 0
+	}
 	for i, g := range s.order {
 		id := s.ids[i]
 		sh := id.shape
 		seen[sh] = struct{}{}
+		sh.total += len(g.Goroutines)
 		sh.used = p.gen
 		// The caches point at this snapshot's groups: drop them, so the
 		// Parser keeps nothing of a snapshot between polls.

@@ -695,6 +695,9 @@ func (s *scanner) finish(stop int) {
 		s.order = append(s.order, g)
 		s.ids = append(s.ids, id)
 	}
+	if s.slot == 1 {
+		id.shape.read++
+	}
 	g.States[s.state]++
 	if s.hdr.leaked {
 		g.Leaked++
@@ -826,31 +829,34 @@ func fileComplete(t []byte) bool {
 // white space removed) into the path and the line number; nil if t is not
 // a file line.
 func splitFile(t []byte) (path, num []byte) {
-	end := len(t)
-	// Drop " +0x…" and " fp=… sp=… pc=…" from the end.
-	for {
-		sp := bytes.LastIndexByte(t[:end], ' ')
-		if sp < 0 || sp+4 > end {
-			break
-		}
-		tail := t[sp+1 : sp+4]
-		if tail[0] == '+' && tail[1] == '0' && tail[2] == 'x' || tail[2] == '=' && (tail[0] == 'f' || tail[0] == 's' || tail[0] == 'p') && (tail[1] == 'p' || tail[1] == 'c') {
-			end = sp
-			continue
-		}
-		break
-	}
-	t = t[:end]
+	// From the end: the line number's colon, its digits, then nothing
+	// but " +0x…" and " fp=… sp=… pc=…" tokens.
 	colon := bytes.LastIndexByte(t, ':')
-	if colon <= 0 || colon == len(t)-1 || len(t)-colon > 11 {
+	if colon <= 0 {
 		return nil, nil
 	}
-	for _, c := range t[colon+1:] {
-		if c < '0' || c > '9' {
+	end := colon + 1
+	for end < len(t) && end-colon <= 11 && t[end] >= '0' && t[end] <= '9' {
+		end++
+	}
+	if end == colon+1 || end-colon > 11 {
+		return nil, nil
+	}
+	for rest := t[end:]; len(rest) > 0; {
+		if rest[0] != ' ' || len(rest) < 4 {
 			return nil, nil
 		}
+		tail := rest[1:4]
+		if !(tail[0] == '+' && tail[1] == '0' && tail[2] == 'x' || tail[2] == '=' && (tail[0] == 'f' || tail[0] == 's' || tail[0] == 'p') && (tail[1] == 'p' || tail[1] == 'c')) {
+			return nil, nil
+		}
+		next := bytes.IndexByte(rest[1:], ' ')
+		if next < 0 {
+			break
+		}
+		rest = rest[1+next:]
 	}
-	return t[:colon], t[colon+1:]
+	return t[:colon], t[colon+1 : end]
 }
 
 // atoiFast reads a short run of digits; the callers checked them.
