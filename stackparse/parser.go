@@ -64,8 +64,8 @@ type shape struct {
 	// groups caches, per scanner slot, the groups of the shape that a
 	// scanner is filling, so that most goroutines find theirs without
 	// hashing a key. owner says which scanner filled the slot.
-	groups   [2][]shapeGroup
-	owner    [2]int
+	groups [2][]shapeGroup
+	owner  [2]int
 	// Capacity hints for the shape's first group in a scanner, so that a
 	// warm parse (a service polled again has about as many goroutines of
 	// each shape) grows no slice of goroutines: total is how many the
@@ -74,7 +74,7 @@ type shape struct {
 	// counts what it read itself (read), for the next parse (hint).
 	total      int
 	read, hint int
-	fallback bool // panicparse did not read it; read by the scanner
+	fallback   bool // panicparse did not read it; read by the scanner
 }
 
 type shapeGroup struct {
