@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/pprof"
@@ -17,7 +19,10 @@ import (
 
 	"github.com/gorotop/gorotop/internal/record"
 	"github.com/gorotop/gorotop/internal/source"
+	"github.com/gorotop/gorotop/internal/testproc"
+	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
+	"github.com/gorotop/gorotop/tui"
 )
 
 // recordServe makes this test process a Go service to record: a few
@@ -188,4 +193,95 @@ func TestLastSample(t *testing.T) {
 	if want := "gorotop: warning: " + path + ": recording ends with an incomplete snapshot ("; !strings.HasPrefix(stderr.String(), want) {
 		t.Errorf("warnings %q, want %q…", stderr.String(), want)
 	}
+}
+
+// TestReplayMatchesLive watches a real leaking process as the UI does
+// with --record (its Fetch, a tracker fed as the UI feeds it), then
+// replays the recording the same way: every sample has the same time,
+// goroutines and groups, and the tracker ends with the same history and
+// verdicts.
+func TestReplayMatchesLive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("watches a live target for 15 s")
+	}
+	t.Parallel()
+	addr := testproc.StartLeaky(t, "-mode", "steady,pool,churn", "-churn-rate", "100")
+	path := filepath.Join(t.TempDir(), "session.rec")
+	ctx := context.Background()
+
+	session := func(target string, record string, polls int) ([]tui.Sample, *track.Tracker) {
+		t.Helper()
+		var o options
+		o.register(newFlags("gorotop", rootUsage), commandFlags[""])
+		o.interval, o.record = 500*time.Millisecond, record
+		s, format, err := o.open(ctx, "", target, nil, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.close()
+		s.spare(o.interval, float64(o.maxStall))
+		fetch := targetConfig(s, format).Fetch
+		tr := track.New(track.Options{})
+		var got []tui.Sample
+		for len(got) < polls {
+			smp, err := fetch(ctx)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Logf("%s: %v", target, err)
+				continue
+			}
+			if smp.Cost.CountOnly {
+				tr.ObserveCounts(smp.At, smp.Snap)
+			} else {
+				tr.Observe(smp.At, smp.Snap)
+			}
+			got = append(got, smp)
+			time.Sleep(smp.Interval)
+		}
+		return got, tr
+	}
+
+	live, liveTr := session(addr, path, 30)
+	replay, replayTr := session(path, "", 1000)
+	if len(replay) != len(live) {
+		t.Fatalf("%d samples live, %d replayed", len(live), len(replay))
+	}
+	for i := range live {
+		l, r := live[i], replay[i]
+		if !l.At.Equal(r.At) || l.Snap.Total != r.Snap.Total || groupsOf(l.Snap) != groupsOf(r.Snap) {
+			t.Fatalf("sample %d: live %v, %d goroutines, %s\nreplayed %v, %d goroutines, %s", i, l.At, l.Snap.Total, groupsOf(l.Snap), r.At, r.Snap.Total, groupsOf(r.Snap))
+		}
+	}
+	if a, b := trendsOf(liveTr), trendsOf(replayTr); a != b {
+		t.Errorf("trackers differ\nlive:\n%s\nreplayed:\n%s", a, b)
+	}
+	if len(liveTr.Suspects()) != 1 || liveTr.Suspects()[0].Group.Top().Func != "main.steadyLeak" {
+		t.Errorf("live suspects %d, want main.steadyLeak alone:\n%s", len(liveTr.Suspects()), trendsOf(liveTr))
+	}
+	t.Logf("%d samples over %v, the same live and replayed; %d groups tracked", len(live), live[len(live)-1].At.Sub(live[0].At).Round(time.Second), len(liveTr.Trends()))
+}
+
+// groupsOf lists a snapshot's groups: key and count.
+func groupsOf(snap *stackparse.Snapshot) string {
+	var b strings.Builder
+	for _, g := range snap.Groups {
+		fmt.Fprintf(&b, "%s=%d ", g.Key, g.Count())
+	}
+	return b.String()
+}
+
+// trendsOf prints a tracker's verdicts and every group's history.
+func trendsOf(tr *track.Tracker) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "restarts %v\n", tr.Restarts())
+	for _, t := range tr.Trends() {
+		fmt.Fprintf(&b, "%s %s suspect=%v stuck=%v %q:", t.Key, t.Group.Top().Func, t.Suspect, t.Stuck, t.Reason)
+		for _, p := range t.History {
+			fmt.Fprintf(&b, " %d+%d-%d", p.Count, p.Born, p.Exited)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
 }
