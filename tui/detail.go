@@ -193,7 +193,7 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 	historyLines(d, m, tr)
 
 	if keys := ds.tracker.LabelKeys(tr.Key); len(keys) > 0 {
-		d.section(m, "pprof labels")
+		d.section(m, fmt.Sprintf("pprof labels (goroutines; joined in the last %s)", track.FormatAge(ds.tracker.Options().Window)))
 		for _, k := range keys {
 			for i, v := range ds.tracker.LabelValues(tr.Key, k) {
 				if i == detailLabels {
@@ -204,7 +204,11 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 				if v.Unset {
 					text = k + " not set"
 				}
-				d.add("  %8s  %s", count(v.Count), clean(text))
+				joined := ""
+				if v.Joined > 0 {
+					joined = "+" + count(v.Joined)
+				}
+				d.add("  %8s %8s  %s", count(v.Count), joined, clean(text))
 			}
 		}
 	}

@@ -285,8 +285,15 @@ func TestDetail(t *testing.T) {
 	h.press("/")
 	h.typeText("worker")
 	h.press("enter", "enter")
-	if v := h.view(); !strings.Contains(v, "pool=workers") {
-		t.Errorf("detail lacks the pprof labels:\n%s", v)
+	if v := h.view(); !strings.Contains(v, "pool=workers") || strings.Contains(v, "+4  pool=workers") {
+		t.Errorf("detail lacks the pprof labels, or counts the pool as joined lately:\n%s", v)
+	}
+	// The request handlers come and go: each route's one joined lately.
+	h.press("esc", "/", "ctrl+u")
+	h.typeText("main.handle")
+	h.press("enter", "enter")
+	if v := h.view(); !strings.Contains(v, "pprof labels (goroutines; joined in the last 5m)") || !strings.Contains(v, "1       +1  route=/api/orders") {
+		t.Errorf("detail lacks the labels pivot with newcomers:\n%s", v)
 	}
 }
 

@@ -111,4 +111,22 @@ func TestLabels(t *testing.T) {
 	if got := tr.LabelValues("nope", "tenant"); got != nil {
 		t.Errorf("unknown group: %v", got)
 	}
+
+	// Three more for bolt a minute later: they joined, the others were
+	// there from the first poll; past the window, none joined lately.
+	s.advance(time.Minute)
+	for _, id := range s.spawn("handler", 3) {
+		s.live[id].labels = b
+	}
+	tr.Observe(s.now, s.snapshot())
+	got = tr.LabelValues("handler", "tenant")
+	want = []ValueCount{{Value: "bolt", Count: 4, Joined: 3}, {Value: "acme", Count: 2}, {Count: 1, Unset: true}}
+	if !slices.Equal(got, want) {
+		t.Errorf("after a minute: tenant values %+v, want %+v", got, want)
+	}
+	s.advance(tr.Options().Window + time.Second)
+	tr.Observe(s.now, s.snapshot())
+	if got := tr.LabelValues("handler", "tenant"); got[0].Joined != 0 {
+		t.Errorf("a window later: %+v, want none joined lately", got)
+	}
 }

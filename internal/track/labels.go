@@ -9,36 +9,45 @@ import (
 type ValueCount struct {
 	Value string
 	Count int
+	// Joined counts those that joined the group within the window
+	// (Options.Window) after the first poll: a leak's newcomers, so that
+	// the value that leaks stands out from those that only wait.
+	Joined int
 	// Unset marks the count of goroutines without the label (Value is "").
 	Unset bool
 }
 
 // LabelValues counts a present group's goroutines by the value of one
-// pprof label, most common first; goroutines without the label are counted
+// pprof label, and those of them that joined it lately, most common first; goroutines without the label are counted
 // in an entry marked Unset, last. It is nil for an unknown or absent group.
 func (t *Tracker) LabelValues(key, labelKey string) []ValueCount {
 	gs := t.group(key)
 	if gs == nil || !gs.tr.Present || gs.tr.Group == nil {
 		return nil
 	}
-	counts := map[string]int{}
-	unset := 0
+	type tally struct{ count, joined int }
+	counts := map[string]*tally{}
+	var unset tally
+	from := max(t.baseline.UnixNano()+1, t.last.Add(-t.opts.Window).UnixNano())
 	for _, g := range gs.tr.Group.Goroutines {
-		found := false
+		c := &unset
 		for _, l := range g.Labels {
 			if l.Key == labelKey {
-				counts[l.Value]++
-				found = true
+				if c = counts[l.Value]; c == nil {
+					c = &tally{}
+					counts[l.Value] = c
+				}
 				break
 			}
 		}
-		if !found {
-			unset++
+		c.count++
+		if e, ok := t.lookup(g.ID); ok && e.since >= from {
+			c.joined++
 		}
 	}
 	out := make([]ValueCount, 0, len(counts)+1)
-	for v, n := range counts {
-		out = append(out, ValueCount{Value: v, Count: n})
+	for v, c := range counts {
+		out = append(out, ValueCount{Value: v, Count: c.count, Joined: c.joined})
 	}
 	slices.SortFunc(out, func(a, b ValueCount) int {
 		if c := cmp.Compare(b.Count, a.Count); c != 0 {
@@ -46,8 +55,8 @@ func (t *Tracker) LabelValues(key, labelKey string) []ValueCount {
 		}
 		return cmp.Compare(a.Value, b.Value)
 	})
-	if unset > 0 {
-		out = append(out, ValueCount{Count: unset, Unset: true})
+	if unset.count > 0 {
+		out = append(out, ValueCount{Count: unset.count, Joined: unset.joined, Unset: true})
 	}
 	return out
 }

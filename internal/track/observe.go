@@ -158,6 +158,7 @@ func (t *Tracker) Observe(at time.Time, snap *stackparse.Snapshot) {
 	restart := t.polls > 0 && t.restarted(seen, idx, snap)
 	baseline := t.polls == 0 || restart
 	if baseline {
+		t.baseline = at
 		for _, gs := range t.groups {
 			if gs != nil && gs.tr.FirstSeen.Equal(at) {
 				gs.appeared = time.Time{}

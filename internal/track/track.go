@@ -191,6 +191,7 @@ type Tracker struct {
 
 	polls     int
 	last      time.Time
+	baseline  time.Time // the first full poll, or the latest restart
 	compacted time.Time
 }
 
