@@ -97,7 +97,7 @@ func (o *options) register(fs *flag.FlagSet, which flagSet) {
 		fs.StringVar(&o.group, "group", o.group, "grouping: code (same code locations, args ignored), exact, pointer")
 	}
 	if which&withPoll != 0 {
-		fs.DurationVar(&o.interval, "interval", o.interval, "time between polls")
+		fs.DurationVar(&o.interval, "interval", o.interval, "time between polls (a floor: see --max-stall)")
 		fs.DurationVar(&o.interval, "i", o.interval, "short for --interval")
 		fs.Var(&o.maxStall, "max-stall", "share of wall time a live target may spend stopped by polls, e.g. 1% or 0.5%: the interval stretches, cheap ?debug=1 polls come between full dumps; off: a full dump every --interval")
 	}
