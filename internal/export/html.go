@@ -798,6 +798,10 @@ details.stack > summary { cursor: pointer; font-weight: 600; }
 .creators table, .costs table { border-collapse: collapse; width: 100%; margin-top: 0.4rem; }
 .creators th, .creators td, .costs th, .costs td { border-bottom: 1px solid var(--border); padding: 0.2rem 0.3rem; text-align: left; vertical-align: top; }
 .creators th.num, .creators td.num, .costs th.num, .costs td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.creators th, .costs th, .creators td.num, .costs td.num { white-space: nowrap; }
+.creators td:first-child { overflow-wrap: anywhere; }
+.costs td:first-child { white-space: nowrap; }
+.creators, .costs { margin-top: 1.5rem; }
 .costs summary { cursor: pointer; }
 .costs summary h2 { display: inline; }
 .creators tr.suspect td:first-child { border-left: 3px solid var(--suspect); }
