@@ -120,10 +120,16 @@ func TestSamplerSpares(t *testing.T) {
 	if !bornSeen {
 		t.Error("no full dump after the growth")
 	}
-	if n := len(kinds) - fulls; n < 4 {
-		t.Errorf("%d cheap polls between %d full ones", n, fulls)
+	// How many cheap polls fit between two full dumps depends on how long
+	// each kind waits here (under -race and load, ?debug=1 can wait as
+	// long as the small full dump): at least one does.
+	for i := 1; i < len(kinds); i++ {
+		if kinds[i] == safety.Full && kinds[i-1] == safety.Full {
+			t.Errorf("kinds %v: two full dumps in a row, no cheap poll between", kinds)
+			break
+		}
 	}
-	t.Logf("%d polls, %d full", len(kinds), fulls)
+	t.Logf("%d polls, %d full: %v", len(kinds), fulls, kinds)
 }
 
 // parkedGroup finds the group of goroutines blocked in parked.
