@@ -83,6 +83,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 // it is an error only if no poll succeeded at all.
 func watch(ctx context.Context, s *sampler, tr *track.Tracker, interval, span time.Duration) (last sample, polls int, err error) {
 	deadline := time.Now().Add(span)
+	proofAsked := false // a poll past the deadline, for proof
 	for {
 		smp, err := s.next(ctx)
 		switch {
@@ -106,12 +107,15 @@ func watch(ctx context.Context, s *sampler, tr *track.Tracker, interval, span ti
 				// this one's Wait inside s.next. The last poll is a
 				// full dump, from the goroutineleak profile where the
 				// target serves one, so the verdict ends on proof.
+				// Should the pace change so that the poll before the
+				// deadline was not that, one more poll gives the proof.
 				next := smp.safe.Cost.At.Add(smp.safe.Wait)
-				if next.After(deadline) {
+				switch {
+				case next.After(deadline) && (smp.safe.Proof || !s.poller.HasLeaks() || proofAsked):
 					return last, polls, nil
-				}
-				if next.Add(smp.safe.Wait).After(deadline) {
+				case next.After(deadline) || next.Add(smp.safe.Wait).After(deadline):
 					s.poller.ProveNext()
+					proofAsked = proofAsked || next.After(deadline)
 				}
 				continue
 			}
