@@ -233,3 +233,29 @@ func TestOutputIsAtomicAndNoClobber(t *testing.T) {
 		t.Errorf("--force: exit %d", code)
 	}
 }
+
+// TestCheckProvenFile: a dump in which the runtime marked goroutines
+// (leaked) fails a check even with no history to judge growth by, and the
+// report names the proven group apart.
+func TestCheckProvenFile(t *testing.T) {
+	dump := filepath.Join(t.TempDir(), "leak.txt")
+	text := "goroutine 1 [IO wait]:\nmain.main()\n\t/src/main.go:10 +0x1\n\n" +
+		"goroutine 7 [chan send (leaked), 3 minutes]:\nmain.orphan(0xc000012345)\n\t/src/main.go:20 +0x1\ncreated by main.ask in goroutine 1\n\t/src/main.go:15 +0x2\n\n" +
+		"goroutine 8 [chan send (leaked), 2 minutes]:\nmain.orphan(0xc000054321)\n\t/src/main.go:20 +0x1\ncreated by main.ask in goroutine 1\n\t/src/main.go:15 +0x2\n"
+	if err := os.WriteFile(dump, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runIn(t, "", "check", dump)
+	for _, want := range []string{
+		"no group suspected from its growth",
+		"1 group(s) the runtime proved leaked (goroutineleak profile)",
+		"  PROVEN 2 goroutines  chan send  main.go:20  main.orphan\n       2 proven leaked\n       created by main.ask  main.go:15",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	if code != exitLeak || strings.Contains(out, "main.main") {
+		t.Errorf("exit %d (want 1), stderr %q; the healthy main is reported:\n%s", code, errOut, out)
+	}
+}
