@@ -206,6 +206,10 @@ type recordingSource struct {
 	w *record.Writer
 }
 
+// Unwrap returns the recording Tee, so that the goroutineleak profile is
+// recorded too (source.Leaks).
+func (r recordingSource) Unwrap() source.Source { return r.Source }
+
 func (r recordingSource) Close() error {
 	err := r.Source.Close()
 	if werr := r.w.Close(); err == nil {

@@ -31,7 +31,22 @@ func Counts(src Source) (Source, bool) {
 // (others answer 404): each fetch runs a garbage collection that detects
 // leaked goroutines, then writes every goroutine as ?debug=2 does, the
 // leaked marked "(leaked)". ok is false where Counts's would be.
+//
+// Through a Tee (a session being recorded), the returned Source records
+// its dumps into the same recording: they are full dumps, so a replay
+// shows the same proof. Counts does not go through a Tee: a recording
+// holds dumps, and a replay must see what the session saw.
 func Leaks(src Source) (Source, bool) {
+	switch s := src.(type) {
+	case *teeSource:
+		l, ok := Leaks(s.Source)
+		if !ok {
+			return nil, false
+		}
+		return &teeSource{Source: l, rec: s.rec}, true
+	case interface{ Unwrap() Source }:
+		return Leaks(s.Unwrap())
+	}
 	return sibling(src, "leak", "2")
 }
 

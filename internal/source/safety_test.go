@@ -7,9 +7,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/pprof"
+	"path/filepath"
 	rpprof "runtime/pprof"
 	"strings"
 	"testing"
+
+	"github.com/gorotop/gorotop/internal/record"
 )
 
 // teamServer serves this test binary's net/http/pprof to requests with
@@ -112,4 +115,33 @@ func TestLeaks(t *testing.T) {
 // has the goroutineleak profile (built with the experiment).
 func pprofHasLeakProfile() bool {
 	return rpprof.Lookup("goroutineleak") != nil
+}
+
+// TestLeaksRecorded: through a Tee, the goroutineleak source records its
+// dumps into the same recording; the cheap profile is not offered.
+func TestLeaksRecorded(t *testing.T) {
+	const dump = "goroutine 7 [chan send (leaked)]:\nmain.send()\n\t/src/main.go:20 +0x1d\n"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, dump)
+	}))
+	defer srv.Close()
+	rec, err := record.Create(filepath.Join(t.TempDir(), "s.rec"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	tee := Tee(open(t, srv.URL, Options{}), rec)
+	if _, ok := Counts(tee); ok {
+		t.Error("a cheap profile offered through a recording")
+	}
+	leaks, ok := Leaks(tee)
+	if !ok || leaks.String() != srv.URL+"/debug/pprof/goroutineleak?debug=2" {
+		t.Fatalf("goroutineleak through a recording: %v %v", leaks, ok)
+	}
+	if _, err := leaks.Next(context.Background(), func(r io.Reader) error { _, err := io.Copy(io.Discard, r); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Count() != 1 {
+		t.Errorf("%d dumps recorded, want the goroutineleak one", rec.Count())
+	}
 }
