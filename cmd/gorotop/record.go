@@ -77,6 +77,14 @@ func runRecord(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 
 	r := &recorder{src: source.Tee(src, w), w: w, parser: stackparse.NewParser(g), log: stderr,
 		policy: safety.NewPolicy(o.interval, float64(o.maxStall))}
+	if l, ok := source.Leaks(r.src); ok {
+		r.leaks = l
+		defer func() {
+			if r.leaks != nil {
+				r.leaks.Close()
+			}
+		}()
+	}
 	err = r.run(ctx, o.forDur)
 	printWarnings(stderr, src)
 	if cerr := w.Close(); err == nil && cerr != nil {
@@ -105,6 +113,11 @@ type recorder struct {
 	// target's stall share within budget. A recording holds full dumps
 	// only, so no cheap polls come between them.
 	policy *safety.Policy
+	// leaks is the target's goroutineleak profile, recorded like the
+	// rest (source.Leaks through the Tee): the first dump and one every
+	// safety.DefaultLeakEvery come from there. Nil when it has none.
+	leaks  source.Source
+	leakAt time.Time
 }
 
 // run polls every interval for span, or until ctx ends or a finite source
@@ -160,8 +173,23 @@ func (r *recorder) run(ctx context.Context, span time.Duration) error {
 
 // poll records one dump and returns its Meta and goroutine count.
 func (r *recorder) poll(ctx context.Context) (source.Meta, int, error) {
+	if r.leaks != nil && (r.leakAt.IsZero() || time.Since(r.leakAt) >= safety.DefaultLeakEvery) {
+		r.leakAt = time.Now()
+		meta, total, err := r.pollFrom(ctx, r.leaks)
+		if err == nil || !safety.Refused(err) {
+			return meta, total, err
+		}
+		// Not served (a Go built without the experiment): dumps only.
+		r.leaks.Close()
+		r.leaks = nil
+	}
+	return r.pollFrom(ctx, r.src)
+}
+
+// pollFrom records one dump of src.
+func (r *recorder) pollFrom(ctx context.Context, src source.Source) (source.Meta, int, error) {
 	total := 0
-	meta, err := r.src.Next(ctx, func(body io.Reader) error {
+	meta, err := src.Next(ctx, func(body io.Reader) error {
 		snap, err := r.parser.Parse(body)
 		if err != nil {
 			return err

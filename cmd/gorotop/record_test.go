@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorotop/gorotop/internal/export"
 	"github.com/gorotop/gorotop/internal/record"
 	"github.com/gorotop/gorotop/internal/source"
 	"github.com/gorotop/gorotop/internal/testproc"
@@ -298,4 +299,29 @@ func trendsOf(tr *track.Tracker) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// TestRecordKeepsProof records a process that serves the goroutineleak
+// profile: its first dump comes from there, and a snapshot of the
+// recording shows the goroutines the runtime proved leaked.
+func TestRecordKeepsProof(t *testing.T) {
+	addr := testproc.StartLeakyProof(t, "-mode", "orphan,pool")
+	time.Sleep(time.Second) // a few orphans before the first dump
+	path := filepath.Join(t.TempDir(), "proof.rec")
+	ctx := context.Background()
+	if code, _, stderr := recordRun(ctx, "record", "-o", path, "--for", "2s", "--interval", "500ms", addr); code != exitOK {
+		t.Fatalf("record: exit %d\n%s", code, stderr)
+	}
+	code, stdout, stderr := recordRun(ctx, "snapshot", "--format", "json", path)
+	var report export.Report
+	if code != exitOK || json.Unmarshal([]byte(stdout), &report) != nil {
+		t.Fatalf("snapshot of the recording: exit %d, %s\n%.300s", code, stderr, stdout)
+	}
+	g := findGroup(report, "main.orphanSender")
+	if g == nil || g.Leaked == 0 || g.Leaked > g.Count {
+		t.Errorf("orphans in the recording's last snapshot: %+v, want some proven leaked", g)
+	}
+	if pool := findGroup(report, "main.poolWorker"); pool == nil || pool.Leaked != 0 {
+		t.Errorf("pool: %+v, want 8 workers, none proven", pool)
+	}
 }

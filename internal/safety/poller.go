@@ -191,7 +191,7 @@ func (p *Poller) profile(ctx context.Context) (*stackparse.Profile, source.Meta,
 	if err == nil {
 		return prof, meta, nil
 	}
-	if perr != nil || refused(err) {
+	if perr != nil || Refused(err) {
 		name := p.counts.String()
 		p.counts.Close()
 		p.counts = nil
@@ -200,8 +200,9 @@ func (p *Poller) profile(ctx context.Context) (*stackparse.Profile, source.Meta,
 	return nil, meta, err
 }
 
-// refused reports whether the target answered, but not with a profile.
-func refused(err error) bool {
+// Refused reports whether the target answered, but not with a profile:
+// an auth failure, 404, another error status, an HTML page or nothing.
+func Refused(err error) bool {
 	for _, k := range []source.ErrorKind{source.ErrAuth, source.ErrNotFound, source.ErrStatus, source.ErrHTML, source.ErrEmpty} {
 		if errors.Is(err, k) {
 			return true
@@ -226,7 +227,7 @@ func (p *Poller) dump(ctx context.Context, parser *stackparse.Parser, start time
 	var err error
 	if proof {
 		meta, err = p.leaks.Next(ctx, parse)
-		if err != nil && refused(err) {
+		if err != nil && Refused(err) {
 			// Not built with the experiment (404), or a proxy that
 			// serves only the goroutine profile: a plain dump, for good.
 			p.leaks.Close()
