@@ -36,6 +36,7 @@ Examples:
   gorotop snapshot --format json -o goroutines.json :6060
   gorotop check --for 2m --interval 1s :6060 || echo "leak!"
   gorotop pod-a:6060 pod-b:6061                     (kubectl port-forward to each replica)
+  gorotop --max-stall 0.5% :6060                    (stall a busy service for 0.5% of the time at most)
   gorotop record -o api.rec --for 10m :6060 && gorotop api.rec
   gorotop diff before.txt after.txt
   gorotop crash.log
