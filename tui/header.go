@@ -122,7 +122,13 @@ func (m Model) targetHeader(t *tab, w int) []string {
 			segment{text: costText(s), style: st.Dim, prio: 60},
 		)
 		if c := s.Cost; c.FullEvery > 0 {
-			line1 = append(line1, segment{text: fmt.Sprintf("stall %s · full dump every %s", percent(c.Share), pace(c.FullEvery)), style: st.Dim, prio: 55})
+			text := fmt.Sprintf("stall %s · full dump every %s", percent(c.Share), pace(c.FullEvery))
+			if c.Counts && !ds.fullAt.IsZero() && !t.cfg.Replay {
+				// Counts only between full dumps: new goroutines are
+				// told from old ones, and leaks confirmed, at the next.
+				text += ", next " + nextIn(ds.fullAt.Add(c.FullEvery).Sub(m.now))
+			}
+			line1 = append(line1, segment{text: text, style: st.Dim, prio: 55})
 		}
 		if rs := ds.tracker.Restarts(); len(rs) > 0 {
 			line1 = append(line1, segment{text: "↻ restarted " + ago(m.now.Sub(rs[len(rs)-1])), style: st.Warn, prio: 85})
@@ -313,4 +319,12 @@ func pace(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0s")
 	}
 	return s
+}
+
+// nextIn says when something due in d comes: "in 2m10s", or "due".
+func nextIn(d time.Duration) string {
+	if d <= 0 {
+		return "due"
+	}
+	return "in " + pace(d)
 }

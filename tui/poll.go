@@ -135,6 +135,9 @@ func (m *Model) observe(i int, g stackparse.Grouping, s Sample) {
 		ds.tracker.Observe(s.At, s.Snap)
 	}
 	ds.sample, ds.gotAt = s, m.now
+	if !s.Cost.Counts {
+		ds.fullAt = s.At
+	}
 	ds.polls++
 	if dropped := ds.hist.capture(ds.polls, s.At, s.Snap, ds.tracker); ds.view >= 0 {
 		ds.view = max(ds.view-dropped, 0) // the same snapshot stays on screen

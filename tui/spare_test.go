@@ -31,9 +31,13 @@ func TestSparedPolls(t *testing.T) {
 			t.Errorf("after a full dump, the header lacks %q:\n%s", want, view)
 		}
 	}
+	if strings.Contains(view, ", next ") {
+		t.Errorf("a full dump's header says when the next is due:\n%s", view)
+	}
 	h.polls(2)
 	view = h.view()
-	for _, want := range []string{"counts 38ms", "stall 0.61% · full dump every 5m42s", "every 20s (stretched to spare the target)"} {
+	// The clock stands at the third poll, 40 s after the full dump.
+	for _, want := range []string{"counts 38ms", "stall 0.61% · full dump every 5m42s, next in 5m2s", "every 20s (stretched to spare the target)"} {
 		if !strings.Contains(view, want) {
 			t.Errorf("after a cheap poll, the header lacks %q:\n%s", want, view)
 		}

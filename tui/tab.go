@@ -20,8 +20,11 @@ type dataset struct {
 	tracker *track.Tracker
 	sample  Sample    // the last sample
 	gotAt   time.Time // when it arrived
-	polls   int
-	hist    history
+	// fullAt is when the latest full dump was taken: verdicts on
+	// goroutine IDs wait for the next, which the header says.
+	fullAt time.Time
+	polls  int
+	hist   history
 	// view indexes hist.frames at the frame on screen; -1 is the latest.
 	view int
 	mark *mark
