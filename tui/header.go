@@ -157,7 +157,7 @@ func (m Model) targetHeader(t *tab, w int) []string {
 
 	var line2 []segment
 	if f != nil {
-		counts := ds.hist.totals(f, 24)
+		counts := ds.hist.totals(min(ds.pos()+1, len(ds.hist.frames)), 24)
 		line2 = append(line2,
 			segment{text: "goroutines " + count(f.total), style: st.Title, prio: 100},
 			segment{text: sparkline(counts, min(len(counts), 24)), style: st.Spark, prio: 70},

@@ -182,16 +182,9 @@ func newMark(f *frame) *mark {
 	return m
 }
 
-// totals returns the goroutine totals of the last n frames up to and
-// including f, oldest first: full dumps and cheap polls alike.
-func (h *history) totals(f *frame, n int) []int {
-	end := len(h.frames)
-	for end > 0 && h.frames[end-1] != f {
-		end--
-	}
-	if end == 0 {
-		end = len(h.frames) // f is not kept: the latest
-	}
+// totals returns the goroutine totals of the n frames up to index end
+// (excluded), oldest first: full dumps and cheap polls alike.
+func (h *history) totals(end, n int) []int {
 	out := make([]int, 0, n)
 	for _, fr := range h.frames[max(end-n, 0):end] {
 		out = append(out, fr.total)

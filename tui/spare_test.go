@@ -56,7 +56,7 @@ func TestSparedPolls(t *testing.T) {
 			}
 		}
 	}
-	if got := ds.hist.totals(ds.frame(), 24); len(got) != 3 {
+	if got := ds.hist.totals(ds.pos()+1, 24); len(got) != 3 {
 		t.Errorf("the totals sparkline has %d points, want one a poll (3)", len(got))
 	}
 }

@@ -75,16 +75,10 @@ func runRecord(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	defer w.Close()
 
-	r := &recorder{src: source.Tee(src, w), w: w, parser: stackparse.NewParser(g), log: stderr,
-		policy: safety.NewPolicy(o.interval, float64(o.maxStall))}
-	if l, ok := source.Leaks(r.src); ok {
-		r.leaks = l
-		defer func() {
-			if r.leaks != nil {
-				r.leaks.Close()
-			}
-		}()
-	}
+	tee := source.Tee(src, w)
+	r := &recorder{src: tee, w: w, parser: stackparse.NewParser(g), log: stderr,
+		policy: safety.NewPolicy(o.interval, float64(o.maxStall)), proof: safety.NewProver(tee)}
+	defer r.proof.Close()
 	err = r.run(ctx, o.forDur)
 	printWarnings(stderr, src)
 	if cerr := w.Close(); err == nil && cerr != nil {
@@ -113,11 +107,9 @@ type recorder struct {
 	// target's stall share within budget. A recording holds full dumps
 	// only, so no cheap polls come between them.
 	policy *safety.Policy
-	// leaks is the target's goroutineleak profile, recorded like the
-	// rest (source.Leaks through the Tee): the first dump and one every
-	// safety.DefaultLeakEvery come from there. Nil when it has none.
-	leaks  source.Source
-	leakAt time.Time
+	// proof takes dumps from the target's goroutineleak profile when it
+	// serves one, recorded like the rest (source.Leaks through the Tee).
+	proof *safety.Prover
 }
 
 // run polls every interval for span, or until ctx ends or a finite source
@@ -135,7 +127,7 @@ func (r *recorder) run(ctx context.Context, span time.Duration) error {
 			r.policy.Record(c)
 			spaced := ""
 			if wait := r.policy.Wait(start, false); wait > r.policy.Interval {
-				spaced = fmt.Sprintf("  (stalled it %s: next in %s, to keep its stall share ≤ %s)", c.Stall.Round(time.Millisecond), wait.Round(100*time.Millisecond), (*stallBudget)(&r.policy.MaxShare))
+				spaced = fmt.Sprintf("  (stalled it %s: next in %s, to keep its stall share ≤ %s)", c.Stall.Round(time.Millisecond), wait.Round(100*time.Millisecond), stallBudget(r.policy.MaxShare))
 			}
 			fmt.Fprintf(r.log, "%s  %s goroutines  %s  → %s: %s, %s%s\n", meta.At.Format("15:04:05"),
 				export.Thousands(total), sizeOf(meta.Bytes), r.w.Path(), snapshots(r.w.Count()), sizeOf(r.w.Size()), spaced)
@@ -173,23 +165,8 @@ func (r *recorder) run(ctx context.Context, span time.Duration) error {
 
 // poll records one dump and returns its Meta and goroutine count.
 func (r *recorder) poll(ctx context.Context) (source.Meta, int, error) {
-	if r.leaks != nil && (r.leakAt.IsZero() || time.Since(r.leakAt) >= safety.DefaultLeakEvery) {
-		r.leakAt = time.Now()
-		meta, total, err := r.pollFrom(ctx, r.leaks)
-		if err == nil || !safety.Refused(err) {
-			return meta, total, err
-		}
-		// Not served (a Go built without the experiment): dumps only.
-		r.leaks.Close()
-		r.leaks = nil
-	}
-	return r.pollFrom(ctx, r.src)
-}
-
-// pollFrom records one dump of src.
-func (r *recorder) pollFrom(ctx context.Context, src source.Source) (source.Meta, int, error) {
 	total := 0
-	meta, err := src.Next(ctx, func(body io.Reader) error {
+	read := func(body io.Reader) error {
 		snap, err := r.parser.Parse(body)
 		if err != nil {
 			return err
@@ -199,7 +176,13 @@ func (r *recorder) pollFrom(ctx context.Context, src source.Source) (source.Meta
 		}
 		total = snap.Total
 		return nil
-	})
+	}
+	if now := time.Now(); r.proof.Due(now) {
+		if meta, ok, err := r.proof.Next(ctx, now, read); ok {
+			return meta, total, err
+		}
+	}
+	meta, err := r.src.Next(ctx, read)
 	return meta, total, err
 }
 

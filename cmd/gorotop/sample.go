@@ -247,11 +247,11 @@ func (s *sampler) close() {
 // "off" (a full dump at every --interval, whatever it costs).
 type stallBudget float64
 
-func (b *stallBudget) String() string {
-	if *b <= 0 {
+func (b stallBudget) String() string {
+	if b <= 0 {
 		return "off"
 	}
-	return strconv.FormatFloat(float64(*b)*100, 'f', -1, 64) + "%"
+	return strconv.FormatFloat(float64(b)*100, 'f', -1, 64) + "%"
 }
 
 func (b *stallBudget) Set(v string) error {

@@ -56,39 +56,21 @@ type Poller struct {
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
 
-	// LeakEvery is how often, at most, a full dump comes from the
-	// goroutineleak profile; zero means DefaultLeakEvery.
-	LeakEvery time.Duration
-
 	full, counts source.Source // counts is nil when there is none
-	leaks        source.Source // nil when the target does not serve it
-	leakAt       time.Time     // the latest full dump from leaks
-	prove        bool          // the next poll is a full dump from leaks
+	proof        *Prover
+	prove        bool // the next poll is a full dump from proof
 	last         *stackparse.Snapshot
 	lastParser   *stackparse.Parser
 	next         time.Time // the next poll's earliest start
 }
 
-// DefaultLeakEvery is how often, at most, a full dump comes from the
-// goroutineleak profile when the target serves one. Each such fetch runs
-// a leak-detecting garbage collection, a whole GC cycle: the runtime
-// forces one every two minutes anyway, and one a minute more is little
-// next to what a busy service collects. It replaces a full dump, so the
-// stall budget holds.
-const DefaultLeakEvery = time.Minute
-
 // NewPoller returns a Poller of full dumps from full, of cheap profiles
 // from the same target when source.Counts finds one, and of proof from
-// its goroutineleak profile when source.Leaks finds one: the first full
-// dump, and one every LeakEvery, are fetched from there until the target
-// answers that it has none.
+// its goroutineleak profile when it serves one (see Prover).
 func NewPoller(full source.Source, policy *Policy) *Poller {
-	p := &Poller{Policy: policy, full: full}
+	p := &Poller{Policy: policy, full: full, proof: NewProver(full)}
 	if c, ok := source.Counts(full); ok {
 		p.counts = c
-	}
-	if l, ok := source.Leaks(full); ok {
-		p.leaks = l
 	}
 	return p
 }
@@ -98,12 +80,12 @@ func (p *Poller) HasCounts() bool { return p.counts != nil }
 
 // HasLeaks reports whether the Poller still tries the goroutineleak
 // profile: until the target answers that it does not serve it.
-func (p *Poller) HasLeaks() bool { return p.leaks != nil }
+func (p *Poller) HasLeaks() bool { return p.proof.On() }
 
 // ProveNext makes the next poll a full dump from the goroutineleak
 // profile, whatever the pace, when the target serves one: for the last
 // poll of a check, whose verdict should carry the latest proof.
-func (p *Poller) ProveNext() { p.prove = p.leaks != nil }
+func (p *Poller) ProveNext() { p.prove = p.proof.On() }
 
 func (p *Poller) now() time.Time {
 	if p.Now != nil {
@@ -221,24 +203,20 @@ func (p *Poller) dump(ctx context.Context, parser *stackparse.Parser, start time
 		snap, err = parser.Parse(r)
 		return err
 	}
-	proof := p.leaks != nil && (p.prove || p.leakAt.IsZero() || start.Sub(p.leakAt) >= p.leakEvery())
-	p.prove = false
-	var meta source.Meta
-	var err error
-	if proof {
-		meta, err = p.leaks.Next(ctx, parse)
-		if err != nil && Refused(err) {
-			// Not built with the experiment (404), or a proxy that
-			// serves only the goroutine profile: a plain dump, for good.
-			p.leaks.Close()
-			p.leaks, proof, snap = nil, false, nil
-		}
+	var (
+		meta  source.Meta
+		err   error
+		proof bool
+	)
+	if p.prove || p.proof.Due(start) {
+		meta, proof, err = p.proof.Next(ctx, start, parse)
 	}
-	if !proof {
-		meta, err = p.full.Next(ctx, parse)
-	} else {
+	p.prove = false
+	if proof {
 		meta.Source = p.full.String() // the sample is of the target
-		p.leakAt = start              // a failure too: not again at once
+	} else {
+		snap = nil // nothing of a refused try
+		meta, err = p.full.Next(ctx, parse)
 	}
 	s := Sample{Snap: snap, Meta: meta, Kind: Full, Proof: proof}
 	if err != nil {
@@ -269,20 +247,10 @@ func (p *Poller) dump(ctx context.Context, parser *stackparse.Parser, start time
 	return s, nil
 }
 
-func (p *Poller) leakEvery() time.Duration {
-	if p.LeakEvery > 0 {
-		return p.LeakEvery
-	}
-	return DefaultLeakEvery
-}
-
 // Close closes the sources of the cheap and goroutineleak profiles (not
 // the full one, which the caller gave).
 func (p *Poller) Close() error {
-	var err error
-	if p.leaks != nil {
-		err = p.leaks.Close()
-	}
+	err := p.proof.Close()
 	if p.counts != nil {
 		err = errors.Join(err, p.counts.Close())
 	}

@@ -18,8 +18,9 @@ type ValueCount struct {
 }
 
 // LabelValues counts a present group's goroutines by the value of one
-// pprof label, and those of them that joined it lately, most common first; goroutines without the label are counted
-// in an entry marked Unset, last. It is nil for an unknown or absent group.
+// pprof label, and those of them that joined it lately, most common
+// first; goroutines without the label are counted in an entry marked
+// Unset, last. It is nil for an unknown or absent group.
 func (t *Tracker) LabelValues(key, labelKey string) []ValueCount {
 	gs := t.group(key)
 	if gs == nil || !gs.tr.Present || gs.tr.Group == nil {
