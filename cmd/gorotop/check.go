@@ -94,6 +94,16 @@ func watch(ctx context.Context, s *sampler, tr *track.Tracker, interval, span ti
 			return last, polls, nil
 		case err != nil && (!s.src.Live() || ctx.Err() != nil):
 			return last, polls, err
+		case err != nil && s.poller != nil:
+			// The poller paces failed polls too (an answer that was
+			// no dump still cost a wait): never wait past the end.
+			if s.poller.NextAt().After(deadline) {
+				if polls == 0 {
+					return last, 0, err
+				}
+				return last, polls, nil
+			}
+			continue
 		case err != nil:
 			if time.Now().Add(interval).After(deadline) && polls == 0 {
 				return last, 0, err
@@ -109,7 +119,7 @@ func watch(ctx context.Context, s *sampler, tr *track.Tracker, interval, span ti
 				// target serves one, so the verdict ends on proof.
 				// Should the pace change so that the poll before the
 				// deadline was not that, one more poll gives the proof.
-				next := smp.safe.Cost.At.Add(smp.safe.Wait)
+				next := s.poller.NextAt()
 				switch {
 				case next.After(deadline) && (smp.safe.Proof || !s.poller.HasLeaks() || proofAsked):
 					return last, polls, nil

@@ -82,6 +82,10 @@ func (p *Poller) HasCounts() bool { return p.counts != nil }
 // profile: until the target answers that it does not serve it.
 func (p *Poller) HasLeaks() bool { return p.proof.On() }
 
+// NextAt is when the next poll may start, after a failed poll too: Next
+// waits until then.
+func (p *Poller) NextAt() time.Time { return p.next }
+
 // ProveNext makes the next poll a full dump from the goroutineleak
 // profile, whatever the pace, when the target serves one: for the last
 // poll of a check, whose verdict should carry the latest proof.
