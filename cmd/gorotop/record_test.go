@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -52,13 +53,15 @@ func recordRun(ctx context.Context, args ...string) (int, string, string) {
 }
 
 // TestRecord records a real pprof server for two seconds, then replays the
-// recording with snapshot and check.
+// recording with snapshot and check. The stall budget is off so that the
+// recording keeps the asked cadence even when the race detector makes a
+// dump slow (TestRecordSparesTarget checks the budget).
 func TestRecord(t *testing.T) {
 	url := recordServe(t)
 	path := filepath.Join(t.TempDir(), "api.rec")
 	ctx := context.Background()
 	start := time.Now()
-	code, stdout, stderr := recordRun(ctx, "record", "-o", path, "--for", "2s", "--interval", "200ms", url)
+	code, stdout, stderr := recordRun(ctx, "record", "-o", path, "--for", "2s", "--interval", "200ms", "--max-stall", "off", url)
 	t.Logf("stderr:\n%s", stderr)
 	if code != exitOK || stdout != "" {
 		t.Fatalf("record: exit %d, stdout %q", code, stdout)
@@ -101,6 +104,39 @@ func TestRecord(t *testing.T) {
 	code, _, stderr = recordRun(ctx, "record", "--force", "-o", path, "--for", "1s", "-i", "1s", url)
 	if code != exitOK || !strings.Contains(stderr, "recorded 1 snapshot of") {
 		t.Errorf("record --force: exit %d, %s", code, stderr)
+	}
+}
+
+// TestRecordSparesTarget: record spaces its dumps to keep the target's
+// stall share within --max-stall, and says so; with the budget off it
+// keeps the asked interval. The target answers its dumps 30 ms late (the
+// time a large service takes to start writing one), so at 10 % no two
+// polls may start less than 300 ms apart: at most 7 in two seconds,
+// however loaded the machine.
+func TestRecordSparesTarget(t *testing.T) {
+	pp := pprof.Handler("goroutine")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(30 * time.Millisecond)
+		pp.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	count := func(budget string) (int, string) {
+		path := filepath.Join(t.TempDir(), "slow.rec")
+		code, _, stderr := recordRun(context.Background(), "record", "-o", path, "--for", "2s", "-i", "100ms", "--max-stall", budget, srv.URL)
+		if code != exitOK {
+			t.Fatalf("record --max-stall %s: exit %d\n%s", budget, code, stderr)
+		}
+		n, _ := strconv.Atoi(regexp.MustCompile(`recorded (\d+) snapshots? of`).FindStringSubmatch(stderr + "recorded 0 snapshots of")[1])
+		return n, stderr
+	}
+	spaced, stderr := count("10%")
+	if n := strings.Count(stderr, "to keep its stall share ≤ 10%)"); spaced < 2 || spaced > 7 || n < spaced-1 {
+		t.Errorf("--max-stall 10%%: %d snapshots, %d saying why they were spaced, want 2 to 7, each spaced\n%s", spaced, n, stderr)
+	}
+	all, stderr := count("off")
+	t.Logf("in 2 s: %d snapshots at --max-stall 10%%, %d with it off", spaced, all)
+	if all <= spaced || strings.Contains(stderr, "stall share") {
+		t.Errorf("--max-stall off: %d snapshots (%d with the budget), want more, none spaced\n%s", all, spaced, stderr)
 	}
 }
 
