@@ -148,11 +148,15 @@ func (m Model) targetHeader(t *tab, w int) []string {
 		}
 	}
 	every := "every " + t.interval.Round(100*time.Millisecond).String()
+	everyPrio := 40
 	if t.interval != m.cfg.Interval {
+		// Kept before the poll's cost on a narrow screen: it is why the
+		// screen has not changed for a while.
 		every += " (stretched to spare the target)"
+		everyPrio = 65
 	}
 	if !t.ended {
-		line1 = append(line1, segment{text: every, style: st.Dim, prio: 40})
+		line1 = append(line1, segment{text: every, style: st.Dim, prio: everyPrio})
 	}
 
 	var line2 []segment

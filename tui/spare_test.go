@@ -45,6 +45,13 @@ func TestSparedPolls(t *testing.T) {
 	if strings.Contains(view, "walks") {
 		t.Errorf("a cheap poll's header speaks of stack walks:\n%s", view)
 	}
+	// On a narrow screen the stretched pace, why nothing moves for a
+	// while, is kept before the poll's cost and the stall share.
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 40})
+	if view := h.view(); !strings.Contains(view, "every 20s (stretched to spare the target)") {
+		t.Errorf("at 100 columns the header lost the stretched pace:\n%s", view)
+	}
+	h.send(tea.WindowSizeMsg{Width: 200, Height: 40})
 	ds := h.m.current()
 	if n := len(ds.tracker.Totals()); n != 1 {
 		t.Errorf("the tracker holds %d full polls, want 1", n)

@@ -669,7 +669,11 @@ func TestTmuxHostile(t *testing.T) {
 	ft := startFlaky(t)
 	dir := t.TempDir()
 	raw, start, rec := filepath.Join(dir, "raw"), filepath.Join(dir, "start"), filepath.Join(dir, "ui.rec")
-	cmd := fmt.Sprintf("while [ ! -e %s ]; do sleep 0.05; done; NO_COLOR=1 GOROTOP_BEARER_TOKEN=%s exec %s -i 300ms -H 'X-Secret: %s' --export-dir %s --record %s %s",
+	// --max-stall off: the test watches the UI react to the target's
+	// failures within seconds, and under load a dump of this small target
+	// took 249 ms, which at the default budget rightly spaced the next
+	// full dump (all a recording session takes) 25 s away.
+	cmd := fmt.Sprintf("while [ ! -e %s ]; do sleep 0.05; done; NO_COLOR=1 GOROTOP_BEARER_TOKEN=%s exec %s -i 300ms --max-stall off -H 'X-Secret: %s' --export-dir %s --record %s %s",
 		start, secretToken, bin, secretHeader, dir, rec, ft.URL)
 	p := startPane(t, cmd)
 	p.run("pipe-pane", "-o", "-t", p.name, "cat >> "+raw)
