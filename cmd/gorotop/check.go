@@ -62,6 +62,9 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
+	if warning := tooFewFull(tr, last, o.interval, o.forDur); warning != "" {
+		fmt.Fprintf(stderr, "gorotop: warning: %s\n", warning)
+	}
 	in := export.Input{Source: last.meta.Source, TakenAt: last.meta.At, Snap: last.snap, Tracker: tr, Polls: s.log.list()}
 	err = writeOutput(o.output, o.force, stdout, func(w io.Writer) error {
 		if format == export.FormatJSON {
@@ -182,6 +185,38 @@ func reportGroup(w io.Writer, verdict string, tr *track.Trend) {
 	if g.CreatedBy != nil {
 		fmt.Fprintf(w, "       created by %s  %s\n", g.CreatedBy.Func, g.CreatedBy.Site())
 	}
+}
+
+// tooFewFull says, when the stall budget spaced the full dumps so far
+// apart that no growth could be judged within --for, how long a check
+// would need; "" otherwise. Growth is judged on full dumps only: the first
+// is the baseline, and a leak's newcomers must be seen at three more,
+// arriving at least Options.Sustain apart.
+func tooFewFull(tr *track.Tracker, last sample, interval, span time.Duration) string {
+	if last.safe == nil || len(tr.Suspects()) > 0 {
+		return ""
+	}
+	every := last.safe.FullEvery
+	totals := tr.Totals()
+	sustain := tr.Options().Sustain
+	if every <= interval || len(totals) >= 4 && totals[len(totals)-1].At.Sub(totals[1].At) >= sustain {
+		return ""
+	}
+	need := (2*every + max(2*every, sustain)).Round(10*time.Second) + 10*time.Second
+	dumps := fmt.Sprintf("%d full dumps", len(totals))
+	if len(totals) == 1 {
+		dumps = "1 full dump"
+	}
+	return fmt.Sprintf("the stall budget spaced full dumps %s apart, so %s took %s: growth is judged on 4 or more, the last three spanning %s; for a verdict, run it --for %s or more, or raise --max-stall",
+		pace(every), "--for "+span.String(), dumps, sustain, need)
+}
+
+// pace prints a time between polls.
+func pace(d time.Duration) string {
+	if d < time.Minute {
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
 }
 
 // pollsText says how many polls a check took and, when it spared the
