@@ -369,14 +369,17 @@ func (t *Tracker) lookup(id int64) (entry, bool) {
 	return t.ids[i], true
 }
 
-// restarted tells whether the snapshot comes from a new process. It must
-// be that most goroutines seen before are gone and the highest ID went
-// down, and then either
+// restarted tells whether the snapshot comes from a new process. Either
+// two goroutines or more kept their ID but not their creation site, which
+// no goroutine of one process does (the new process's goroutines took the
+// old one's IDs: a young process restarted, seen however long after), or
+// most goroutines seen before are gone and the highest ID went down, and
+// then either
 //
 //   - the ID counter went backwards: a goroutine gorotop had not seen has
 //     an ID below half the previous highest. One process hands out IDs in
 //     increasing order, from per-P batches of 16, so its newcomers are
-//     never far below the highest ID it gave; or
+//     rarely far below the highest ID it gave; or
 //   - the goroutines that kept their ID and group lost the wait minutes
 //     they had: a new process whose start-up goroutines got the same IDs
 //     as the old one's, found before it made any new goroutine.
@@ -386,9 +389,6 @@ func (t *Tracker) restarted(seen []sighting, idx []int32, snap *stackparse.Snaps
 		return false
 	}
 	prevMax := prev[len(prev)-1].id
-	if seen[len(seen)-1].id >= prevMax {
-		return false
-	}
 	var survivors, low, waited, reset, reborn int
 	i := 0
 	for _, s := range seen {
@@ -414,8 +414,11 @@ func (t *Tracker) restarted(seen []sighting, idx []int32, snap *stackparse.Snaps
 			low++
 		}
 	}
-	if reborn >= 2 && low > 0 {
+	if reborn >= 2 {
 		return true
+	}
+	if seen[len(seen)-1].id >= prevMax {
+		return false
 	}
 	if vanished := len(prev) - survivors; 2*vanished < len(prev) {
 		return false
@@ -425,14 +428,15 @@ func (t *Tracker) restarted(seen []sighting, idx []int32, snap *stackparse.Snaps
 }
 
 // sameCreator reports whether a tracked group and a group of the new
-// snapshot were created at the same site (both by none included).
+// snapshot may have been created at the same site: unless both name one,
+// and not the same.
 func sameCreator(gs *groupState, g *stackparse.Group) bool {
 	if gs == nil || gs.tr.Group == nil {
 		return true
 	}
 	a, b := gs.tr.Group.CreatedBy, g.CreatedBy
 	if a == nil || b == nil {
-		return a == b
+		return true // main, or a stack read without its last lines
 	}
 	return a.Func == b.Func && a.File == b.File && a.Line == b.Line
 }

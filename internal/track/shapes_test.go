@@ -143,6 +143,7 @@ func batches(key string, n int, period, life time.Duration, warm bool) func(s *s
 func quietingPool(quiet time.Duration) func(s *sim) func(*sim, time.Duration) {
 	return func(s *sim) func(*sim, time.Duration) {
 		s.shape("jobs.(*Pool).work.busy", "running")
+		s.createdBy("jobs.(*Pool).Start", "jobs.(*Pool).work", "jobs.(*Pool).work.busy")
 		workers := s.spawnAged("jobs.(*Pool).work", 30, 10*time.Minute)
 		return func(s *sim, elapsed time.Duration) {
 			for _, id := range workers {
@@ -189,6 +190,7 @@ func keepAlivePileUp(period, stay time.Duration) func(s *sim) func(*sim, time.Du
 	return func(s *sim) func(*sim, time.Duration) {
 		s.shape("conn.idle", "IO wait")
 		s.shape("store.(*DB).Get", "sync.Mutex.Lock")
+		s.createdBy("http.(*Server).Serve", "conn.idle", "store.(*DB).Get")
 		conns := s.spawnAged("conn.idle", 60, 5*time.Minute)
 		entered := map[int64]time.Duration{}
 		next := 0

@@ -68,6 +68,14 @@ func (s *sim) createdBy(site string, keys ...string) {
 	}
 }
 
+// creator is the creation site of a group's goroutines.
+func (s *sim) creator(key string) string {
+	if sh := s.shapes[key]; sh.creator != "" {
+		return sh.creator
+	}
+	return key + ".spawn"
+}
+
 func (s *sim) state(key string) string {
 	if sh, ok := s.shapes[key]; ok {
 		return sh.state
@@ -112,9 +120,13 @@ func (s *sim) exit(ids ...int64) {
 	}
 }
 
-// move puts a goroutine in another group (its state changed).
+// move puts a goroutine in another group (its state changed). Its
+// creation site stays: the two groups must share one (createdBy).
 func (s *sim) move(id int64, key string) {
 	if g := s.live[id]; g != nil && g.key != key {
+		if s.creator(g.key) != s.creator(key) {
+			panic("sim: " + g.key + " and " + key + " have other creation sites; a goroutine keeps its own")
+		}
 		g.key, g.since = key, s.now
 	}
 }
@@ -274,6 +286,7 @@ func newBackground(s *sim) *background {
 // or (zero) one just started.
 func startBackground(s *sim, waiters, pool time.Duration) *background {
 	s.shape(bgBusy, "running")
+	s.createdBy("worker.(*Pool).Start", bgPool, bgBusy)
 	s.shape(bgHandler, "select")
 	s.shape(bgListener, "IO wait")
 	s.spawnAged(bgSignal, 2, waiters)

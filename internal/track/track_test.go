@@ -448,7 +448,7 @@ func TestRestartDetection(t *testing.T) {
 // TestRestartOfSmallProcess: a young, small process restarts on the same
 // port and hands out the same low IDs to other goroutines. Most old IDs
 // are seen again, but under other creation sites, which one process never
-// does.
+// does, however high the new process's IDs have gone since.
 func TestRestartOfSmallProcess(t *testing.T) {
 	old := []grp{
 		{key: "main", ids: []int64{1}},
@@ -465,11 +465,17 @@ func TestRestartOfSmallProcess(t *testing.T) {
 		{key: "leak-running", state: "runnable", ids: ids(8, 28), by: "main.(*leaky).steady"},
 		{key: "late", ids: ids(2, 5), by: "main.(*leaky).pool"},
 	}
+	// The new process seen only after it handed out IDs above the old
+	// one's highest (full dumps far apart): the IDs it reused under other
+	// creation sites still tell.
+	late := append(slices.Clone(renewed), grp{key: "handler", ids: ids(400, 420), by: "main.(*leaky).churn"})
+	grown := append(slices.Clone(moved), grp{key: "handler", ids: ids(400, 420), by: "main.(*leaky).churn"})
 	for _, c := range []struct {
 		name    string
 		after   []grp
 		restart bool
-	}{{"restart", renewed, true}, {"moves within one process", moved, false}} {
+	}{{"restart", renewed, true}, {"moves within one process", moved, false},
+		{"restart seen late", late, true}, {"moves and births within one process", grown, false}} {
 		tr := New(Options{})
 		tr.Observe(simStart, snapshotOf(old...))
 		tr.Observe(simStart.Add(pollEvery), snapshotOf(c.after...))
