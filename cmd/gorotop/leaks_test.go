@@ -264,6 +264,8 @@ func (c verdictCase) run(t *testing.T, bin string) string {
 		t.Errorf("polling beside check: %v", obs.err)
 	}
 	switch {
+	case c.restartAfter == 0 && obs.restarts > 0:
+		t.Errorf("the tracker saw %d restarts of a process that never restarted", obs.restarts)
 	case c.restartAfter == 0:
 	case obs.restarts > 1 || obs.restarts == 0 && !c.restartUnseen:
 		t.Errorf("the tracker saw %d restarts, want 1", obs.restarts)
