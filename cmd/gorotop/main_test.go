@@ -5,9 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
-	"net/http/pprof"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -268,18 +265,13 @@ func TestCheckProvenFile(t *testing.T) {
 // long it would need, rather than pass silently. The target answers its
 // dumps 30 ms late, so at 1 % full dumps come 3 s or more apart.
 func TestCheckTooFewFullDumps(t *testing.T) {
-	pp := pprof.Handler("goroutine")
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(30 * time.Millisecond)
-		pp.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
-	code, stdout, stderr := recordRun(context.Background(), "check", "--for", "3s", "-i", "100ms", srv.URL)
+	url := slowServe(t, 30*time.Millisecond)
+	code, stdout, stderr := recordRun(context.Background(), "check", "--for", "3s", "-i", "100ms", url)
 	warning := regexp.MustCompile(`(?m)^gorotop: warning: the stall budget spaced full dumps ([\d.]+)s apart, so --for 3s took (\d) full dumps?: growth is judged on 4 or more, the last three spanning 10s; for a verdict, run it --for (\d+)(m\d+)?s or more, or raise --max-stall$`)
 	if code != exitOK || warning.FindStringSubmatch(stderr) == nil {
 		t.Errorf("check of a slow target at --max-stall 1%%: exit %d\n%s%s", code, stdout, stderr)
 	}
-	code, stdout, stderr = recordRun(context.Background(), "check", "--for", "3s", "-i", "100ms", "--max-stall", "off", srv.URL)
+	code, stdout, stderr = recordRun(context.Background(), "check", "--for", "3s", "-i", "100ms", "--max-stall", "off", url)
 	if code != exitOK || strings.Contains(stderr, "warning") {
 		t.Errorf("check with the budget off: exit %d\n%s%s", code, stdout, stderr)
 	}

@@ -45,6 +45,20 @@ func recordServe(t *testing.T) string {
 	return srv.URL
 }
 
+// slowServe serves this test process's goroutine dumps over loopback
+// HTTP, each answered delay late: the wait a large service's dump costs,
+// which the stall budget charges.
+func slowServe(t *testing.T, delay time.Duration) string {
+	t.Helper()
+	pp := pprof.Handler("goroutine")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(delay)
+		pp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
 // recordRun runs gorotop in this process with ctx.
 func recordRun(ctx context.Context, args ...string) (int, string, string) {
 	var out, errOut bytes.Buffer
@@ -114,15 +128,10 @@ func TestRecord(t *testing.T) {
 // polls may start less than 300 ms apart: at most 7 in two seconds,
 // however loaded the machine.
 func TestRecordSparesTarget(t *testing.T) {
-	pp := pprof.Handler("goroutine")
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(30 * time.Millisecond)
-		pp.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
+	url := slowServe(t, 30*time.Millisecond)
 	count := func(budget string) (int, string) {
 		path := filepath.Join(t.TempDir(), "slow.rec")
-		code, _, stderr := recordRun(context.Background(), "record", "-o", path, "--for", "2s", "-i", "100ms", "--max-stall", budget, srv.URL)
+		code, _, stderr := recordRun(context.Background(), "record", "-o", path, "--for", "2s", "-i", "100ms", "--max-stall", budget, url)
 		if code != exitOK {
 			t.Fatalf("record --max-stall %s: exit %d\n%s", budget, code, stderr)
 		}
