@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gorotop/gorotop/stackparse"
@@ -156,6 +157,7 @@ func (t *Tracker) Observe(at time.Time, snap *stackparse.Snapshot) {
 	seen = slices.CompactFunc(seen, func(a, b sighting) bool { return a.id == b.id })
 
 	restart := t.polls > 0 && t.restarted(seen, idx, snap)
+	t.markGone(seen, restart)
 	baseline := t.polls == 0 || restart
 	if baseline {
 		t.baseline = at
@@ -369,17 +371,64 @@ func (t *Tracker) lookup(id int64) (entry, bool) {
 	return t.ids[i], true
 }
 
+// goneIDs bounds the IDs Tracker.gone remembers: a restarted process
+// hands out IDs from 1 again, so the low ones tell.
+const goneIDs = 1 << 16
+
+// markGone notes the IDs of the previous full snapshot that this one no
+// longer holds, or forgets them all at a restart.
+func (t *Tracker) markGone(seen []sighting, restart bool) {
+	if restart {
+		clear(t.gone)
+		return
+	}
+	j := 0
+	for _, e := range t.ids {
+		if e.id >= goneIDs {
+			break
+		}
+		for j < len(seen) && seen[j].id < e.id {
+			j++
+		}
+		if j < len(seen) && seen[j].id == e.id {
+			continue
+		}
+		if t.gone == nil {
+			t.gone = make([]uint64, goneIDs/64)
+		}
+		if e.id > 0 {
+			t.gone[e.id/64] |= 1 << (e.id % 64)
+		}
+	}
+}
+
+// seenGone reports whether id was seen to exit (markGone).
+func (t *Tracker) seenGone(id int64) bool {
+	return t.gone != nil && id > 0 && id < goneIDs && t.gone[id/64]&(1<<(id%64)) != 0
+}
+
 // restarted tells whether the snapshot comes from a new process. Either
-// two goroutines or more kept their ID but not their creation site, which
-// no goroutine of one process does (the new process's goroutines took the
-// old one's IDs: a young process restarted, seen however long after), or
-// most goroutines seen before are gone and the highest ID went down, and
-// then either
+// two goroutines or more
 //
-//   - the ID counter went backwards: a goroutine gorotop had not seen has
-//     an ID below half the previous highest. One process hands out IDs in
-//     increasing order, from per-P batches of 16, so its newcomers are
-//     rarely far below the highest ID it gave; or
+//   - came back: their IDs were seen to exit at an earlier poll, and one
+//     process never hands out an ID twice (runtime goroutines aside: the
+//     finalizer and cleanup goroutines show in a dump only while they
+//     run user code); or
+//   - kept their ID but not their creation site, which no goroutine of
+//     one process does (the new process's goroutines took the old one's
+//     IDs: a young process restarted, seen however long after);
+//
+// or most goroutines seen before are gone and the highest ID went down,
+// and then either
+//
+//   - the ID counter went backwards: goroutines gorotop had not seen have
+//     IDs below half the previous highest, from two batches of 16 IDs or
+//     more. One process hands out IDs in increasing order, but from
+//     per-P batches of 16 ([16k+1, 16k+16]), so a P that made no goroutine
+//     for a while hands out a newcomer far below the highest ID: the
+//     goroutine net/http starts for each request (the poll's own) often
+//     gets one, and a burst that drained leaves no other sign. Two Ps
+//     doing so between two polls is rarer; or
 //   - the goroutines that kept their ID and group lost the wait minutes
 //     they had: a new process whose start-up goroutines got the same IDs
 //     as the old one's, found before it made any new goroutine.
@@ -389,7 +438,8 @@ func (t *Tracker) restarted(seen []sighting, idx []int32, snap *stackparse.Snaps
 		return false
 	}
 	prevMax := prev[len(prev)-1].id
-	var survivors, low, waited, reset, reborn int
+	var survivors, waited, reset, reborn, back int
+	low, lowBatch := 0, int64(-1) // batches of newcomers far below prevMax
 	i := 0
 	for _, s := range seen {
 		for i < len(prev) && prev[i].id < s.id {
@@ -410,11 +460,14 @@ func (t *Tracker) restarted(seen []sighting, idx []int32, snap *stackparse.Snaps
 			}
 			continue
 		}
-		if s.id < prevMax/2 {
-			low++
+		if t.seenGone(s.id) && !runtimeCreated(snap.Groups[s.si]) {
+			back++
+		}
+		if b := (s.id - 1) / 16; s.id < prevMax/2 && b != lowBatch {
+			low, lowBatch = low+1, b
 		}
 	}
-	if reborn >= 2 {
+	if reborn >= 2 || back >= 2 {
 		return true
 	}
 	if seen[len(seen)-1].id >= prevMax {
@@ -424,7 +477,13 @@ func (t *Tracker) restarted(seen []sighting, idx []int32, snap *stackparse.Snaps
 		return false
 	}
 	waitsReset := reset >= 2 && 2*reset >= waited
-	return low > 0 || waitsReset
+	return low >= 2 || waitsReset
+}
+
+// runtimeCreated reports whether the group's goroutines were started by
+// the runtime itself.
+func runtimeCreated(g *stackparse.Group) bool {
+	return g.CreatedBy != nil && strings.HasPrefix(g.CreatedBy.Func, "runtime.")
 }
 
 // sameCreator reports whether a tracked group and a group of the new

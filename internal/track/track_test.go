@@ -429,6 +429,11 @@ func TestRestartDetection(t *testing.T) {
 		{"leak released, births from stale ID caches", []grp{{key: "startup", ids: ids(1, 10)}, {key: "handler", ids: []int64{1491, 1493, 1495}}}, false},
 		{"stale ID caches, nothing vanished", []grp{{key: "startup", ids: ids(1, 10)}, {key: "leak", ids: leak}, {key: "handler", ids: ids(11, 12)}}, false},
 		{"leak released, nothing born", []grp{{key: "startup", ids: ids(1, 10)}}, false},
+		// The goroutine net/http starts for the poll's own request, from a
+		// P's batch of IDs left over since start-up (seen in a real
+		// process: a burst drained, and one newcomer, ID 9, appeared).
+		{"leak released, one newcomer from a stale ID batch", []grp{{key: "startup", ids: ids(1, 10)}, {key: "bgread", ids: []int64{12}}}, false},
+		{"leak released, newcomers from one stale ID batch", []grp{{key: "startup", ids: ids(1, 10)}, {key: "bgread", ids: []int64{12, 14, 16}}}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -440,6 +445,36 @@ func TestRestartDetection(t *testing.T) {
 			}
 			if tot := tr.Totals()[1]; c.restart && (tot.Exited != 0 || tot.Born != 0) {
 				t.Errorf("a restart counted as %d exits, %d births", tot.Exited, tot.Born)
+			}
+		})
+	}
+}
+
+// TestRestartSeenGone: IDs seen to exit that come back mean a new
+// process, even when nothing else tells (the same layout, the IDs in one
+// batch); the runtime's finalizer and cleanup goroutines, which show in a
+// dump only while they run user code, are no such sign.
+func TestRestartSeenGone(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		key, by string
+		restart bool
+	}{
+		{"handlers back with IDs seen gone", "handler", "main.serve", true},
+		{"finalizers running again", "fing", "runtime.createfing", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tr := New(Options{})
+			polls := [][]grp{
+				{{key: "startup", ids: ids(1, 10)}, {key: c.key, ids: ids(11, 15), by: c.by}, {key: "leak", ids: ids(100, 140)}},
+				{{key: "startup", ids: ids(1, 10)}, {key: "leak", ids: ids(100, 160)}},
+				{{key: "startup", ids: ids(1, 10)}, {key: c.key, ids: ids(11, 15), by: c.by}},
+			}
+			for i, p := range polls {
+				tr.Observe(simStart.Add(time.Duration(i)*pollEvery), snapshotOf(p...))
+			}
+			if got := len(tr.Restarts()) == 1; got != c.restart {
+				t.Errorf("restart=%v, want %v (restarts %v)", got, c.restart, tr.Restarts())
 			}
 		})
 	}
