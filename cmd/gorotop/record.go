@@ -77,7 +77,7 @@ func runRecord(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 
 	tee := source.Tee(src, w)
 	r := &recorder{src: tee, w: w, parser: stackparse.NewParser(g), log: stderr,
-		policy: safety.NewPolicy(o.interval, float64(o.maxStall)), proof: safety.NewProver(tee)}
+		policy: safety.NewPolicy(o.interval, float64(o.maxStall)), proof: safety.NewProver(tee), trips: safety.NewRoundTrips(tee)}
 	defer r.proof.Close()
 	err = r.run(ctx, o.forDur)
 	printWarnings(stderr, src)
@@ -110,6 +110,8 @@ type recorder struct {
 	// proof takes dumps from the target's goroutineleak profile when it
 	// serves one, recorded like the rest (source.Leaks through the Tee).
 	proof *safety.Prover
+	// trips measures the network's round trip before each dump.
+	trips *safety.RoundTrips
 }
 
 // run polls every interval for span, or until ctx ends or a finite source
@@ -120,11 +122,11 @@ func (r *recorder) run(ctx context.Context, span time.Duration) error {
 	var lastErr error
 	for {
 		start := time.Now()
+		r.trips.Measure(ctx, r.policy)
 		meta, total, err := r.poll(ctx)
 		switch {
 		case err == nil:
-			c := safety.NewCost(safety.Full, meta.At, meta.Wait, meta.Duration, meta.Bytes)
-			r.policy.Record(c)
+			c := r.policy.Record(safety.NewCost(safety.Full, meta.At, meta.Wait, meta.Duration, meta.Bytes))
 			spaced := ""
 			if wait := r.policy.Wait(start, false); wait > r.policy.Interval {
 				spaced = fmt.Sprintf("  (stalled it %s: next in %s, to keep its stall share ≤ %s)", c.Stall.Round(time.Millisecond), wait.Round(100*time.Millisecond), stallBudget(r.policy.MaxShare))

@@ -47,11 +47,16 @@ func recordServe(t *testing.T) string {
 
 // slowServe serves this test process's goroutine dumps over loopback
 // HTTP, each answered delay late: the wait a large service's dump costs,
-// which the stall budget charges.
+// which the stall budget charges. /debug/pprof/cmdline, the round-trip
+// probe, is answered at once.
 func slowServe(t *testing.T, delay time.Duration) string {
 	t.Helper()
 	pp := pprof.Handler("goroutine")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/cmdline") {
+			pprof.Cmdline(w, r)
+			return
+		}
 		time.Sleep(delay)
 		pp.ServeHTTP(w, r)
 	}))

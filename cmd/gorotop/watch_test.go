@@ -127,7 +127,9 @@ func TestWatchSeveralTargets(t *testing.T) {
 // counts only, and with the budget off every poll is a full dump at
 // --interval.
 func TestWatchSparesTarget(t *testing.T) {
-	addr := testproc.StartLeaky(t, "-mode", "pool")
+	// 3 000 goroutines: a dump stalls this process a few milliseconds
+	// past the round trip, which is not charged.
+	addr := testproc.StartLeaky(t, "-mode", "pool", "-pool-workers", "3000")
 	ctx := context.Background()
 	fetchAll := func(t *testing.T, n int, args ...string) []tui.Sample {
 		cfg := fakeUI(t)
@@ -146,9 +148,9 @@ func TestWatchSparesTarget(t *testing.T) {
 	}
 
 	t.Run("budget", func(t *testing.T) {
-		// A dump of this small process waits a millisecond or so: at
-		// 0.1 % full dumps come a second or so apart (more than the
-		// 100ms floor whatever the machine), with cheap polls between.
+		// A dump of this process stalls it a few milliseconds: at 0.1 %
+		// full dumps come seconds apart (more than the 100ms floor
+		// whatever the machine), with cheap polls between.
 		got := fetchAll(t, 3, "--interval", "100ms", "--max-stall", "0.1%")
 		for i, s := range got {
 			c := s.Cost

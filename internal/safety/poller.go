@@ -57,6 +57,7 @@ type Poller struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 
 	full, counts source.Source // counts is nil when there is none
+	trips        *RoundTrips   // probed before full dumps
 	proof        *Prover
 	prove        bool // the next poll is a full dump from proof
 	last         *stackparse.Snapshot
@@ -72,6 +73,7 @@ func NewPoller(full source.Source, policy *Policy) *Poller {
 	if c, ok := source.Counts(full); ok {
 		p.counts = c
 	}
+	p.trips = NewRoundTrips(full)
 	return p
 }
 
@@ -153,8 +155,7 @@ func (p *Poller) cheap(ctx context.Context, parser *stackparse.Parser) (Sample, 
 	if err != nil {
 		return Sample{Kind: Counts}, err
 	}
-	c := NewCost(Counts, meta.At, meta.Wait, meta.Duration, meta.Bytes)
-	p.Policy.Record(c)
+	c := p.Policy.Record(NewCost(Counts, meta.At, meta.Wait, meta.Duration, meta.Bytes))
 	meta.Source = p.full.String() // the sample is of the target, not of ?debug=1
 	return Sample{
 		Snap:      prof.Estimate(p.last, parser.Grouping()),
@@ -212,6 +213,7 @@ func (p *Poller) dump(ctx context.Context, parser *stackparse.Parser, start time
 		err   error
 		proof bool
 	)
+	p.trips.Measure(ctx, p.Policy)
 	if p.prove || p.proof.Due(start) {
 		meta, proof, err = p.proof.Next(ctx, start, parse)
 	}
@@ -226,8 +228,7 @@ func (p *Poller) dump(ctx context.Context, parser *stackparse.Parser, start time
 	if err != nil {
 		return s, err
 	}
-	s.Cost = NewCost(Full, meta.At, meta.Wait, meta.Duration, meta.Bytes)
-	p.Policy.Record(s.Cost)
+	s.Cost = p.Policy.Record(NewCost(Full, meta.At, meta.Wait, meta.Duration, meta.Bytes))
 	if snap == nil {
 		return s, nil
 	}
@@ -235,8 +236,7 @@ func (p *Poller) dump(ctx context.Context, parser *stackparse.Parser, start time
 	s.CountOnly = cut
 	if cut && p.counts != nil {
 		if prof, cmeta, err := p.profile(ctx); err == nil {
-			c := NewCost(Counts, cmeta.At, cmeta.Wait, cmeta.Duration, cmeta.Bytes)
-			p.Policy.Record(c)
+			c := p.Policy.Record(NewCost(Counts, cmeta.At, cmeta.Wait, cmeta.Duration, cmeta.Bytes))
 			s.Snap = prof.Complete(snap, parser.Grouping())
 			s.Completed = true
 			s.Cost.Wait += c.Wait

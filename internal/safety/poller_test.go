@@ -32,9 +32,17 @@ func profile(n int) string {
 	return fmt.Sprintf("goroutine profile: total %d\n%d @ 0x1 0x2\n#\t0x1\tmain.send+0x1d\t/src/main.go:20\n\n500 @ 0x3\n#\t0x3\tmain.late+0x1\t/src/late.go:30\n\n", n+500, n)
 }
 
+// serve serves h as a target's /debug/pprof/goroutine (and its siblings),
+// with /debug/pprof/cmdline answered at once, as net/http/pprof does.
 func serve(t *testing.T, h http.HandlerFunc) source.Source {
 	t.Helper()
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/cmdline") {
+			fmt.Fprint(w, "/app\x00-flag")
+			return
+		}
+		h(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	tg, err := source.ParseTarget(srv.URL)
 	if err != nil {
@@ -72,7 +80,7 @@ func TestPollerCompletesCutDump(t *testing.T) {
 	if want := began + more + 500; s.Snap.Total != want {
 		t.Errorf("total %d, want %d", s.Snap.Total, want)
 	}
-	if s.Cost.Walks != 7 || s.Cost.Bytes <= pprofLimit || s.Cost.Stall <= p.Policy.Last(Full).Stall {
+	if s.Cost.Walks != 7 || s.Cost.Bytes <= pprofLimit || s.Cost.Wait <= p.Policy.Last(Full).Wait {
 		t.Errorf("cost %+v: want 7 walks, both fetches added up", s.Cost)
 	}
 	late := false
@@ -116,7 +124,8 @@ func TestPollerWithoutCounts(t *testing.T) {
 		t.Fatal("cheap polls still on")
 	}
 	s, err := p.Next(ctx, parser)
-	if err != nil || s.Kind != Full || !s.Stretched || s.Wait < 2*time.Second {
+	// 20 ms a dump, less the round trip (well under 5 ms), at 1 %.
+	if err != nil || s.Kind != Full || !s.Stretched || s.Wait < 1500*time.Millisecond {
 		t.Fatalf("then: %v %v, wait %v stretched %v", s.Kind, err, s.Wait, s.Stretched)
 	}
 	if slept == 0 {
@@ -195,6 +204,60 @@ func TestPollerLeakProof(t *testing.T) {
 			}
 			if wantHits := map[bool]int{true: 3, false: 1}[served]; leakHits != wantHits || p.HasLeaks() != served {
 				t.Errorf("goroutineleak asked %d times, still on %v; want %d, %v", leakHits, p.HasLeaks(), wantHits, served)
+			}
+		})
+	}
+}
+
+// TestPollerNetOfRoundTrip: the Poller probes /debug/pprof/cmdline before
+// full dumps and charges them net of its wait. A target whose every answer
+// comes 40 ms late (the network) keeps the pace asked; one whose dumps
+// alone come 40 ms late (a stall) is spaced; one without the probe is
+// charged whole waits.
+func TestPollerNetOfRoundTrip(t *testing.T) {
+	const small = "goroutine 1 [running]:\nmain.main()\n\t/src/main.go:10 +0x1d\n"
+	for _, c := range []struct {
+		name            string
+		late            func(r *http.Request) bool
+		cmdline, spaced bool
+	}{
+		{"network", func(*http.Request) bool { return true }, true, false},
+		{"stall", func(r *http.Request) bool { return !strings.HasSuffix(r.URL.Path, "/cmdline") }, true, true},
+		{"no probe", func(*http.Request) bool { return true }, false, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if c.late(r) {
+					time.Sleep(40 * time.Millisecond)
+				}
+				switch {
+				case strings.HasSuffix(r.URL.Path, "/cmdline") && c.cmdline:
+					fmt.Fprint(w, "/app")
+				case strings.HasSuffix(r.URL.Path, "/goroutine") && r.URL.Query().Get("debug") == "2":
+					fmt.Fprint(w, small)
+				default:
+					http.NotFound(w, r)
+				}
+			}))
+			defer srv.Close()
+			tg, _ := source.ParseTarget(srv.URL)
+			src, err := source.Open(tg, source.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			p := NewPoller(src, NewPolicy(500*time.Millisecond, DefaultMaxShare))
+			defer p.Close()
+			s, err := p.Next(context.Background(), stackparse.NewParser(stackparse.GroupCode))
+			if err != nil || s.Kind != Full {
+				t.Fatalf("first poll: %v %v", s.Kind, err)
+			}
+			t.Logf("wait %v, round trip %v, charged %v, full dumps every %v", s.Cost.Wait, p.Policy.RoundTrip(), s.Cost.Stall, s.FullEvery)
+			if s.Cost.Wait < 40*time.Millisecond {
+				t.Fatalf("the dump waited %v, want 40 ms or more", s.Cost.Wait)
+			}
+			if spaced := s.FullEvery >= 2*time.Second; spaced != c.spaced {
+				t.Errorf("full dumps every %v (charged %v of a %v wait), spaced %v, want %v", s.FullEvery, s.Cost.Stall, s.Cost.Wait, spaced, c.spaced)
 			}
 		})
 	}

@@ -15,7 +15,10 @@
 // target. A full dump is charged its response-header wait: net/http/pprof
 // writes nothing until the last stopped-world walk is done, so the wait
 // bounds the stall (it includes the runs between walks, so it is an upper
-// bound). A cheap poll is charged a tenth of its wait (CountsWeight):
+// bound). The network's round trip is no stall: where the target serves
+// /debug/pprof/cmdline (answered at once), a probe before each full dump
+// measures it, and waits are charged net of the smallest of the latest
+// probes. A cheap poll is charged a tenth of its wait (CountsWeight):
 // most of that wait is one goroutine's CPU work beside the running
 // program. Cheap polls get at most half the budget (MaxShare, 1 % of wall
 // time by default) and come every --interval unless their charge needs
@@ -30,9 +33,13 @@
 package safety
 
 import (
+	"context"
+	"errors"
 	"math/bits"
 	"slices"
 	"time"
+
+	"github.com/gorotop/gorotop/internal/source"
 )
 
 // Kind is what a poll fetched.
@@ -88,7 +95,8 @@ type Cost struct {
 	// a full dump of this size (see Walks); 0 for a cheap poll.
 	Walks int
 	// Stall is what the policy charges: Wait for a full dump, Wait ×
-	// CountsWeight for a cheap poll.
+	// CountsWeight for a cheap poll, the round trip taken off Wait first
+	// once one is known (Policy.Record).
 	Stall time.Duration
 }
 
@@ -135,6 +143,8 @@ type Policy struct {
 	// cheap polls are paced by their median, so that one slow answer (the
 	// target descheduled for a moment) does not space them out for long.
 	charges []time.Duration
+	// trips are the latest round-trip probes, at most keepCharges.
+	trips []time.Duration
 }
 
 // keepCharges is how many cheap polls' charges pace the next ones.
@@ -148,17 +158,45 @@ func NewPolicy(interval time.Duration, maxShare float64) *Policy {
 // Off reports whether the budget is off.
 func (p *Policy) Off() bool { return p.MaxShare <= 0 }
 
-// Record notes what a fetch cost.
-func (p *Policy) Record(c Cost) {
+// Record notes what a fetch cost and returns it as charged: with the
+// round trip, once known, taken off its wait.
+func (p *Policy) Record(c Cost) Cost {
+	if rt := p.RoundTrip(); rt > 0 {
+		net := max(c.Wait-rt, 0)
+		c.Stall = net
+		if c.Kind != Full {
+			c.Stall = time.Duration(float64(net) * CountsWeight)
+		}
+	}
 	if c.Kind == Full {
 		p.full = c
-		return
+		return c
 	}
 	p.counts = c
-	if len(p.charges) == keepCharges {
-		p.charges = p.charges[1:]
+	p.charges = latest(p.charges, c.Stall)
+	return c
+}
+
+// RecordRoundTrip notes the wait of a request the target answers at once:
+// the network's part of every wait.
+func (p *Policy) RecordRoundTrip(d time.Duration) { p.trips = latest(p.trips, d) }
+
+// RoundTrip is the smallest of the latest round trips noted, 0 if none:
+// the smallest, so that a slow moment of the network is never taken off
+// a dump's wait as if it were no stall.
+func (p *Policy) RoundTrip() time.Duration {
+	if len(p.trips) == 0 {
+		return 0
 	}
-	p.charges = append(p.charges, c.Stall)
+	return slices.Min(p.trips)
+}
+
+// latest appends d to the latest durations, keeping keepCharges.
+func latest(ds []time.Duration, d time.Duration) []time.Duration {
+	if len(ds) == keepCharges {
+		ds = ds[1:]
+	}
+	return append(ds, d)
 }
 
 // countsCharge is the median charge of the latest cheap polls.
@@ -249,4 +287,35 @@ func (p *Policy) Share(canCount bool) float64 {
 		return float64(p.full.Stall) / float64(p.FullEvery(false))
 	}
 	return float64(p.full.Stall)/float64(p.FullEvery(true)) + p.countsShare()
+}
+
+// RoundTrips probes a target's network round trip for a Policy, before
+// each full dump (see source.RoundTrip), so that the dump's wait is
+// charged net of the network.
+type RoundTrips struct {
+	probe func(context.Context) (time.Duration, error) // nil: off
+}
+
+// NewRoundTrips returns the probes of src's target; they do nothing where
+// source.RoundTrip finds no probe.
+func NewRoundTrips(src source.Source) *RoundTrips {
+	probe, _ := source.RoundTrip(src)
+	return &RoundTrips{probe: probe}
+}
+
+// Measure probes once and notes the round trip in p. A target that does
+// not serve /debug/pprof/cmdline (404, or not to us: 401, 403) turns the
+// probes off; another failure (the network, a 5xx) leaves the round trips
+// noted before.
+func (r *RoundTrips) Measure(ctx context.Context, p *Policy) {
+	if r.probe == nil {
+		return
+	}
+	d, err := r.probe(ctx)
+	switch {
+	case err == nil:
+		p.RecordRoundTrip(d)
+	case errors.Is(err, source.ErrNotFound), errors.Is(err, source.ErrAuth):
+		r.probe = nil
+	}
 }

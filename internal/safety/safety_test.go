@@ -208,3 +208,41 @@ func TestPolicySpike(t *testing.T) {
 		t.Errorf("after three slow cheap polls: every %v, want 1m", e)
 	}
 }
+
+// TestPolicyRoundTrip: waits are charged net of the network's round trip,
+// the smallest of the latest probes, so that a small target behind a
+// slow tunnel keeps its pace; a wait under the round trip is no stall.
+func TestPolicyRoundTrip(t *testing.T) {
+	at := time.Date(2026, 11, 26, 4, 0, 0, 0, time.UTC)
+	bare := NewPolicy(2*time.Second, DefaultMaxShare)
+	bare.Record(NewCost(Full, at, 60*time.Millisecond, 70*time.Millisecond, 4096))
+	if e := bare.FullEvery(false); e != 6*time.Second {
+		t.Errorf("no round trip known: full dumps every %v, want 6s (60 ms at 1 %%)", e)
+	}
+
+	p := NewPolicy(2*time.Second, DefaultMaxShare)
+	for _, rt := range []time.Duration{80, 50, 90} {
+		p.RecordRoundTrip(rt * time.Millisecond)
+	}
+	if rt := p.RoundTrip(); rt != 50*time.Millisecond {
+		t.Errorf("round trip %v, want the smallest, 50ms", rt)
+	}
+	if c := p.Record(NewCost(Full, at, 60*time.Millisecond, 70*time.Millisecond, 4096)); c.Stall != 10*time.Millisecond {
+		t.Errorf("full dump charged %v, want 10ms (60 ms less the round trip)", c.Stall)
+	}
+	if e := p.FullEvery(false); e != 2*time.Second {
+		t.Errorf("full dumps every %v, want the interval, 2s", e)
+	}
+	if c := p.Record(NewCost(Counts, at, 70*time.Millisecond, 70*time.Millisecond, 512)); c.Stall != 2*time.Millisecond {
+		t.Errorf("cheap poll charged %v, want 2ms (a tenth of 20 ms)", c.Stall)
+	}
+	if c := p.Record(NewCost(Full, at, 30*time.Millisecond, 30*time.Millisecond, 4096)); c.Stall != 0 {
+		t.Errorf("a wait under the round trip charged %v, want 0", c.Stall)
+	}
+	for range keepCharges {
+		p.RecordRoundTrip(200 * time.Millisecond) // the 50 ms probe ages out
+	}
+	if rt := p.RoundTrip(); rt != 200*time.Millisecond {
+		t.Errorf("round trip %v after %d probes of 200ms, want 200ms", rt, keepCharges)
+	}
+}

@@ -159,26 +159,10 @@ func hide(text string, secrets []string) string {
 func (s *httpSource) fetch(ctx context.Context, meta Meta, tok string, read func(io.Reader) error) (Meta, error) {
 	fetchCtx, cancel := context.WithTimeoutCause(ctx, s.opts.Timeout, errTimedOut)
 	defer cancel()
-	req, err := http.NewRequestWithContext(fetchCtx, http.MethodGet, s.url.String(), nil)
+	req, err := s.request(fetchCtx, tok)
 	if err != nil {
-		return meta, &Error{Kind: ErrBadTarget, Source: s.src, Msg: "cannot build request", Err: err}
+		return meta, err
 	}
-	for name, values := range s.opts.Headers {
-		if http.CanonicalHeaderKey(name) == "Host" && len(values) > 0 {
-			req.Host = values[0]
-			continue
-		}
-		req.Header[http.CanonicalHeaderKey(name)] = append([]string(nil), values...)
-	}
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	ua := s.opts.UserAgent
-	if ua == "" {
-		ua = "gorotop"
-	}
-	req.Header.Set("User-Agent", ua)
-
 	resp, err := s.client.Do(req)
 	meta.Wait = time.Since(meta.At)
 	meta.Duration = meta.Wait
@@ -204,6 +188,30 @@ func (s *httpSource) fetch(ctx context.Context, meta Meta, tok string, read func
 	}
 	meta.Duration, meta.Bytes = time.Since(meta.At), m.n
 	return meta, err
+}
+
+// request builds the GET of the URL, with the -H headers and the token.
+func (s *httpSource) request(ctx context.Context, tok string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url.String(), nil)
+	if err != nil {
+		return nil, &Error{Kind: ErrBadTarget, Source: s.src, Msg: "cannot build request", Err: err}
+	}
+	for name, values := range s.opts.Headers {
+		if http.CanonicalHeaderKey(name) == "Host" && len(values) > 0 {
+			req.Host = values[0]
+			continue
+		}
+		req.Header[http.CanonicalHeaderKey(name)] = append([]string(nil), values...)
+	}
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	ua := s.opts.UserAgent
+	if ua == "" {
+		ua = "gorotop"
+	}
+	req.Header.Set("User-Agent", ua)
+	return req, nil
 }
 
 // String returns the URL without credentials.

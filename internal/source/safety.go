@@ -1,9 +1,12 @@
 package source
 
 import (
+	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // countsQuery is the debug level of the cheap goroutine profile: counts
@@ -75,4 +78,59 @@ func sibling(src Source, suffix, debug string) (Source, bool) {
 	}
 	c.client = &http.Client{Transport: c.transport, CheckRedirect: c.checkRedirect}
 	return c, true
+}
+
+// maxProbe caps the body of a round-trip probe.
+const maxProbe = 64 << 10
+
+// RoundTrip returns a probe of the network's round trip to the target src
+// polls for full ?debug=2 dumps: a GET of /debug/pprof/cmdline beside the
+// dump, sent as Counts's requests are. net/http/pprof answers it at once
+// with the command line, so its wait for the response header is the round
+// trip (through a kubectl port-forward or an ssh tunnel, tens of
+// milliseconds) and next to nothing of the target's: the part of a dump's
+// wait that did not stall the target. The probe returns that wait, or the
+// error of the request (an *Error). ok is false where Counts's would be.
+func RoundTrip(src Source) (probe func(context.Context) (time.Duration, error), ok bool) {
+	switch s := src.(type) {
+	case *teeSource:
+		return RoundTrip(s.Source)
+	case interface{ Unwrap() Source }:
+		return RoundTrip(s.Unwrap())
+	}
+	sib, ok := sibling(src, "", "2")
+	if !ok {
+		return nil, false
+	}
+	s := sib.(*httpSource)
+	s.url.Path = strings.TrimSuffix(s.url.Path, "goroutine") + "cmdline"
+	s.url.RawQuery = ""
+	s.src = redact(s.url)
+	return s.probe, true
+}
+
+// probe GETs the URL and returns the wait for the response header.
+func (s *httpSource) probe(ctx context.Context) (time.Duration, error) {
+	tok, err := s.token()
+	if err != nil {
+		return 0, err
+	}
+	fetchCtx, cancel := context.WithTimeoutCause(ctx, s.opts.Timeout, errTimedOut)
+	defer cancel()
+	req, err := s.request(fetchCtx, tok)
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	resp, err := s.client.Do(req)
+	wait := time.Since(start)
+	if err != nil {
+		return wait, s.fetchErr(ctx, fetchCtx, err)
+	}
+	defer resp.Body.Close()
+	if err := s.statusErr(resp, tok != "", s.secrets(tok)); err != nil {
+		return wait, err
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, maxProbe)) // so the connection is reused
+	return wait, nil
 }

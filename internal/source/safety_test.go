@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/pprof"
+	"os"
 	"path/filepath"
 	rpprof "runtime/pprof"
 	"strings"
@@ -143,5 +144,58 @@ func TestLeaksRecorded(t *testing.T) {
 	}
 	if rec.Count() != 1 {
 		t.Errorf("%d dumps recorded, want the goroutineleak one", rec.Count())
+	}
+}
+
+// TestRoundTrip probes a real net/http/pprof (this test binary's) for its
+// round trip: /debug/pprof/cmdline, sent with the same headers as the
+// dumps; a target without it answers 404, one that refuses us 403; a file
+// has no probe.
+func TestRoundTrip(t *testing.T) {
+	mux := http.NewServeMux()
+	team := func(h http.HandlerFunc) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("X-Team") != "gorotop" {
+				http.Error(w, "no header", http.StatusForbidden)
+				return
+			}
+			h(w, r)
+		}
+	}
+	mux.HandleFunc("/debug/pprof/", team(pprof.Index))
+	mux.HandleFunc("/debug/pprof/cmdline", team(pprof.Cmdline))
+	// A service that exposes the goroutine profile alone.
+	mux.HandleFunc("/bare/", func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/goroutine") {
+			http.NotFound(w, r)
+			return
+		}
+		pprof.Handler("goroutine").ServeHTTP(w, r)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	ctx := context.Background()
+
+	probe, ok := RoundTrip(open(t, srv.URL, Options{Headers: http.Header{"X-Team": {"gorotop"}}}))
+	if !ok {
+		t.Fatal("no probe for a pprof target")
+	}
+	if d, err := probe(ctx); err != nil || d <= 0 {
+		t.Errorf("probe: %v, %v; want a round trip", d, err)
+	}
+	probe, _ = RoundTrip(open(t, srv.URL, Options{}))
+	if _, err := probe(ctx); !errors.Is(err, ErrAuth) {
+		t.Errorf("probe without the header: %v, want an auth error", err)
+	}
+	probe, _ = RoundTrip(open(t, srv.URL+"/bare/debug/pprof/", Options{}))
+	if _, err := probe(ctx); !errors.Is(err, ErrNotFound) {
+		t.Errorf("probe of a target without cmdline: %v, want 404", err)
+	}
+	file := filepath.Join(t.TempDir(), "dump.txt")
+	if err := os.WriteFile(file, []byte("goroutine 1 [running]:\nmain.main()\n\t/src/main.go:1 +0x1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := RoundTrip(open(t, file, Options{})); ok {
+		t.Error("a file has a round-trip probe")
 	}
 }
