@@ -48,7 +48,10 @@ func serve(t *testing.T, h http.HandlerFunc) source.Source {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := source.Open(tg, source.Options{})
+	// A minute per fetch: the 64 MiB dump, parsed as it streams, takes
+	// 7–8 s under -race alone, and took more than the default 10 s with
+	// two test runs at once.
+	src, err := source.Open(tg, source.Options{Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
