@@ -126,6 +126,7 @@ func (r *recorder) run(ctx context.Context, span time.Duration) error {
 		meta, total, err := r.poll(ctx)
 		switch {
 		case err == nil:
+			r.trips.Measure(ctx, r.policy) // again: the smaller of two is charged
 			c := r.policy.Record(safety.NewCost(safety.Full, meta.At, meta.Wait, meta.Duration, meta.Bytes))
 			spaced := ""
 			if wait := r.policy.Wait(start, false); wait > r.policy.Interval {

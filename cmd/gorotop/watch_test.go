@@ -151,16 +151,26 @@ func TestWatchSparesTarget(t *testing.T) {
 		// A dump of this process stalls it a few milliseconds: at 0.1 %
 		// full dumps come seconds apart (more than the 100ms floor
 		// whatever the machine), with cheap polls between.
-		got := fetchAll(t, 3, "--interval", "100ms", "--max-stall", "0.1%")
+		// The first dump's stall, net of the round trip, may come out
+		// near zero on a busy machine (a slow probe): then the next is
+		// due at once. So: a full dump first, and cheap polls between
+		// full dumps from then on.
+		got := fetchAll(t, 5, "--interval", "100ms", "--max-stall", "0.1%")
+		cheap := 0
 		for i, s := range got {
 			c := s.Cost
-			wantCounts := i > 0
-			if c.Counts != wantCounts || c.CountOnly != wantCounts || c.Share <= 0 || c.Share > 0.001 || c.FullEvery <= 100*time.Millisecond {
-				t.Errorf("poll %d: %+v; want counts %v, a share within 0.1 %%, full dumps further apart than the floor", i, c, wantCounts)
+			if c.CountOnly != c.Counts || c.Share <= 0 || c.Share > 0.001 || i == 0 && c.Counts {
+				t.Errorf("poll %d: %+v; want a full dump first, counts filed as counts only, a share within 0.1 %%", i, c)
 			}
-			if c.Counts && (c.Walks != 0 || s.Snap.Total == 0) || !c.Counts && (c.Walks != 1 || c.Stall <= 0) {
+			if c.Counts && (c.Walks != 0 || s.Snap.Total == 0) || !c.Counts && c.Walks != 1 {
 				t.Errorf("poll %d: %+v, %d goroutines", i, c, s.Snap.Total)
 			}
+			if c.Counts {
+				cheap++
+			}
+		}
+		if cheap < 2 {
+			t.Errorf("%d cheap polls among 5, want 2 or more between full dumps", cheap)
 		}
 	})
 	t.Run("off", func(t *testing.T) {

@@ -228,6 +228,7 @@ func (p *Poller) dump(ctx context.Context, parser *stackparse.Parser, start time
 	if err != nil {
 		return s, err
 	}
+	p.trips.Measure(ctx, p.Policy) // again: the smaller of two is charged
 	s.Cost = p.Policy.Record(NewCost(Full, meta.At, meta.Wait, meta.Duration, meta.Bytes))
 	if snap == nil {
 		return s, nil

@@ -16,9 +16,9 @@
 // writes nothing until the last stopped-world walk is done, so the wait
 // bounds the stall (it includes the runs between walks, so it is an upper
 // bound). The network's round trip is no stall: where the target serves
-// /debug/pprof/cmdline (answered at once), a probe before each full dump
-// measures it, and waits are charged net of the smallest of the latest
-// probes. A cheap poll is charged a tenth of its wait (CountsWeight):
+// /debug/pprof/cmdline (answered at once), probes before and after each
+// full dump measure it, and waits are charged net of the smallest of the
+// latest probes. A cheap poll is charged a tenth of its wait (CountsWeight):
 // most of that wait is one goroutine's CPU work beside the running
 // program. Cheap polls get at most half the budget (MaxShare, 1 % of wall
 // time by default) and come every --interval unless their charge needs
@@ -290,8 +290,10 @@ func (p *Policy) Share(canCount bool) float64 {
 }
 
 // RoundTrips probes a target's network round trip for a Policy, before
-// each full dump (see source.RoundTrip), so that the dump's wait is
-// charged net of the network.
+// and after each full dump (see source.RoundTrip), so that the dump's wait
+// is charged net of the network: net of the smallest round trip of the
+// latest probes, so that one slow probe (the network or the machine busy
+// for a moment) is not taken off a dump's wait.
 type RoundTrips struct {
 	probe func(context.Context) (time.Duration, error) // nil: off
 }
