@@ -285,10 +285,10 @@ func TestTmuxDemo(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if !procGone(pid) {
-		t.Errorf("gorotop (pid %d) is still running after q", pid)
-	}
-	waitDemoGone(t, addr, kids, "after q")
+	// The pane is dead once gorotop's terminal is closed, which the
+	// kernel does before the process is gone: on a busy machine it was
+	// still exiting when looked at once. Wait for it as for the demo.
+	waitDemoGone(t, addr, append(kids, pid), "after q")
 }
 
 // TestTmuxKill kills gorotop with SIGKILL: its demo service must go too.

@@ -18,7 +18,7 @@
 // bound). The network's round trip is no stall: where the target serves
 // /debug/pprof/cmdline (answered at once), probes before and after each
 // full dump measure it, and waits are charged net of the smallest of the
-// latest probes. A cheap poll is charged a tenth of its wait (CountsWeight):
+// latest probes, but never less than a quarter of the wait. A cheap poll is charged a tenth of its wait (CountsWeight):
 // most of that wait is one goroutine's CPU work beside the running
 // program. Cheap polls get at most half the budget (MaxShare, 1 % of wall
 // time by default) and come every --interval unless their charge needs
@@ -96,7 +96,7 @@ type Cost struct {
 	Walks int
 	// Stall is what the policy charges: Wait for a full dump, Wait ×
 	// CountsWeight for a cheap poll, the round trip taken off Wait first
-	// once one is known (Policy.Record).
+	// once one is known, down to a quarter of it (Policy.Record).
 	Stall time.Duration
 }
 
@@ -143,12 +143,19 @@ type Policy struct {
 	// cheap polls are paced by their median, so that one slow answer (the
 	// target descheduled for a moment) does not space them out for long.
 	charges []time.Duration
-	// trips are the latest round-trip probes, at most keepCharges.
+	// trips are the latest round-trip probes, at most keepTrips.
 	trips []time.Duration
 }
 
 // keepCharges is how many cheap polls' charges pace the next ones.
 const keepCharges = 5
+
+// keepTrips is how many round-trip probes the smallest is taken from:
+// two a full dump, so the latest ten full dumps'.
+const keepTrips = 20
+
+// minCharged is the share of a wait charged however long the round trip.
+const minCharged = 0.25
 
 // NewPolicy returns a Policy with the given floor and budget.
 func NewPolicy(interval time.Duration, maxShare float64) *Policy {
@@ -159,10 +166,13 @@ func NewPolicy(interval time.Duration, maxShare float64) *Policy {
 func (p *Policy) Off() bool { return p.MaxShare <= 0 }
 
 // Record notes what a fetch cost and returns it as charged: with the
-// round trip, once known, taken off its wait.
+// round trip, once known, taken off its wait, but never below a quarter
+// of the wait (minCharged). A probe waits for the network and for the
+// target's scheduler alike: on a busy machine one that waited as long as
+// the dump would leave a real stall uncharged.
 func (p *Policy) Record(c Cost) Cost {
 	if rt := p.RoundTrip(); rt > 0 {
-		net := max(c.Wait-rt, 0)
+		net := max(c.Wait-rt, time.Duration(float64(c.Wait)*minCharged))
 		c.Stall = net
 		if c.Kind != Full {
 			c.Stall = time.Duration(float64(net) * CountsWeight)
@@ -173,13 +183,13 @@ func (p *Policy) Record(c Cost) Cost {
 		return c
 	}
 	p.counts = c
-	p.charges = latest(p.charges, c.Stall)
+	p.charges = latest(p.charges, c.Stall, keepCharges)
 	return c
 }
 
 // RecordRoundTrip notes the wait of a request the target answers at once:
 // the network's part of every wait.
-func (p *Policy) RecordRoundTrip(d time.Duration) { p.trips = latest(p.trips, d) }
+func (p *Policy) RecordRoundTrip(d time.Duration) { p.trips = latest(p.trips, d, keepTrips) }
 
 // RoundTrip is the smallest of the latest round trips noted, 0 if none:
 // the smallest, so that a slow moment of the network is never taken off
@@ -191,9 +201,9 @@ func (p *Policy) RoundTrip() time.Duration {
 	return slices.Min(p.trips)
 }
 
-// latest appends d to the latest durations, keeping keepCharges.
-func latest(ds []time.Duration, d time.Duration) []time.Duration {
-	if len(ds) == keepCharges {
+// latest appends d to the latest durations, keeping n.
+func latest(ds []time.Duration, d time.Duration, n int) []time.Duration {
+	if len(ds) == n {
 		ds = ds[1:]
 	}
 	return append(ds, d)

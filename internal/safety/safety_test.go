@@ -211,7 +211,7 @@ func TestPolicySpike(t *testing.T) {
 
 // TestPolicyRoundTrip: waits are charged net of the network's round trip,
 // the smallest of the latest probes, so that a small target behind a
-// slow tunnel keeps its pace; a wait under the round trip is no stall.
+// slow tunnel keeps its pace; never less than a quarter of the wait.
 func TestPolicyRoundTrip(t *testing.T) {
 	at := time.Date(2026, 11, 26, 4, 0, 0, 0, time.UTC)
 	bare := NewPolicy(2*time.Second, DefaultMaxShare)
@@ -227,8 +227,11 @@ func TestPolicyRoundTrip(t *testing.T) {
 	if rt := p.RoundTrip(); rt != 50*time.Millisecond {
 		t.Errorf("round trip %v, want the smallest, 50ms", rt)
 	}
-	if c := p.Record(NewCost(Full, at, 60*time.Millisecond, 70*time.Millisecond, 4096)); c.Stall != 10*time.Millisecond {
-		t.Errorf("full dump charged %v, want 10ms (60 ms less the round trip)", c.Stall)
+	if c := p.Record(NewCost(Full, at, 100*time.Millisecond, 110*time.Millisecond, 4096)); c.Stall != 50*time.Millisecond {
+		t.Errorf("full dump charged %v, want 50ms (100 ms less the round trip)", c.Stall)
+	}
+	if c := p.Record(NewCost(Full, at, 60*time.Millisecond, 70*time.Millisecond, 4096)); c.Stall != 15*time.Millisecond {
+		t.Errorf("full dump charged %v, want 15ms (60 ms less the round trip is 10, under a quarter of 60)", c.Stall)
 	}
 	if e := p.FullEvery(false); e != 2*time.Second {
 		t.Errorf("full dumps every %v, want the interval, 2s", e)
@@ -236,13 +239,13 @@ func TestPolicyRoundTrip(t *testing.T) {
 	if c := p.Record(NewCost(Counts, at, 70*time.Millisecond, 70*time.Millisecond, 512)); c.Stall != 2*time.Millisecond {
 		t.Errorf("cheap poll charged %v, want 2ms (a tenth of 20 ms)", c.Stall)
 	}
-	if c := p.Record(NewCost(Full, at, 30*time.Millisecond, 30*time.Millisecond, 4096)); c.Stall != 0 {
-		t.Errorf("a wait under the round trip charged %v, want 0", c.Stall)
+	if c := p.Record(NewCost(Full, at, 40*time.Millisecond, 40*time.Millisecond, 4096)); c.Stall != 10*time.Millisecond {
+		t.Errorf("a wait under the round trip charged %v, want a quarter of it, 10ms", c.Stall)
 	}
-	for range keepCharges {
+	for range keepTrips {
 		p.RecordRoundTrip(200 * time.Millisecond) // the 50 ms probe ages out
 	}
 	if rt := p.RoundTrip(); rt != 200*time.Millisecond {
-		t.Errorf("round trip %v after %d probes of 200ms, want 200ms", rt, keepCharges)
+		t.Errorf("round trip %v after %d probes of 200ms, want 200ms", rt, keepTrips)
 	}
 }
