@@ -18,7 +18,8 @@
 // bound). The network's round trip is no stall: where the target serves
 // /debug/pprof/cmdline (answered at once), probes before and after each
 // full dump measure it, and waits are charged net of the smallest of the
-// latest probes, but never less than a quarter of the wait. A cheap poll is charged a tenth of its wait (CountsWeight):
+// latest probes, but never less than a quarter of the wait. A cheap poll
+// is charged a tenth of its wait (CountsWeight):
 // most of that wait is one goroutine's CPU work beside the running
 // program. Cheap polls get at most half the budget (MaxShare, 1 % of wall
 // time by default) and come every --interval unless their charge needs
