@@ -122,7 +122,7 @@ func (m Model) targetHeader(t *tab, w int) []string {
 			segment{text: costText(s), style: st.Dim, prio: 60},
 		)
 		if c := s.Cost; c.FullEvery > 0 {
-			text := fmt.Sprintf("stall %s · full dump every %s", percent(c.Share), pace(c.FullEvery))
+			text := fmt.Sprintf("stall %s · full dump every %s", percent(c.Share), Pace(c.FullEvery))
 			if c.Counts && !ds.fullAt.IsZero() && !t.cfg.Replay {
 				// Counts only between full dumps: new goroutines are
 				// told from old ones, and leaks confirmed, at the next.
@@ -310,9 +310,9 @@ func percent(f float64) string {
 	return fmt.Sprintf("%.2f%%", p)
 }
 
-// pace prints the time between polls: to the second from ten seconds on
+// Pace prints the time between polls: to the second from ten seconds on
 // ("5m42s", "1h0m5s"), to a tenth below ("2s", "1.5s").
-func pace(d time.Duration) string {
+func Pace(d time.Duration) string {
 	if d >= 10*time.Second {
 		d = d.Round(time.Second)
 	} else {
@@ -330,5 +330,5 @@ func nextIn(d time.Duration) string {
 	if d <= 0 {
 		return "due"
 	}
-	return "in " + pace(d)
+	return "in " + Pace(d)
 }

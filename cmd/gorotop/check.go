@@ -11,6 +11,7 @@ import (
 	"github.com/gorotop/gorotop/internal/export"
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
+	"github.com/gorotop/gorotop/tui"
 )
 
 const checkUsage = `Usage: gorotop check [flags] TARGET
@@ -207,16 +208,8 @@ func tooFewFull(tr *track.Tracker, last sample, interval, span time.Duration) st
 	if len(totals) == 1 {
 		dumps = "1 full dump"
 	}
-	return fmt.Sprintf("the stall budget spaced full dumps %s apart, so %s took %s: growth is judged on 4 or more, the last three spanning %s; for a verdict, run it --for %s or more, or raise --max-stall",
-		pace(every), "--for "+span.String(), dumps, sustain, need)
-}
-
-// pace prints a time between polls.
-func pace(d time.Duration) string {
-	if d < time.Minute {
-		return d.Round(100 * time.Millisecond).String()
-	}
-	return d.Round(time.Second).String()
+	return fmt.Sprintf("the stall budget spaced full dumps %s apart, so --for %s took %s: growth is judged on 4 or more, the last three spanning %s; for a verdict, run it --for %s or more, or raise --max-stall",
+		tui.Pace(every), span, dumps, sustain, need)
 }
 
 // pollsText says how many polls a check took and, when it spared the

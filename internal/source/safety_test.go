@@ -16,19 +16,24 @@ import (
 	"github.com/gorotop/gorotop/internal/record"
 )
 
-// teamServer serves this test binary's net/http/pprof to requests with
-// the header X-Team: gorotop, and returns it with a Source of its full
-// dumps that sends the header.
+// teamServer serves this test binary's net/http/pprof (the profiles and
+// the command line, as importing it does) to requests with the header
+// X-Team: gorotop, and returns it with a Source of its full dumps that
+// sends the header.
 func teamServer(t *testing.T) (*httptest.Server, Source) {
 	t.Helper()
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("X-Team") != "gorotop" {
-			http.Error(w, "no header", http.StatusForbidden)
-			return
+	team := func(h http.HandlerFunc) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("X-Team") != "gorotop" {
+				http.Error(w, "no header", http.StatusForbidden)
+				return
+			}
+			h(w, r)
 		}
-		pprof.Index(w, r)
-	})
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", team(pprof.Index))
+	mux.HandleFunc("/debug/pprof/cmdline", team(pprof.Cmdline))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv, open(t, srv.URL, Options{Headers: http.Header{"X-Team": {"gorotop"}}})
@@ -152,31 +157,19 @@ func TestLeaksRecorded(t *testing.T) {
 // dumps; a target without it answers 404, one that refuses us 403; a file
 // has no probe.
 func TestRoundTrip(t *testing.T) {
-	mux := http.NewServeMux()
-	team := func(h http.HandlerFunc) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			if r.Header.Get("X-Team") != "gorotop" {
-				http.Error(w, "no header", http.StatusForbidden)
-				return
-			}
-			h(w, r)
-		}
-	}
-	mux.HandleFunc("/debug/pprof/", team(pprof.Index))
-	mux.HandleFunc("/debug/pprof/cmdline", team(pprof.Cmdline))
+	srv, full := teamServer(t)
 	// A service that exposes the goroutine profile alone.
-	mux.HandleFunc("/bare/", func(w http.ResponseWriter, r *http.Request) {
+	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasSuffix(r.URL.Path, "/goroutine") {
 			http.NotFound(w, r)
 			return
 		}
 		pprof.Handler("goroutine").ServeHTTP(w, r)
-	})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	}))
+	defer bare.Close()
 	ctx := context.Background()
 
-	probe, ok := RoundTrip(open(t, srv.URL, Options{Headers: http.Header{"X-Team": {"gorotop"}}}))
+	probe, ok := RoundTrip(full)
 	if !ok {
 		t.Fatal("no probe for a pprof target")
 	}
@@ -187,7 +180,7 @@ func TestRoundTrip(t *testing.T) {
 	if _, err := probe(ctx); !errors.Is(err, ErrAuth) {
 		t.Errorf("probe without the header: %v, want an auth error", err)
 	}
-	probe, _ = RoundTrip(open(t, srv.URL+"/bare/debug/pprof/", Options{}))
+	probe, _ = RoundTrip(open(t, bare.URL, Options{}))
 	if _, err := probe(ctx); !errors.Is(err, ErrNotFound) {
 		t.Errorf("probe of a target without cmdline: %v, want 404", err)
 	}

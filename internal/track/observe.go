@@ -157,7 +157,9 @@ func (t *Tracker) Observe(at time.Time, snap *stackparse.Snapshot) {
 	seen = slices.CompactFunc(seen, func(a, b sighting) bool { return a.id == b.id })
 
 	restart := t.polls > 0 && t.restarted(seen, idx, snap)
-	t.markGone(seen, restart)
+	if restart {
+		clear(t.gone) // the old process's exits
+	}
 	baseline := t.polls == 0 || restart
 	if baseline {
 		t.baseline = at
@@ -302,6 +304,7 @@ func (t *Tracker) exit(e entry, last int64) {
 	gs := t.groups[e.group]
 	gs.poll.Exited++
 	gs.leave(e, last)
+	t.markGone(e.id)
 }
 
 // countKept counts, per group, the newcomers that stay: goroutines that
@@ -375,31 +378,15 @@ func (t *Tracker) lookup(id int64) (entry, bool) {
 // hands out IDs from 1 again, so the low ones tell.
 const goneIDs = 1 << 16
 
-// markGone notes the IDs of the previous full snapshot that this one no
-// longer holds, or forgets them all at a restart.
-func (t *Tracker) markGone(seen []sighting, restart bool) {
-	if restart {
-		clear(t.gone)
+// markGone notes that the goroutine id exited (Tracker.gone).
+func (t *Tracker) markGone(id int64) {
+	if id <= 0 || id >= goneIDs {
 		return
 	}
-	j := 0
-	for _, e := range t.ids {
-		if e.id >= goneIDs {
-			break
-		}
-		for j < len(seen) && seen[j].id < e.id {
-			j++
-		}
-		if j < len(seen) && seen[j].id == e.id {
-			continue
-		}
-		if t.gone == nil {
-			t.gone = make([]uint64, goneIDs/64)
-		}
-		if e.id > 0 {
-			t.gone[e.id/64] |= 1 << (e.id % 64)
-		}
+	if t.gone == nil {
+		t.gone = make([]uint64, goneIDs/64)
 	}
+	t.gone[id/64] |= 1 << (id % 64)
 }
 
 // seenGone reports whether id was seen to exit (markGone).
