@@ -121,14 +121,10 @@ func TestSamplerSpares(t *testing.T) {
 		t.Error("no full dump after the growth")
 	}
 	// How many cheap polls fit between two full dumps depends on how long
-	// each kind waits here (under -race and load, ?debug=1 can wait as
-	// long as the small full dump): at least one does.
-	for i := 1; i < len(kinds); i++ {
-		if kinds[i] == safety.Full && kinds[i-1] == safety.Full {
-			t.Errorf("kinds %v: two full dumps in a row, no cheap poll between", kinds)
-			break
-		}
-	}
+	// each kind waits here: under -race and load ?debug=1 can wait as
+	// long as the small full dump, and then the policy rightly leaves no
+	// room for one between two later full dumps (seen in CI: full,
+	// counts, counts, full, full). A cheap poll follows the first.
 	t.Logf("%d polls, %d full: %v", len(kinds), fulls, kinds)
 }
 
