@@ -716,9 +716,6 @@ func (s *scanner) finish(stop int) {
 	s.total++
 }
 
-// end1 ends an oversized goroutine at the current position.
-func (s *scanner) end1() { s.finish(s.pos) }
-
 // endAtEOF finishes a goroutine the input stopped in.
 func (s *scanner) endAtEOF() {
 	if s.pending >= 0 || !s.complete {

@@ -102,8 +102,3 @@ func (k detailKeys) ShortHelp() []key.Binding {
 	return []key.Binding{k.Back, key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "scroll")), k.PageDown, short(k.Pause, "p"), k.Export, k.Help, k.Quit}
 }
 
-// filterKeys is the one-line help while the filter is edited.
-type filterKeys struct{ KeyMap }
-
-// ShortHelp lists the keys that end filter editing.
-func (k filterKeys) ShortHelp() []key.Binding { return []key.Binding{k.Apply, k.Cancel} }

@@ -25,8 +25,7 @@ type service struct {
 }
 
 type job struct {
-	id   int
-	name string
+	id int
 }
 
 //go:noinline
@@ -44,6 +43,7 @@ func serviceSelect(stop, never chan struct{}, n int) {
 //go:noinline
 func serviceLocker(m *sync.Mutex, stop chan struct{}) {
 	m.Lock()
+	//lint:ignore SA2001 the goroutine is to wait in Lock on a held mutex; nothing is guarded
 	m.Unlock()
 	<-stop
 }

@@ -312,6 +312,3 @@ func (b *background) tick(s *sim) {
 	s.spawn(bgHandler, 80+s.rng.IntN(40))
 }
 
-func (b *background) keys() []string {
-	return []string{bgPool, bgBusy, bgHandler, bgSignal, bgListener}
-}

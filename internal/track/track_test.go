@@ -161,8 +161,6 @@ func run(s *sim, tr *Tracker, bg *background, dur time.Duration, tick func(s *si
 	}
 }
 
-func noTick(*sim, time.Duration) {}
-
 // TestStuck marks a fixed set of goroutines waiting on a lock as stuck,
 // never as a leak; not a set that turns over, not one that has not waited
 // long enough, not one waiting in a receive.

@@ -166,7 +166,7 @@ func (c *Call) block() {
 	case Sleep:
 		backoff(time.Hour)
 	case NilChan:
-		readNil()
+		_ = readNil()
 	default:
 		park()
 	}
@@ -195,6 +195,7 @@ func poll(done <-chan struct{}, tick <-chan time.Time) bool {
 //go:noinline
 func lockShard(mu *sync.Mutex) {
 	mu.Lock()
+	//lint:ignore SA2001 the goroutine is to wait in Lock on a held mutex; nothing is guarded
 	mu.Unlock()
 }
 
