@@ -101,4 +101,3 @@ type detailKeys struct{ KeyMap }
 func (k detailKeys) ShortHelp() []key.Binding {
 	return []key.Binding{k.Back, key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "scroll")), k.PageDown, short(k.Pause, "p"), k.Export, k.Help, k.Quit}
 }
-

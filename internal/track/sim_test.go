@@ -311,4 +311,3 @@ func (b *background) tick(s *sim) {
 	s.skip(s.rng.IntN(400))
 	s.spawn(bgHandler, 80+s.rng.IntN(40))
 }
-
