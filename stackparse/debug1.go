@@ -390,7 +390,7 @@ func (m *matcher) match(k stackKey, sc *stackCount) []*Group {
 func (p *Profile) Estimate(last *Snapshot, g Grouping) *Snapshot {
 	stacks, order := p.byStack()
 	m := newMatcher(last)
-	out := &Snapshot{Total: p.Total, Bytes: p.Bytes, Dumps: 1, Warnings: slices.Clone(p.Warnings)}
+	out := &Snapshot{Total: p.Total, Bytes: p.Bytes, Dumps: 1, Warnings: slices.Clone(p.Warnings), CountOnly: true}
 	counts := map[*Group]int{}
 	var matched []*Group
 	for _, k := range order {
@@ -434,7 +434,7 @@ func (p *Profile) Estimate(last *Snapshot, g Grouping) *Snapshot {
 func (p *Profile) Complete(cut *Snapshot, g Grouping) *Snapshot {
 	stacks, order := p.byStack()
 	m := newMatcher(cut)
-	out := &Snapshot{Truncated: cut.Truncated, Bytes: cut.Bytes, Dumps: cut.Dumps}
+	out := &Snapshot{Truncated: cut.Truncated, Bytes: cut.Bytes, Dumps: cut.Dumps, CountOnly: true}
 	for _, w := range cut.Warnings {
 		if !strings.HasPrefix(w, "the dump is exactly 64 MiB") {
 			out.Warnings = append(out.Warnings, w)

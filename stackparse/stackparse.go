@@ -145,6 +145,11 @@ type Snapshot struct {
 	Bytes int64
 	// Dumps is how many separate dumps the input held.
 	Dumps int
+	// CountOnly says the groups' counts are known but not which
+	// goroutines they hold: the goroutines carry no IDs, or only some of
+	// them do (a profile's counts mapped onto groups, a cut dump). Such a
+	// snapshot says nothing of goroutines born or exited.
+	CountOnly bool
 }
 
 // Grouping says which goroutines share a group.

@@ -129,7 +129,7 @@ func (m *Model) observe(i int, g stackparse.Grouping, s Sample) {
 		s.At = m.now
 	}
 	ds := t.data(g, m.cfg.Track)
-	if s.Cost.CountOnly {
+	if s.Snap.CountOnly {
 		ds.tracker.ObserveCounts(s.At, s.Snap)
 	} else {
 		ds.tracker.Observe(s.At, s.Snap)

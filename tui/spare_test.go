@@ -18,7 +18,10 @@ func TestSparedPolls(t *testing.T) {
 	full := PollCost{Stall: 1800 * time.Millisecond, Walks: 6, Share: 0.0061, FullEvery: 5*time.Minute + 42*time.Second}
 	results[0].sample.Cost = full
 	for i := 1; i < 3; i++ {
-		results[i].sample.Cost = PollCost{Counts: true, CountOnly: true, Stall: 3 * time.Millisecond, Share: 0.0061, FullEvery: full.FullEvery}
+		results[i].sample.Cost = PollCost{Counts: true, Stall: 3 * time.Millisecond, Share: 0.0061, FullEvery: full.FullEvery}
+		snap := *results[i].sample.Snap
+		snap.CountOnly = true
+		results[i].sample.Snap = &snap
 		results[i].sample.Interval = 20 * time.Second
 	}
 	h := newHarness(t, Config{Interval: 2 * time.Second}, results...)

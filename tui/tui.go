@@ -64,10 +64,6 @@ type PollCost struct {
 	// Counts says the poll was a cheap ?debug=1 profile, its counts
 	// mapped onto the last full dump's groups.
 	Counts bool
-	// CountOnly says the sample's goroutine IDs are not to be accounted
-	// (a cheap poll, or a dump cut at 64 MiB): the tracker files it with
-	// ObserveCounts.
-	CountOnly bool
 	// Completed says a dump cut at 64 MiB was completed from counts.
 	Completed bool
 	// Proof says the full dump came from the goroutineleak profile: the

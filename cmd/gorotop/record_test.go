@@ -287,7 +287,7 @@ func TestReplayMatchesLive(t *testing.T) {
 				t.Logf("%s: %v", target, err)
 				continue
 			}
-			if smp.Cost.CountOnly {
+			if smp.Snap.CountOnly {
 				tr.ObserveCounts(smp.At, smp.Snap)
 			} else {
 				tr.Observe(smp.At, smp.Snap)

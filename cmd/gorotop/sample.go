@@ -29,14 +29,10 @@ type sample struct {
 	safe *safety.Sample
 }
 
-// countOnly reports whether the sample's goroutine IDs are not to be
-// accounted: a cheap ?debug=1 poll, or a dump cut at 64 MiB.
-func (smp sample) countOnly() bool { return smp.safe != nil && smp.safe.CountOnly }
-
 // observe files the sample with a tracker: count-only samples through
 // ObserveCounts, so that they do not read as goroutines exiting.
 func (smp sample) observe(tr *track.Tracker) {
-	if smp.countOnly() {
+	if smp.snap.CountOnly {
 		tr.ObserveCounts(smp.meta.At, smp.snap)
 		return
 	}
@@ -62,7 +58,6 @@ func (smp sample) cost() tui.PollCost {
 	s := smp.safe
 	return tui.PollCost{
 		Counts:    s.Kind == safety.Counts,
-		CountOnly: s.CountOnly,
 		Completed: s.Completed,
 		Proof:     s.Proof,
 		Stall:     s.Cost.Stall,

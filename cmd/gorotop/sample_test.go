@@ -99,10 +99,10 @@ func TestSamplerSpares(t *testing.T) {
 		if g.Count() != want || trend.Count != want {
 			t.Errorf("poll %d (%v): %d parked, tracker %d; want %d", i, smp.safe.Kind, g.Count(), trend.Count, want)
 		}
-		if p := trend.History[len(trend.History)-1]; p.Exited != 0 || (smp.countOnly() && p.Born != 0) {
+		if p := trend.History[len(trend.History)-1]; p.Exited != 0 || (smp.snap.CountOnly && p.Born != 0) {
 			t.Errorf("poll %d (%v): %+v", i, smp.safe.Kind, p)
 		}
-		if smp.countOnly() && !grown && fulls == 1 {
+		if smp.snap.CountOnly && !grown && fulls == 1 {
 			park(50, release) // grows between two full dumps
 			grown = true
 		}

@@ -158,7 +158,7 @@ func TestWatchSparesTarget(t *testing.T) {
 		cheap := 0
 		for i, s := range got {
 			c := s.Cost
-			if c.CountOnly != c.Counts || c.Share <= 0 || c.Share > 0.001 || i == 0 && c.Counts {
+			if s.Snap.CountOnly != c.Counts || c.Share <= 0 || c.Share > 0.001 || i == 0 && c.Counts {
 				t.Errorf("poll %d: %+v; want a full dump first, counts filed as counts only, a share within 0.1 %%", i, c)
 			}
 			if c.Counts && (c.Walks != 0 || s.Snap.Total == 0) || !c.Counts && c.Walks != 1 {
@@ -176,7 +176,7 @@ func TestWatchSparesTarget(t *testing.T) {
 		start := time.Now()
 		got := fetchAll(t, 3, "--interval", "100ms", "--max-stall", "off")
 		for i, s := range got {
-			if s.Cost.Counts || s.Cost.CountOnly || s.Interval != 0 || s.Cost.FullEvery != 100*time.Millisecond {
+			if s.Cost.Counts || s.Snap.CountOnly || s.Interval != 0 || s.Cost.FullEvery != 100*time.Millisecond {
 				t.Errorf("poll %d with the budget off: interval %v, %+v", i, s.Interval, s.Cost)
 			}
 		}

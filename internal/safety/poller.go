@@ -234,7 +234,7 @@ func (p *Poller) dump(ctx context.Context, parser *stackparse.Parser, start time
 		return s, nil
 	}
 	cut := snap.Truncated && meta.Bytes == pprofLimit
-	s.CountOnly = cut
+	snap.CountOnly = snap.CountOnly || cut
 	if cut && p.counts != nil {
 		if prof, cmeta, err := p.profile(ctx); err == nil {
 			c := p.Policy.Record(NewCost(Counts, cmeta.At, cmeta.Wait, cmeta.Duration, cmeta.Bytes))
@@ -248,6 +248,7 @@ func (p *Poller) dump(ctx context.Context, parser *stackparse.Parser, start time
 			snap.Warnings = append(snap.Warnings, "could not complete the cut dump from ?debug=1: "+err.Error())
 		}
 	}
+	s.CountOnly = s.Snap.CountOnly
 	p.last, p.lastParser = s.Snap, parser
 	return s, nil
 }
