@@ -23,12 +23,12 @@ const firstWindow = 64 << 10
 // small to exercise the moves at its edges.
 var window = 4 << 20
 
-const (
-	// maxWindow bounds the buffer: a goroutine larger than this is cut.
-	maxWindow = 256 << 20
-	// maxLine bounds a line outside goroutines; longer junk is skipped.
-	maxLine = 1 << 20
-)
+// maxWindow bounds the buffer: a goroutine larger than this is cut. Tests
+// make it small.
+var maxWindow = 256 << 20
+
+// maxLine bounds a line outside goroutines; longer junk is skipped.
+const maxLine = 1 << 20
 
 // lineKind classifies a line of a goroutine body.
 type lineKind int
@@ -293,6 +293,7 @@ func (s *scanner) fork() {
 	}
 	h := s.p.newScanner(nil, 1)
 	h.buf, h.pos, h.end, h.limit = s.buf, mid, cut, cut
+	h.base = s.base
 	h.seen = make([]int64, 0, 1024)
 	s.helper, s.helpEnd, s.limit = h, cut, mid
 	s.helps++
@@ -319,11 +320,17 @@ func lastBoundary(b []byte) int {
 	}
 }
 
-// scanPart is a helper's whole job: read its part of the window.
+// scanPart is a helper's whole job: read its part of the window. A part
+// ends where a goroutine header follows a blank line, or at the end of the
+// input: there the last goroutine may end with a single newline (as
+// net/http/pprof ends a dump), and is finished as at the end of any input.
 func (s *scanner) scanPart() {
 	for {
 		line, start, eol, ok := s.nextLine()
 		if !ok {
+			if s.in {
+				s.endAtEOF()
+			}
 			return
 		}
 		if s.in && !s.bodyLine(line, start, eol) {
@@ -348,6 +355,7 @@ func (s *scanner) join() {
 	s.dropped += h.dropped
 	s.lineNo += h.lineNo
 	s.race = s.race || h.race
+	s.truncated = s.truncated || h.truncated
 	s.debug1 = s.debug1 || h.debug1
 	for _, id := range h.seen {
 		s.countDump(id)
