@@ -229,6 +229,13 @@ type groupID struct {
 // build resolves new shapes and completes the scanner's groups.
 func (p *Parser) build(s *scanner) *Snapshot {
 	p.resolve(s)
+	if s.deep > 0 {
+		what := "1 goroutine is"
+		if s.deep > 1 {
+			what = fmt.Sprintf("%d goroutines are", s.deep)
+		}
+		s.warn(0, fmt.Sprintf("%s deeper than %d frames (the runtime prints at most 100): the innermost %d of each are kept, %d more left out", what, maxFrames, maxFrames, s.deepFrames))
+	}
 	snap := &Snapshot{
 		Total:     s.total,
 		Groups:    s.order,

@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"io"
 	"math/bits"
+	"slices"
 	"strconv"
 )
 
@@ -27,8 +28,16 @@ var window = 4 << 20
 // make it small.
 var maxWindow = 256 << 20
 
-// maxLine bounds a line outside goroutines; longer junk is skipped.
-const maxLine = 1 << 20
+const (
+	// maxFrames bounds the frames kept of one goroutine: the innermost
+	// ones, where it waits. The runtime prints at most 100 (50 innermost,
+	// "...N frames elided...", 50 outermost); deeper stacks come from
+	// hostile or broken targets, and every frame kept costs memory in
+	// every poll.
+	maxFrames = 256
+	// maxLine bounds a line outside goroutines; longer junk is skipped.
+	maxLine = 1 << 20
+)
 
 // lineKind classifies a line of a goroutine body.
 type lineKind int
@@ -101,6 +110,18 @@ type scanner struct {
 	parent    int64
 	skipping  bool // inside an [originating from goroutine N] block
 	complete  bool // the body so far ends at a whole frame
+	// detached says the window no longer holds the body: head holds
+	// what its shape needs of it (the frames kept, when the goroutine
+	// went past maxFrames or into its ancestry), so that the rest streams
+	// through the window; tail holds the creator read after a cut.
+	detached bool
+	cut      bool // frames past maxFrames are being left out
+	head     []byte
+	tail     []byte
+
+	// Goroutines of the dump cut at maxFrames, and the frames left out.
+	deep       int
+	deepFrames int64
 
 	// Caches that spare the Parser's locked maps.
 	states map[string]internedState
@@ -208,7 +229,12 @@ func (s *scanner) nextLine() (line []byte, start int, eol, ok bool) {
 // large part.
 func (s *scanner) fill() {
 	keep := s.pos
-	if s.in && s.body < keep {
+	switch {
+	case s.in && s.detached:
+		if s.pending >= 0 && s.pending < keep {
+			keep = s.pending
+		}
+	case s.in && s.body < keep:
 		keep = s.body
 	}
 	if s.base > 0 && len(s.buf) < window {
@@ -236,7 +262,7 @@ func (s *scanner) fill() {
 		s.pos -= keep
 		s.base += int64(keep)
 		if s.in {
-			s.body -= keep
+			s.body = max(s.body-keep, 0)
 			if s.pending >= 0 {
 				s.pending -= keep
 				s.pendEnd -= keep
@@ -357,6 +383,8 @@ func (s *scanner) join() {
 	s.race = s.race || h.race
 	s.truncated = s.truncated || h.truncated
 	s.debug1 = s.debug1 || h.debug1
+	s.deep += h.deep
+	s.deepFrames += h.deepFrames
 	for _, id := range h.seen {
 		s.countDump(id)
 	}
@@ -492,15 +520,16 @@ func (s *scanner) internLabels(b []byte) []Label {
 	return l
 }
 
-// shapeFor returns the shape with fingerprint fp, noting a new one; body
-// is the goroutine's text, kept only when the shape is new.
-func (s *scanner) shapeFor(fp uint64, body []byte, indent, frames int) *shape {
+// shapeFor returns the shape with fingerprint fp, noting a new one; rep
+// gives the text panicparse is to read for it, asked only when the shape
+// is new.
+func (s *scanner) shapeFor(fp uint64, rep func() []byte, frames int) *shape {
 	if sh := s.p.shapes[fp]; sh != nil {
 		return sh
 	}
 	sh := s.fresh[fp]
 	if sh == nil {
-		sh = &shape{rep: representative(body, indent), frameHint: frames}
+		sh = &shape{rep: rep(), frameHint: frames}
 		s.fresh[fp] = sh
 		s.freshList = append(s.freshList, sh)
 	}
@@ -527,6 +556,18 @@ func (s *scanner) begin(h header) {
 	s.parent = 0
 	s.skipping = false
 	s.complete = false
+	s.detached, s.cut = false, false
+	s.head, s.tail = s.head[:0], s.tail[:0]
+}
+
+// detach copies what the shape needs of the body read so far, up to
+// offset stop, out of the window: the rest of the goroutine streams
+// through it.
+func (s *scanner) detach(stop int) {
+	if !s.detached {
+		s.detached = true
+		s.head = append(s.head[:0], representative(s.buf[s.body:max(stop, s.body)], s.hdr.indent)...)
+	}
 }
 
 // bodyLine handles a line while inside a goroutine. It returns true when
@@ -549,6 +590,12 @@ func (s *scanner) bodyLine(line []byte, start int, eol bool) (notOurs bool) {
 		s.finish(start)
 		return true
 	case lineAncestor:
+		// The shape ends here: what follows is the ancestry.
+		if s.pending >= 0 {
+			s.detach(s.pending)
+		} else {
+			s.detach(start)
+		}
 		s.pending = -1
 		s.skipping = true
 		return false
@@ -589,8 +636,13 @@ func (s *scanner) bodyLine(line []byte, start int, eol bool) (notOurs bool) {
 		s.complete = true
 	case lineElided:
 		s.pending = -1
-		s.mix(maphash.String(s.p.seed, "...elided"))
+		if !s.cut {
+			s.mix(maphash.String(s.p.seed, "...elided"))
+		}
 	case lineUnavailable:
+		if s.cut {
+			return false
+		}
 		s.mix(maphash.String(s.p.seed, "unavailable"))
 		s.frames++
 		s.complete = true
@@ -617,7 +669,29 @@ func (s *scanner) frame(fn, path, num []byte) {
 			name = name[:i]
 		}
 		s.mix(^maphash.Bytes(s.p.seed, name))
+		if s.cut {
+			s.tail = append(s.tail[:0], fn[:len(createdByPrefix)+len(name)]...)
+			s.tail = append(s.tail, "\n\t"...)
+			s.tail = append(s.tail, path...)
+			s.tail = append(s.tail, ':')
+			s.tail = append(s.tail, num...)
+			s.tail = append(s.tail, '\n')
+		}
 	} else {
+		if s.frames >= maxFrames {
+			// One frame too many: keep the innermost maxFrames, count
+			// the rest, and let them stream by.
+			if !s.cut {
+				s.detach(s.pending)
+				s.head = append(s.head, additionalElide...)
+				s.head = append(s.head, '\n')
+				s.cut = true
+				s.deep++
+				s.mix(maphash.String(s.p.seed, "...cut"))
+			}
+			s.deepFrames++
+			return
+		}
 		open := bytes.LastIndexByte(fn, '(')
 		s.mix(maphash.Bytes(s.p.seed, fn[:open]))
 		if s.p.grouping != GroupCode {
@@ -682,13 +756,18 @@ func (s *scanner) hashArgs(args []byte) {
 // finish ends the goroutine being read; its body ends at offset stop.
 func (s *scanner) finish(stop int) {
 	s.in = false
-	body := s.buf[s.body:max(stop, s.body)]
 	if s.pending >= 0 && s.pending < stop {
 		// A function line no file line followed is not part of the stack.
-		body = s.buf[s.body:s.pending]
+		stop = s.pending
 	}
 	s.pending = -1
-	id := groupID{shape: s.shapeFor(s.fp, body, s.hdr.indent, s.frames), state: s.baseState}
+	rep := func() []byte {
+		if s.detached {
+			return slices.Concat(s.head, s.tail)
+		}
+		return representative(s.buf[s.body:max(stop, s.body)], s.hdr.indent)
+	}
+	id := groupID{shape: s.shapeFor(s.fp, rep, s.frames), state: s.baseState}
 	if s.p.grouping != GroupCode {
 		id.args = s.args
 	}
@@ -883,6 +962,7 @@ func (s *scanner) reset() {
 	s.warnings, s.dropped = nil, 0
 	s.helps = 0
 	s.truncated = false
+	s.deep, s.deepFrames = 0, 0
 }
 
 // idSet is a set of goroutine IDs: a bitmap for the usual small IDs, a map
