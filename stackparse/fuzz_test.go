@@ -23,9 +23,18 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("goroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n"))
 	f.Add([]byte("goroutine 7 gp=0x1 m=nil [chan receive (leaked), 3 minutes, locked to thread labels:{\"k\": \"v]\"}]:\nmain.f(...)\n\t/a.go:2\ncreated by main.g in goroutine 1\n\t/a.go:3 +0x2\n[originating from goroutine 1]:\nmain.g(...)\n\t/a.go:4\n"))
 	f.Add([]byte("junk\r\n\tgoroutine 3 [select]:\n\tmain.h()\n\t\t/b.go:9 +0x1\n\t...additional frames elided...\n"))
+	// Deeper than the frames kept, with ancestry after the cut; more
+	// distinct stacks than the (lowered) bounds keep.
+	var deep bytes.Buffer
+	deepDump(&deep, maxFrames+3)
+	deep.WriteString("[originating from goroutine 1]:\nmain.g(...)\n\t/a.go:4\n")
+	f.Add(deep.Bytes())
+	var distinct bytes.Buffer
+	distinctDump(&distinct, "h", 12, 3)
+	f.Add(distinct.Bytes())
 	f.Fuzz(func(t *testing.T, in []byte) {
-		defer func(w int) { window = w }(window)
-		window = 4 << 20
+		defer func(w, g, n int) { window, maxGroups, maxNewFrames = w, g, n }(window, maxGroups, maxNewFrames)
+		window, maxGroups, maxNewFrames = 4<<20, 8, 64
 		big, err := Parse(bytes.NewReader(in), GroupCode)
 		if err != nil {
 			t.Fatal(err)

@@ -26,6 +26,8 @@ type Parser struct {
 	gen      int
 
 	shapes map[uint64]*shape // read-only while scanners run
+	kept   int               // the shapes' cost against keepFrames
+	other  *shape            // the shape of the group of other stacks
 
 	mu     sync.Mutex // guards states and labels
 	states map[string]internedState
@@ -43,6 +45,10 @@ type Stats struct {
 	Parsed int
 	// Cached is how many shapes the Parser keeps.
 	Cached int
+	// Evicted is how many shapes the last Parse dropped from the cache
+	// to keep it within its bound, and of them how many the parse had
+	// seen: the next parse reads those again.
+	Evicted, EvictedInUse int
 	// Helped is how many parts of the input a second core read.
 	Helped int
 }
@@ -116,20 +122,32 @@ func (sh *shape) remember(slot, owner int, id groupID, g *Group) {
 // compare.
 var parallelScan = true
 
-// keepShapes bounds the shape cache: above it, shapes unused for a few
-// parses are dropped.
-const keepShapes = 1 << 14
+// keepFrames bounds the shape cache between parses, counting a shape as
+// its frames and one: past it, the shapes unused for longest go first.
+// Tests make it small.
+var keepFrames = 1 << 19
 
 // NewParser returns a Parser that groups goroutines by g.
 func NewParser(g Grouping) *Parser {
+	other := []Frame{{Func: OtherStacks}}
 	return &Parser{
 		grouping: g,
 		seed:     maphash.MakeSeed(),
 		shapes:   map[uint64]*shape{},
+		other:    &shape{frames: other, blocking: -1, digest: shapeDigest(other, nil)},
 		states:   map[string]internedState{},
 		labels:   map[string][]Label{},
 	}
 }
+
+// OtherStacks names the one frame of the group that holds the goroutines
+// of a dump past the bounds on its groups and new stack shapes; a warning
+// says when there is one.
+const OtherStacks = "(other stacks)"
+
+// mixedState is the state of the group of other stacks when its
+// goroutines are in several.
+const mixedState = "(various)"
 
 // Grouping returns the grouping the Parser was made with.
 func (p *Parser) Grouping() Grouping { return p.grouping }
@@ -207,17 +225,42 @@ func (p *Parser) internLabels(b []byte) []Label {
 	return l
 }
 
-// evict drops shapes not seen for a while once the cache is large.
+// evict keeps the shape cache within keepFrames: the shapes unused for
+// longest go first, those of the latest dump last.
 func (p *Parser) evict() {
-	if len(p.shapes) <= keepShapes {
+	p.last.Evicted, p.last.EvictedInUse = 0, 0
+	if p.kept <= keepFrames {
 		return
 	}
+	all := make([]*shape, 0, len(p.shapes))
+	for _, sh := range p.shapes {
+		all = append(all, sh)
+	}
+	slices.SortFunc(all, func(a, b *shape) int { return cmp.Compare(b.used, a.used) })
+	kept := 0
+	keep := make(map[*shape]bool, len(all))
+	for _, sh := range all {
+		if kept+sh.cost() > keepFrames {
+			break
+		}
+		kept += sh.cost()
+		keep[sh] = true
+	}
 	for fp, sh := range p.shapes {
-		if p.gen-sh.used > 2 {
+		if !keep[sh] {
 			delete(p.shapes, fp)
+			p.last.Evicted++
+			if sh.used == p.gen {
+				p.last.EvictedInUse++
+			}
 		}
 	}
+	p.kept = kept
+	p.last.Cached = len(p.shapes)
 }
+
+// cost is what a cached shape counts against keepFrames.
+func (sh *shape) cost() int { return len(sh.frames) + 1 }
 
 // groupID is what puts two goroutines in the same group.
 type groupID struct {
@@ -229,6 +272,9 @@ type groupID struct {
 // build resolves new shapes and completes the scanner's groups.
 func (p *Parser) build(s *scanner) *Snapshot {
 	p.resolve(s)
+	if s.others > 0 {
+		s.warn(0, fmt.Sprintf("more distinct stacks than gorotop keeps of one dump (%d groups, or %d frames of stacks not seen before): %d goroutines past that are counted together as %s", maxGroups, maxNewFrames, s.others, OtherStacks))
+	}
 	if s.deep > 0 {
 		what := "1 goroutine is"
 		if s.deep > 1 {
@@ -319,16 +365,39 @@ func groupKey(digest [16]byte, state string, g Grouping, args uint64) string {
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
-// resolve has panicparse parse the shapes first seen in this input, all in
-// one synthetic dump.
+// resolveBatch is how many shapes panicparse reads in one synthetic dump:
+// what it builds of them is held until they are all read.
+const resolveBatch = 2048
+
+// resolve has panicparse parse the shapes first seen in this input, in
+// synthetic dumps of resolveBatch shapes.
 func (p *Parser) resolve(s *scanner) {
 	p.last.Parsed = len(s.freshList)
 	if len(s.freshList) == 0 {
 		return
 	}
+	failed := 0
+	for list := s.freshList; len(list) > 0; {
+		n := min(len(list), resolveBatch)
+		failed += resolveShapes(list[:n])
+		list = list[n:]
+	}
 	for fp, sh := range s.fresh {
 		p.shapes[fp] = sh
+		p.kept += sh.cost()
 	}
+	if failed > 0 {
+		s.warn(0, fmt.Sprintf("panicparse could not read %d of %d stack shapes; they were read line by line", failed, len(s.freshList)))
+	}
+	clear(s.fresh)
+	clear(s.freshList)
+	s.freshList = s.freshList[:0]
+}
+
+// resolveShapes fills in the frames of shapes from their representative
+// text, all in one synthetic dump, and reports how many panicparse could
+// not read.
+func resolveShapes(list []*shape) (failed int) {
 	synthetic := func(buf *bytes.Buffer, i int, sh *shape) {
 		buf.WriteString("goroutine ")
 		buf.WriteString(strconv.Itoa(i + 1))
@@ -337,23 +406,22 @@ func (p *Parser) resolve(s *scanner) {
 		buf.WriteByte('\n')
 	}
 	var buf bytes.Buffer
-	for i, sh := range s.freshList {
+	for i, sh := range list {
 		synthetic(&buf, i, sh)
 	}
-	parsed := make(map[int]*stack.Goroutine, len(s.freshList))
-	if !scanRounds(&buf, len(s.freshList)+8, parsed) {
+	parsed := make(map[int]*stack.Goroutine, len(list))
+	if !scanRounds(&buf, len(list)+8, parsed) {
 		// panicparse panicked on a shape: read each alone, so that only
 		// the shapes it cannot take are read line by line, and every
 		// other gets the same frames (and group key) as in any dump.
 		clear(parsed)
-		for i, sh := range s.freshList {
+		for i, sh := range list {
 			buf.Reset()
 			synthetic(&buf, i, sh)
 			scanRounds(&buf, 8, parsed)
 		}
 	}
-	failed := 0
-	for i, sh := range s.freshList {
+	for i, sh := range list {
 		g := parsed[i+1]
 		if g == nil && sh.frameHint == 0 {
 			// A header with no stack under it.
@@ -377,11 +445,7 @@ func (p *Parser) resolve(s *scanner) {
 		sh.digest = shapeDigest(sh.frames, sh.createdBy)
 		sh.rep = nil
 	}
-	if failed > 0 {
-		s.warn(0, fmt.Sprintf("panicparse could not read %d of %d stack shapes; they were read line by line", failed, len(s.freshList)))
-	}
-	clear(s.fresh)
-	s.freshList = s.freshList[:0]
+	return failed
 }
 
 // readRep reads a representative body without panicparse.

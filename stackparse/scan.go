@@ -35,8 +35,20 @@ const (
 	// hostile or broken targets, and every frame kept costs memory in
 	// every poll.
 	maxFrames = 256
+
 	// maxLine bounds a line outside goroutines; longer junk is skipped.
 	maxLine = 1 << 20
+)
+
+// maxGroups bounds the groups of one dump, and maxNewFrames the frames of
+// the stack shapes first seen in it: the goroutines past either are
+// counted in one group of other stacks. A service has hundreds or
+// thousands of groups; a target that names a function per request has a
+// new shape per goroutine, and each costs memory in every poll. Tests
+// make them small.
+var (
+	maxGroups    = 1 << 16
+	maxNewFrames = 1 << 19
 )
 
 // lineKind classifies a line of a goroutine body.
@@ -122,6 +134,12 @@ type scanner struct {
 	// Goroutines of the dump cut at maxFrames, and the frames left out.
 	deep       int
 	deepFrames int64
+	// Frames of the shapes first seen in this dump, and the goroutines
+	// put in the group of other stacks, past maxGroups or maxNewFrames.
+	newFrames int
+	others    int
+	// What the scanner may add of either: a helper gets what is left.
+	groupBudget, frameBudget int
 
 	// Caches that spare the Parser's locked maps.
 	states map[string]internedState
@@ -168,6 +186,9 @@ func (p *Parser) newScanner(r io.Reader, slot int) *scanner {
 		labelz:  map[string][]Label{},
 		fresh:   map[uint64]*shape{},
 		groups:  map[groupID]*Group{},
+
+		groupBudget: maxGroups,
+		frameBudget: maxNewFrames,
 	}
 	if r != nil {
 		s.buf = make([]byte, min(window, firstWindow))
@@ -321,6 +342,7 @@ func (s *scanner) fork() {
 	h.buf, h.pos, h.end, h.limit = s.buf, mid, cut, cut
 	h.base = s.base
 	h.seen = make([]int64, 0, 1024)
+	h.groupBudget, h.frameBudget = max(maxGroups-len(s.groups), 0), max(maxNewFrames-s.newFrames, 0)
 	s.helper, s.helpEnd, s.limit = h, cut, mid
 	s.helps++
 	s.helps++
@@ -388,28 +410,44 @@ func (s *scanner) join() {
 	for _, id := range h.seen {
 		s.countDump(id)
 	}
-	// The helper's new shapes become ours; a shape we both found is
-	// ours, and its groups merge.
+	// The helper's new shapes become ours as their groups do; a shape we
+	// both found is ours, and its groups merge. Past maxGroups, the
+	// helper's groups new to us join the group of other stacks.
 	canon := make(map[*shape]*shape, len(h.freshList))
+	theirs := make(map[*shape]uint64, len(h.freshList))
 	for fp, sh := range h.fresh {
 		if mine, ok := s.fresh[fp]; ok {
 			canon[sh] = mine
-			continue
+		} else {
+			theirs[sh] = fp
 		}
-		s.fresh[fp] = sh
-		s.freshList = append(s.freshList, sh)
 	}
+	s.others += h.others
 	for i, hg := range h.order {
 		id := h.ids[i]
 		if c, ok := canon[id.shape]; ok {
 			id.shape = c
 		}
 		g := s.groups[id]
+		if g == nil && id.shape != s.p.other && len(s.groups) >= maxGroups {
+			s.others += len(hg.Goroutines)
+			id = groupID{shape: s.p.other}
+			g = s.groups[id]
+		}
 		if g == nil {
+			if fp, ok := theirs[id.shape]; ok {
+				delete(theirs, id.shape)
+				s.fresh[fp] = id.shape
+				s.freshList = append(s.freshList, id.shape)
+				s.newFrames += id.shape.frameHint
+			}
 			s.groups[id] = hg
 			s.ids = append(s.ids, id)
 			s.order = append(s.order, hg)
 			continue
+		}
+		if g.State != hg.State {
+			g.State = mixedState
 		}
 		for st, n := range hg.States {
 			g.States[st] += n
@@ -518,22 +556,6 @@ func (s *scanner) internLabels(b []byte) []Label {
 		s.labelz[string(b)] = l
 	}
 	return l
-}
-
-// shapeFor returns the shape with fingerprint fp, noting a new one; rep
-// gives the text panicparse is to read for it, asked only when the shape
-// is new.
-func (s *scanner) shapeFor(fp uint64, rep func() []byte, frames int) *shape {
-	if sh := s.p.shapes[fp]; sh != nil {
-		return sh
-	}
-	sh := s.fresh[fp]
-	if sh == nil {
-		sh = &shape{rep: rep(), frameHint: frames}
-		s.fresh[fp] = sh
-		s.freshList = append(s.freshList, sh)
-	}
-	return sh
 }
 
 // begin starts a goroutine; its header is the line just read.
@@ -761,19 +783,36 @@ func (s *scanner) finish(stop int) {
 		stop = s.pending
 	}
 	s.pending = -1
-	rep := func() []byte {
-		if s.detached {
-			return slices.Concat(s.head, s.tail)
-		}
-		return representative(s.buf[s.body:max(stop, s.body)], s.hdr.indent)
-	}
-	id := groupID{shape: s.shapeFor(s.fp, rep, s.frames), state: s.baseState}
+	id := groupID{state: s.baseState}
 	if s.p.grouping != GroupCode {
 		id.args = s.args
 	}
-	g := id.shape.lookup(s.slot, s.id, id)
-	if g == nil {
+	var g *Group
+	if id.shape = s.p.shapes[s.fp]; id.shape == nil {
+		id.shape = s.fresh[s.fp]
+	}
+	if id.shape != nil {
+		if g = id.shape.lookup(s.slot, s.id, id); g == nil {
+			g = s.groups[id]
+		}
+	}
+	if g == nil && (len(s.groups) >= s.groupBudget || id.shape == nil && s.newFrames+s.frames > s.frameBudget) {
+		// Past the bounds: counted, but not told apart.
+		id = groupID{shape: s.p.other}
 		g = s.groups[id]
+		s.others++
+	}
+	if id.shape == nil {
+		var rep []byte
+		if s.detached {
+			rep = slices.Concat(s.head, s.tail)
+		} else {
+			rep = representative(s.buf[s.body:max(stop, s.body)], s.hdr.indent)
+		}
+		id.shape = &shape{rep: rep, frameHint: s.frames}
+		s.fresh[s.fp] = id.shape
+		s.freshList = append(s.freshList, id.shape)
+		s.newFrames += s.frames
 	}
 	if g == nil {
 		g = &Group{State: s.baseState, States: map[string]int{}, WaitMin: s.hdr.wait, WaitMax: s.hdr.wait}
@@ -781,6 +820,9 @@ func (s *scanner) finish(stop int) {
 		id.shape.remember(s.slot, s.id, id, g)
 		s.order = append(s.order, g)
 		s.ids = append(s.ids, id)
+	}
+	if g.State != s.baseState {
+		g.State = mixedState // only the group of other stacks mixes states
 	}
 	if s.slot == 1 {
 		id.shape.read++
@@ -963,6 +1005,7 @@ func (s *scanner) reset() {
 	s.helps = 0
 	s.truncated = false
 	s.deep, s.deepFrames = 0, 0
+	s.newFrames, s.others = 0, 0
 }
 
 // idSet is a set of goroutine IDs: a bitmap for the usual small IDs, a map

@@ -33,8 +33,12 @@ func (f Frame) String() string {
 	return fmt.Sprintf("%s %s", f.Site(), f.Func)
 }
 
-// Site returns "file.go:line" with the file's base name.
+// Site returns "file.go:line" with the file's base name, or "-" when the
+// file is not known.
 func (f Frame) Site() string {
+	if f.File == "" {
+		return "-"
+	}
 	file := f.File
 	if i := strings.LastIndexByte(file, '/'); i >= 0 {
 		file = file[i+1:]

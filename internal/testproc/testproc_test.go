@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorotop/gorotop/stackparse"
 )
 
 func TestStartLeakySteadyGrows(t *testing.T) {
@@ -91,4 +93,40 @@ func keys(m map[string]bool) []string {
 		ks = append(ks, k)
 	}
 	return ks
+}
+
+// TestLeakyShapes runs the shapes mode: its goroutines stay at about
+// -shapes-n, nearly each with a stack of its own, and the stacks of one
+// dump are gone by the next.
+func TestLeakyShapes(t *testing.T) {
+	addr := StartLeaky(t, "-mode", "shapes", "-shapes-n", "2000", "-shapes-life", "300ms")
+	keys := func() (goroutines int, groups map[string]bool) {
+		time.Sleep(time.Second)
+		snap, err := stackparse.Parse(strings.NewReader(Fetch(t, "http://"+addr+"/debug/pprof/goroutine?debug=2")), stackparse.GroupCode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		groups = map[string]bool{}
+		for _, g := range snap.Groups {
+			if g.CreatedBy != nil && strings.HasSuffix(g.CreatedBy.Func, ".shapes") {
+				goroutines += g.Count()
+				groups[g.Key] = true
+			}
+		}
+		return goroutines, groups
+	}
+	n1, first := keys()
+	n2, second := keys()
+	if n1 < 1000 || n2 < 1000 || len(first) < n1*9/10 || len(second) < n2*9/10 {
+		t.Fatalf("shapes goroutines: %d in %d groups, then %d in %d; want about 2000, nearly a group each", n1, len(first), n2, len(second))
+	}
+	both := 0
+	for k := range second {
+		if first[k] {
+			both++
+		}
+	}
+	if both > len(second)/10 {
+		t.Fatalf("%d of %d stacks were in the dump before", both, len(second))
+	}
 }

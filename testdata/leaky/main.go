@@ -33,6 +33,11 @@
 //	burst     main.burstTask        -burst-size every -burst-every, gone within 1.5 s (healthy)
 //	waiters   main.fixedWaiter      -waiters goroutines blocked forever from the start (healthy)
 //	healthy   pool,churn,burst,waiters
+//	shapes    main.shapeStep0…15    -shapes-n goroutines alive, each for -shapes-life, each
+//	                                down a random path of its own through 16 functions
+//	                                (6 deep: 16.7 million stacks), so that nearly every
+//	                                stack in a dump is new, as in a service that generates
+//	                                a function per request (healthy, but hard on memory)
 //
 // Each leak stops at -max goroutines. With -labels every goroutine a mode
 // starts carries the pprof labels route=MODE and tenant=tN, which its
@@ -66,6 +71,8 @@ type leaky struct {
 	stepSize, httpbodyMax, poolWorkers               int
 	burstSize, waiters, max                          int
 	stepEvery, burstEvery                            time.Duration
+	shapesN                                          int
+	shapesLife                                       time.Duration
 	labels                                           bool
 
 	base        string             // URL of this process's own HTTP server
@@ -88,6 +95,7 @@ var modes = map[string]func(*leaky){
 	"churn":    (*leaky).churn,
 	"burst":    (*leaky).burst,
 	"waiters":  (*leaky).waitForever,
+	"shapes":   (*leaky).shapes,
 }
 
 // aliases are -mode names that stand for several modes.
@@ -124,6 +132,8 @@ func main() {
 	flag.IntVar(&l.burstSize, "burst-size", 200, "burst: goroutines in each burst")
 	flag.DurationVar(&l.burstEvery, "burst-every", 5*time.Second, "burst: time between bursts")
 	flag.IntVar(&l.waiters, "waiters", 5, "waiters: goroutines blocked forever from the start")
+	flag.IntVar(&l.shapesN, "shapes-n", 20_000, "shapes: goroutines alive, each with a stack of its own")
+	flag.DurationVar(&l.shapesLife, "shapes-life", time.Second, "shapes: how long each lives")
 	flag.Parse()
 
 	run, err := l.check(*modeList)
@@ -184,8 +194,8 @@ func (l *leaky) check(modeList string) ([]string, error) {
 			return nil, fmt.Errorf("rates must be above 0, got %v", v)
 		}
 	}
-	if l.stepEvery <= 0 || l.burstEvery <= 0 {
-		return nil, fmt.Errorf("-step-every and -burst-every must be above 0")
+	if l.stepEvery <= 0 || l.burstEvery <= 0 || l.shapesLife <= 0 || l.shapesN <= 0 {
+		return nil, fmt.Errorf("-step-every, -burst-every, -shapes-life and -shapes-n must be above 0")
 	}
 	return run, nil
 }

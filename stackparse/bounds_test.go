@@ -1,0 +1,123 @@
+package stackparse
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+)
+
+// distinctDump writes n goroutines whose stacks all differ, as a target
+// that generates a function per request serves them: goroutine i calls
+// prefix+i, depth frames deep.
+func distinctDump(w io.Writer, prefix string, n, depth int) {
+	for i := range n {
+		fmt.Fprintf(w, "goroutine %d [select]:\n", i+2)
+		for d := range depth {
+			fmt.Fprintf(w, "main.%s%d.step%d(0xc000%06x)\n\t/src/app/gen.go:%d +0x4c\n", prefix, i, d, i, 10+d)
+		}
+		fmt.Fprintf(w, "created by main.serve in goroutine 1\n\t/src/app/serve.go:86 +0x25\n\n")
+	}
+}
+
+func setBounds(t *testing.T, groups, newFrames, keep, win int) {
+	t.Helper()
+	g, f, k, w := maxGroups, maxNewFrames, keepFrames, window
+	t.Cleanup(func() { maxGroups, maxNewFrames, keepFrames, window = g, f, k, w })
+	maxGroups, maxNewFrames, keepFrames, window = groups, newFrames, keep, win
+}
+
+// checkOther checks that a snapshot of n goroutines of distinct stacks
+// holds `groups` groups of one and the rest in the group of other stacks,
+// and says so.
+func checkOther(t *testing.T, snap *Snapshot, n, groups int) {
+	t.Helper()
+	if snap.Total != n || len(snap.Groups) != groups+1 {
+		t.Fatalf("%d goroutines in %d groups, want %d in %d", snap.Total, len(snap.Groups), n, groups+1)
+	}
+	other := snap.Groups[0]
+	if other.Top().Func != OtherStacks || other.Count() != n-groups || other.Top().Site() != "-" {
+		t.Fatalf("largest group: %s at %s ×%d, want %s ×%d", other.Top().Func, other.Top().Site(), other.Count(), OtherStacks, n-groups)
+	}
+	for _, g := range snap.Groups[1:] {
+		if g.Count() != 1 || g.Top().Func == OtherStacks {
+			t.Fatalf("group %s: %d goroutines", g.Top().Func, g.Count())
+		}
+	}
+	want := fmt.Sprintf("%d goroutines past that are counted together as %s", n-groups, OtherStacks)
+	if len(snap.Warnings) != 1 || !strings.Contains(snap.Warnings[0], want) {
+		t.Fatalf("warnings %q, want one saying %q", snap.Warnings, want)
+	}
+}
+
+// TestGroupBound reads a dump of more distinct stacks than a snapshot
+// keeps groups for, read by one core and by two: the groups stop at the
+// bound, the goroutines past it are counted in the group of other stacks,
+// and a warning says so.
+func TestGroupBound(t *testing.T) {
+	var b strings.Builder
+	distinctDump(&b, "handler", 20000, 2)
+	for _, parallel := range []bool{false, true} {
+		setBounds(t, 1000, 1<<19, 1<<19, 4<<20)
+		defer func(p bool) { parallelScan = p }(parallelScan)
+		parallelScan = parallel
+		p := NewParser(GroupCode)
+		snap, err := p.Parse(strings.NewReader(b.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkOther(t, snap, 20000, 1000)
+		if parallel && p.Stats().Helped == 0 {
+			t.Fatal("the second core read nothing")
+		}
+	}
+}
+
+// TestNewFramesBound reads deep distinct stacks: the frames of new shapes
+// a snapshot takes in are bounded, whatever the number of groups.
+func TestNewFramesBound(t *testing.T) {
+	setBounds(t, 1<<16, 1000, 1<<19, 4<<20)
+	var b strings.Builder
+	distinctDump(&b, "deep", 60, 100)
+	snap, err := Parse(strings.NewReader(b.String()), GroupCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOther(t, snap, 60, 10)
+}
+
+// TestShapeCacheBound polls a target whose stacks change: the shapes a
+// Parser keeps between polls stay within keepFrames, and those gone from
+// the target go first.
+func TestShapeCacheBound(t *testing.T) {
+	setBounds(t, 1<<16, 1<<19, 100, 4<<20)
+	dump := func(prefix string) string {
+		var b strings.Builder
+		distinctDump(&b, prefix, 30, 2) // 30 shapes of 2 frames: 90 against the bound
+		return b.String()
+	}
+	p := NewParser(GroupCode)
+	parse := func(in string) Stats {
+		t.Helper()
+		if _, err := p.Parse(strings.NewReader(in)); err != nil {
+			t.Fatal(err)
+		}
+		return p.Stats()
+	}
+	a, b := dump("a"), dump("b")
+	parse(a)
+	if st := parse(b); st.Cached*3 > 100 || st.Evicted < 27 || st.EvictedInUse != 0 {
+		t.Fatalf("after a second dump of other shapes: %+v, want at most 33 cached, 27 of the first evicted", st)
+	}
+	if st := parse(b); st.Parsed != 0 {
+		t.Fatalf("the latest shapes were not kept: %+v", st)
+	}
+	if st := parse(a); st.Parsed < 27 {
+		t.Fatalf("the shapes gone were kept: %+v", st)
+	}
+	var both strings.Builder
+	distinctDump(&both, "c", 50, 2)
+	if st := parse(both.String()); st.Cached*3 > 100 || st.EvictedInUse == 0 {
+		t.Fatalf("a dump of more shapes than the bound: %+v, want at most 33 cached", st)
+	}
+}
