@@ -1,8 +1,8 @@
 // Package testproc builds and runs the project's own programs for tests:
 // testdata/leaky, a Go process that leaks goroutines on purpose over real
-// loopback HTTP, and cmd/gorotop. Each program is built once per test
-// binary with the go command found on PATH; without one, the tests that
-// need it are skipped.
+// loopback HTTP, testdata/kubectl, a stand-in for kubectl, and
+// cmd/gorotop. Each program is built once per test binary with the go
+// command found on PATH; without one, the tests that need it are skipped.
 package testproc
 
 import (
@@ -29,6 +29,8 @@ const (
 var (
 	leaky   = &program{pkg: "./testdata/leaky", name: "leaky"}
 	gorotop = &program{pkg: "./cmd/gorotop", name: "gorotop"}
+	// kubectl is built alone in a directory of its own, to be put on PATH.
+	kubectl = &program{pkg: "./testdata/kubectl", name: "kubectl", dir: "kubectl"}
 	// leakyProof is leaky built to serve /debug/pprof/goroutineleak.
 	leakyProof = &program{pkg: "./testdata/leaky", name: "leaky-goroutineleak", env: []string{"GOEXPERIMENT=goroutineleakprofile"}}
 )
@@ -116,6 +118,16 @@ func BuildGorotop(t testing.TB) string {
 	return gorotop.build(t)
 }
 
+// KubectlDir builds testdata/kubectl, the stand-in for kubectl (see its
+// package doc), once per test binary, and returns a directory that holds
+// it alone under the name kubectl (kubectl.exe on Windows): put the
+// directory first on PATH, and point $GOROTOP_FAKE_KUBE at a directory
+// holding its world.json.
+func KubectlDir(t testing.TB) string {
+	t.Helper()
+	return filepath.Dir(kubectl.build(t))
+}
+
 // Fetch GETs url on a fresh client and returns the body; it fails t on an
 // error or a status other than 200 OK.
 func Fetch(t testing.TB, url string) string {
@@ -141,6 +153,7 @@ type program struct {
 	pkg  string // relative to the module root
 	name string
 	env  []string // added to the go command's environment
+	dir  string   // a subdirectory of the build directory to put it in, if any
 
 	once sync.Once
 	path string
@@ -174,6 +187,12 @@ func (p *program) compile(goCmd string) (string, error) {
 	dir, err := binDir()
 	if err != nil {
 		return "", err
+	}
+	if p.dir != "" {
+		dir = filepath.Join(dir, p.dir)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", fmt.Errorf("make a directory for %s: %w", p.name, err)
+		}
 	}
 	exe := ""
 	if runtime.GOOS == "windows" {
