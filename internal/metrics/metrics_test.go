@@ -292,7 +292,7 @@ func hostileDump(n, suspects, i int) string {
 // terminals and label values: the series stay within the bounds, every
 // label value is clean, and what is left out is counted.
 func TestBounds(t *testing.T) {
-	const groups, suspects = 3000, 12
+	const groups, suspects = 1000, 12
 	opts := metrics.Options{TopGroups: 5, MaxFlagged: 8, MaxTargets: 3}
 	e := metrics.New(opts)
 	tr := track.New(track.Options{})
