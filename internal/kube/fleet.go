@@ -32,6 +32,11 @@ type Options struct {
 	// MaxOutput bounds what one `kubectl get` may print. Zero means
 	// 64 MiB.
 	MaxOutput int64
+	// WaitForPods lets Start succeed when no pod of the target runs yet
+	// (a deployment scaled to zero, pods pending): the Fleet reports that
+	// as a Problem and forwards to pods as they start. Without it, Start
+	// fails then.
+	WaitForPods bool
 }
 
 func (o Options) withDefaults() Options {
@@ -89,7 +94,8 @@ func (k EventKind) String() string {
 }
 
 // Event is what a Fleet reports. For one pod (one UID), Added comes
-// before Gone, and nothing after Gone.
+// before Gone, and nothing comes after Gone. A Problem is not withdrawn
+// when it is over: the next Added, or polls that succeed again, tell.
 type Event struct {
 	Kind EventKind
 	// Pod is the pod concerned; zero for a Problem of the whole fleet
@@ -151,9 +157,9 @@ type Fleet struct {
 // forwarding to the running ones; their Added events follow on Events as
 // each forward listens. It fails, with one line that says what to do, when
 // kubectl is missing (the error wraps ErrNoKubectl), when the target
-// cannot be read (not found, no access, cluster unreachable) and when no
-// pod of it is running; after Start, such problems are Problem events and
-// the Fleet keeps trying.
+// cannot be read (not found, no access, cluster unreachable) and, unless
+// Options.WaitForPods, when no pod of it is running; after Start, such
+// problems are Problem events and the Fleet keeps trying.
 //
 // The Fleet stops when ctx is done or Close is called.
 func Start(ctx context.Context, t Target, opts Options) (*Fleet, error) {
@@ -171,7 +177,7 @@ func Start(ctx context.Context, t Target, opts Options) (*Fleet, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !slices.ContainsFunc(ms, func(m member) bool { return m.running }) {
+	if !opts.WaitForPods && !slices.ContainsFunc(ms, func(m member) bool { return m.running }) {
 		return nil, k.noPods(ms, selector)
 	}
 	f := &Fleet{
@@ -208,7 +214,8 @@ func (f *Fleet) Events() <-chan Event { return f.events }
 // process groups of their own (Close kills each group, helpers kubectl
 // started included), and on Linux the kernel kills them when this process
 // dies, kill -9 included. Elsewhere, a process killed outright leaves its
-// port-forwards running.
+// port-forwards running, and so does, on Linux, a kubectl on PATH that is
+// a wrapper script starting the real one without exec.
 func (f *Fleet) Close() error {
 	f.cancel()
 	<-f.done

@@ -365,3 +365,28 @@ func TestFleetForbidForward(t *testing.T) {
 		t.Errorf("problem %q: want the missing permission", msg)
 	}
 }
+
+// TestFleetWaitForPods: with WaitForPods a deployment scaled to zero is a
+// problem, not a failure, and its first pod is forwarded when it runs.
+func TestFleetWaitForPods(t *testing.T) {
+	c := newCluster(t)
+	leak := testproc.StartLeaky(t, "-mode", "pool")
+	api := map[string]string{"app": "api"}
+	c.workload("Deployment", "prod", "api", api)
+	c.write()
+	opts := fastOptions
+	opts.WaitForPods = true
+	f := start(t, "k8s:deploy/api -n prod", opts)
+	p := await(t, f, "a problem: no pods", func(ev kube.Event) bool { return ev.Kind == kube.Problem })
+	if msg := p.Err.Error(); !strings.Contains(msg, "no pods for deploy/api in namespace prod: is it scaled to zero?") {
+		t.Errorf("problem %q: want no pods", msg)
+	}
+	c.pod("prod", "api-1", "uid-1", "Running", api)
+	c.serve("prod", "api-1", 6060, leak)
+	c.write()
+	added := await(t, f, "api-1 added", isKind(kube.Added, "api-1"))
+	if added.Pod.String() != "prod/api-1" {
+		t.Errorf("added %s, want prod/api-1", added.Pod)
+	}
+	mustDump(t, added.Addr, "main.poolWorker(")
+}

@@ -72,6 +72,9 @@ type Pod struct {
 	UID string
 }
 
+// String names the pod as NAMESPACE/NAME.
+func (p Pod) String() string { return p.Namespace + "/" + p.Name }
+
 // member is a pod as a listing found it.
 type member struct {
 	Pod

@@ -20,9 +20,9 @@
 //     was not found for specified context: NAME".
 //   - get TYPE NAME -o json prints the object itself; get TYPE -l SELECTOR
 //     -o json prints {"apiVersion": "v1", "items": [...], "kind": "List",
-//     "metadata": {"resourceVersion": ""}} (printGeneric), also when it is
-//     empty: with -o json kubectl does not print "No resources found"
-//     (that is for its human-readable printers only). JSON is indented by
+//     "metadata": {…}} (printGeneric), also when it is empty: with -o json
+//     kubectl does not print "No resources found" (that is for its
+//     human-readable printers only). JSON is indented by
 //     four spaces. Types: pods/pod/po, deployments/deployment/deploy,
 //     statefulsets/statefulset/sts, services/service/svc, also as
 //     TYPE/NAME. Label selectors: =, ==, !=, in, notin, key, !key.
