@@ -243,7 +243,7 @@ func (r *row) cells(cols []column, w []int, full bool) []string {
 		case colState:
 			s = clean(r.state())
 		case colWait:
-			s = ageText(r.age)
+			s = waitCell(r.age, r.gstate)
 		case colBorn:
 			s = delta(r.born)
 		case colExited:
@@ -270,6 +270,31 @@ func (r *row) cells(cols []column, w []int, full bool) []string {
 		}
 	}
 	return c
+}
+
+// waitCell prints how long a group's goroutines have been blocked, as
+// the runtime says: ≥12m; <1m for goroutines parked without the runtime's
+// minutes (it prints them from the first minute on); - for those not
+// parked at all (running, runnable, in a system call) or whose state is
+// not known.
+func waitCell(d time.Duration, state string) string {
+	switch {
+	case d >= time.Minute:
+		return "≥" + track.FormatAge(d)
+	case parked(state):
+		return "<1m"
+	}
+	return "-"
+}
+
+// parked reports whether goroutines in state wait for something, so that
+// the runtime counts their wait.
+func parked(state string) bool {
+	switch state {
+	case "", "running", "runnable", "syscall", "idle", "dead", "copystack", "preempted":
+		return false
+	}
+	return !strings.HasPrefix(state, "unknown") && !strings.HasPrefix(state, "not known")
 }
 
 // ageText prints a wait or an age for a cell: ≥12m, or - under a second.

@@ -130,7 +130,7 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 	g := tr.Group
 	r := groupRow(g, tr)
 	d.raw(r.mark() + " " + st.Title.Render(clean(stackparse.ShortFunc(g.Top().Func))))
-	d.add("%s goroutines · %s · %s/min · blocked %s", count(tr.Count), clean(r.state()), rate(tr.GrowthPerMin), waitText(g, tr))
+	d.add("%s goroutines · %s · %s/min · blocked %s", count(tr.Count), clean(r.state()), rate(tr.GrowthPerMin), waitText(g))
 	if f := ds.frame(); ds.stepped() && f != nil {
 		d.raw(st.Paused.Render(fmt.Sprintf("the table shows snapshot %s of %s; this detail is of the latest", count(f.poll), count(ds.polls))))
 	}
@@ -300,19 +300,18 @@ func sourceLines(d *docWriter, m *Model, file string, line int) {
 	}
 }
 
-// waitText says how long a group's goroutines have waited: the runtime's
-// minutes, and the longest wait gorotop has seen.
-func waitText(g *stackparse.Group, tr *track.Trend) string {
-	var runtime string
+// waitText says how long a group's goroutines have been blocked, as the
+// runtime's wait minutes say (it prints none under a minute).
+func waitText(g *stackparse.Group) string {
 	switch {
+	case !parked(g.State):
+		return "not blocked"
 	case g.WaitMax == 0:
-		runtime = "<1m by the runtime"
+		return "<1m by the runtime"
 	case g.WaitMin == g.WaitMax:
-		runtime = fmt.Sprintf("%dm by the runtime", g.WaitMax)
-	default:
-		runtime = fmt.Sprintf("%d–%dm by the runtime", g.WaitMin, g.WaitMax)
+		return fmt.Sprintf("%dm by the runtime", g.WaitMax)
 	}
-	return fmt.Sprintf("%s, ≥%s seen", runtime, track.FormatAge(tr.WaitAge))
+	return fmt.Sprintf("%d–%dm by the runtime", g.WaitMin, g.WaitMax)
 }
 
 // historyLines draws a group's count over time and its goroutines born,

@@ -17,9 +17,12 @@ import (
 const checkUsage = `Usage: gorotop check [flags] TARGET
 
 Watch TARGET headless for --for, polling every --interval, then report the
-groups suspected of leaking. Exit status: 0 no suspected leak, 1 suspected
-leak (each is named), 2 unreachable target or unusable input. What a load
-test or a CI job runs.
+groups suspected of leaking. Exit status: 0 no leak, and the polls could
+have shown one; 1 a group is suspected, rising (its count climbed across
+the polls, not yet confirmed by full dumps) or proven leaked (each is
+named); 2 unreachable target or unusable input; 3 the polls could not
+have shown a leak (too few, or too far apart: it says how long to run).
+What a load test or a CI job runs.
 
 A live target is spared as in the UI (--max-stall): cheap ?debug=1 polls
 come between full dumps when full dumps are dear. A Go 1.26+ target built
@@ -63,9 +66,6 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
-	if warning := tooFewFull(tr, last, o.interval, o.forDur); warning != "" {
-		fmt.Fprintf(stderr, "gorotop: warning: %s\n", warning)
-	}
 	in := export.Input{Source: last.meta.Source, TakenAt: last.meta.At, Snap: last.snap, Tracker: tr, Polls: s.log.list()}
 	err = writeOutput(o.output, o.force, stdout, func(w io.Writer) error {
 		if format == export.FormatJSON {
@@ -76,8 +76,11 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
-	if n := len(tr.Suspects()) + len(provenOnly(tr)); n > 0 {
-		return &leakError{n: n}
+	switch tr.Verdict() {
+	case track.Leak, track.Rising:
+		return &leakError{n: len(tr.Suspects()) + len(tr.Rises()) + len(provenOnly(tr))}
+	case track.NotJudged:
+		return &notJudgedError{msg: notJudged(tr, last, o.forDur, s.src.Live())}
 	}
 	return nil
 }
@@ -155,19 +158,27 @@ func watch(ctx context.Context, s *sampler, tr *track.Tracker, interval, span ti
 // failed write (a full disk), so that -o never leaves a cut report.
 func checkReport(out io.Writer, in export.Input, polls string) error {
 	w := bufio.NewWriter(out)
-	suspects, proven := in.Tracker.Suspects(), provenOnly(in.Tracker)
+	suspects, rises, proven := in.Tracker.Suspects(), in.Tracker.Rises(), provenOnly(in.Tracker)
 	fmt.Fprintf(w, "gorotop check of %s: %s, %s goroutines in %d groups at the end\n",
 		stackparse.Clean(in.Source, 0), polls, export.Thousands(in.Snap.Total), len(in.Snap.Groups))
-	switch {
-	case len(suspects) == 0 && len(proven) == 0:
+	switch verdict := in.Tracker.Verdict(); {
+	case verdict == track.NotJudged:
+		fmt.Fprintln(w, "could not judge: the polls could not have shown a leak")
+	case verdict == track.Clean:
 		fmt.Fprintln(w, "no suspected leak")
-	case len(suspects) == 0:
-		fmt.Fprintln(w, "no group suspected from its growth")
-	default:
+	case len(suspects) > 0:
 		fmt.Fprintf(w, "%d suspected leak(s):\n", len(suspects))
+	case len(rises) == 0:
+		fmt.Fprintln(w, "no group suspected from its growth")
 	}
 	for _, tr := range suspects {
 		reportGroup(w, "LEAK", tr)
+	}
+	if len(rises) > 0 {
+		fmt.Fprintf(w, "%d group(s) rising, their counts climbing across the polls, not yet confirmed by full dumps:\n", len(rises))
+	}
+	for _, tr := range rises {
+		reportGroup(w, "RISING", tr)
 	}
 	if len(proven) > 0 {
 		fmt.Fprintf(w, "%d group(s) the runtime proved leaked (goroutineleak profile), not yet suspected by their growth:\n", len(proven))
@@ -188,28 +199,44 @@ func reportGroup(w io.Writer, verdict string, tr *track.Trend) {
 	}
 }
 
-// tooFewFull says, when the stall budget spaced the full dumps so far
-// apart that no growth could be judged within --for, how long a check
-// would need; "" otherwise. Growth is judged on full dumps only: the first
-// is the baseline, and a leak's newcomers must be seen at three more,
-// arriving at least Options.Sustain apart.
-func tooFewFull(tr *track.Tracker, last sample, interval, span time.Duration) string {
-	if last.safe == nil || len(tr.Suspects()) > 0 {
-		return ""
+// notJudged says why the polls of a check could not have shown a leak,
+// and how long a check of a live target would need. Counts of polls of
+// any kind show a rising group once they span Options.RiseFor, each a
+// third of it after the one before at most; the goroutine IDs of full
+// dumps show a suspect once four of them or more span Options.Sustain
+// after the first.
+func notJudged(tr *track.Tracker, last sample, span time.Duration, live bool) string {
+	o := tr.Options()
+	needs := fmt.Sprintf("a verdict needs polls over %s no more than %s apart, or 4 full dumps over %s", o.RiseFor, o.RiseFor/3, o.Sustain)
+	if !live {
+		return "could not judge: the input's snapshots could not have shown a leak; " + needs
 	}
-	every := last.safe.FullEvery
 	totals := tr.Totals()
-	sustain := tr.Options().Sustain
-	if every <= interval || len(totals) >= 4 && totals[len(totals)-1].At.Sub(totals[1].At) >= sustain {
-		return ""
-	}
-	need := (2*every + max(2*every, sustain)).Round(10*time.Second) + 10*time.Second
 	dumps := fmt.Sprintf("%d full dumps", len(totals))
 	if len(totals) == 1 {
 		dumps = "1 full dump"
 	}
-	return fmt.Sprintf("the stall budget spaced full dumps %s apart, so --for %s took %s: growth is judged on 4 or more, the last three spanning %s; for a verdict, run it --for %s or more, or raise --max-stall",
-		tui.Pace(every), span, dumps, sustain, need)
+	msg := fmt.Sprintf("could not judge: --for %s took %s", span, dumps)
+	pace := span
+	if s := last.safe; s != nil {
+		switch {
+		case s.CountsEvery > 0:
+			pace = s.CountsEvery
+			msg += fmt.Sprintf(" and cheap polls every %s", tui.Pace(pace))
+		case s.FullEvery > 0:
+			pace = s.FullEvery
+			msg += fmt.Sprintf(", one every %s", tui.Pace(pace))
+		}
+	}
+	msg += "; " + needs
+	need := o.RiseFor + 2*pace
+	if pace > o.RiseFor/3 {
+		need = 4*pace + o.Sustain
+		msg += "; run it --for " + need.Round(10*time.Second).String() + " or more, or raise --max-stall"
+		return msg
+	}
+	need = max(need, span+pace) + time.Second - 1
+	return msg + "; run it --for " + need.Truncate(time.Second).String() + " or more"
 }
 
 // pollsText says how many polls a check took and, when it spared the

@@ -41,10 +41,16 @@ func usagef(cmd, format string, args ...any) error {
 	return &usageError{cmd: cmd, msg: fmt.Sprintf(format, args...)}
 }
 
-// leakError says that check found suspected leaks.
+// leakError says that check found suspected, rising or proven leaks.
 type leakError struct{ n int }
 
 func (e *leakError) Error() string { return fmt.Sprintf("%d suspected leak(s)", e.n) }
+
+// notJudgedError says that check's polls could not have shown a leak; the
+// report says so, and msg how long to run it.
+type notJudgedError struct{ msg string }
+
+func (e *notJudgedError) Error() string { return e.msg }
 
 // options holds every flag; each command registers the ones it takes.
 type options struct {

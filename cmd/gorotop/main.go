@@ -29,11 +29,14 @@ import (
 	"github.com/gorotop/gorotop/internal/demo"
 )
 
-// Exit codes (SPEC §6).
+// Exit codes.
 const (
 	exitOK      = 0
-	exitLeak    = 1
+	exitLeak    = 1 // check: a group is suspected, rising or proven leaked
 	exitProblem = 2
+	// exitNotJudged: check's polls could not have shown a leak (too few,
+	// too far apart), so it cannot say there is none.
+	exitNotJudged = 3
 )
 
 func main() {
@@ -59,6 +62,7 @@ func runMain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}()
 	err := run(ctx, args, stdin, stdout, stderr)
 	var leak *leakError
+	var notJudged *notJudgedError
 	switch {
 	case err == nil:
 		return exitOK
@@ -66,6 +70,9 @@ func runMain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return exitOK
 	case errors.As(err, &leak):
 		return exitLeak
+	case errors.As(err, &notJudged):
+		fmt.Fprintf(stderr, "gorotop: %s\n", oneLine(err.Error()))
+		return exitNotJudged
 	default:
 		fmt.Fprintf(stderr, "gorotop: %s\n", oneLine(err.Error()))
 		return exitProblem

@@ -270,19 +270,23 @@ func TestCheckProvenFile(t *testing.T) {
 	}
 }
 
-// TestCheckTooFewFullDumps: when the stall budget spaces full dumps so far
-// apart that --for holds too few to judge growth, check says so and how
-// long it would need, rather than pass silently. The target answers its
-// dumps 30 ms late, so at 1 % full dumps come 3 s or more apart.
-func TestCheckTooFewFullDumps(t *testing.T) {
+// TestCheckNotJudged: a check whose polls could not have shown a leak
+// (too short, or full dumps spaced far apart by the stall budget) exits 3,
+// never 0, and says how long it would need. The target answers its dumps
+// 30 ms late, so at 1 % full dumps come 3 s or more apart.
+func TestCheckNotJudged(t *testing.T) {
 	url := slowServe(t, 30*time.Millisecond)
-	code, stdout, stderr := recordRun(context.Background(), "check", "--for", "3s", "-i", "100ms", url)
-	warning := regexp.MustCompile(`(?m)^gorotop: warning: the stall budget spaced full dumps ([\d.]+)s apart, so --for 3s took (\d) full dumps?: growth is judged on 4 or more, the last three spanning 10s; for a verdict, run it --for (\d+)(m\d+)?s or more, or raise --max-stall$`)
-	if code != exitOK || warning.FindStringSubmatch(stderr) == nil {
-		t.Errorf("check of a slow target at --max-stall 1%%: exit %d\n%s%s", code, stdout, stderr)
-	}
-	code, stdout, stderr = recordRun(context.Background(), "check", "--for", "3s", "-i", "100ms", "--max-stall", "off", url)
-	if code != exitOK || strings.Contains(stderr, "warning") {
-		t.Errorf("check with the budget off: exit %d\n%s%s", code, stdout, stderr)
+	for _, c := range []struct {
+		args []string
+		pace string
+	}{
+		{[]string{"check", "--for", "3s", "-i", "100ms", url}, ` and cheap polls every [\d.]+m?s`},
+		{[]string{"check", "--for", "3s", "-i", "100ms", "--max-stall", "off", url}, `, one every 100ms`},
+	} {
+		code, stdout, stderr := recordRun(context.Background(), c.args...)
+		msg := regexp.MustCompile(`(?m)^gorotop: could not judge: --for 3s took \d+ full dumps?` + c.pace + `; a verdict needs polls over 30s no more than 10s apart, or 4 full dumps over 10s; run it --for (\d+m)?\d+s or more(, or raise --max-stall)?$`)
+		if code != exitNotJudged || !msg.MatchString(stderr) || !strings.Contains(stdout, "could not judge: the polls could not have shown a leak") {
+			t.Errorf("%s: exit %d, want 3\n%s%s", strings.Join(c.args, " "), code, stdout, stderr)
+		}
 	}
 }

@@ -49,6 +49,7 @@ type page struct {
 	// History is set when a tracker saw the snapshot.
 	History   bool
 	Suspects  int
+	Rising    int
 	Proven    int
 	Stuck     int
 	Truncated bool
@@ -88,7 +89,6 @@ type groupView struct {
 	Reason   string
 	Open     bool
 	Wait     string
-	Seen     string
 	Top      frameView
 	Blocked  *frameView
 	Creator  *frameView
@@ -176,7 +176,7 @@ func newPage(in Input) page {
 		p.Groups = append(p.Groups, gv)
 		p.count(gv.Verdicts)
 	}
-	if len(p.Groups) > 0 && !p.Groups[0].Open && p.Suspects+p.Proven+p.Stuck == 0 {
+	if len(p.Groups) > 0 && !p.Groups[0].Open && p.Suspects+p.Rising+p.Proven+p.Stuck == 0 {
 		p.Groups[0].Open = true
 	}
 	if tr := in.Tracker; tr != nil {
@@ -260,6 +260,8 @@ func (p *page) count(verdicts []string) {
 			p.Proven++
 		case "suspect":
 			p.Suspects++
+		case "rising":
+			p.Rising++
 		case "stuck":
 			p.Stuck++
 		}
@@ -302,7 +304,6 @@ func newGroupView(in Input, g *stackparse.Group, i int) groupView {
 	if tr != nil {
 		gv.Trend = newTrendView(tr, in.Tracker.Options().Window)
 		gv.Chart = newChart(tr.History)
-		gv.Seen = track.FormatAge(tr.WaitAge)
 		if ps := in.Tracker.Parents(g.Key); ps.Parents > 0 {
 			gv.Parents = ps.String()
 		}
@@ -325,6 +326,9 @@ func verdicts(g *stackparse.Group, tr *track.Trend) ([]string, string) {
 	}
 	if tr.Suspect {
 		v = append(v, "suspect")
+	}
+	if tr.Rising {
+		v = append(v, "rising")
 	}
 	if tr.Stuck {
 		v = append(v, "stuck")
@@ -375,14 +379,14 @@ func statesLine(states map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// waitAges is a group's wait-age distribution in track's buckets: the
-// tracker's when there is history, else the runtime's wait minutes.
+// waitAges is a group's distribution of the runtime's wait minutes in
+// track's buckets: the tracker's when there is history (after a cheap
+// count-only poll, those of the latest full dump), else the snapshot's.
 func waitAges(g *stackparse.Group, tr *track.Trend) ([]bucketView, string) {
 	var counts [4]int
 	note := "runtime wait minutes"
 	if tr != nil {
 		counts = tr.WaitAges
-		note = "longest of what gorotop saw and the runtime's wait minutes"
 	} else {
 		for _, gr := range g.Goroutines {
 			counts[bucketOf(time.Duration(gr.WaitMinutes)*time.Minute)]++
@@ -538,6 +542,7 @@ const htmlSource = `<!DOCTYPE html>
 {{- if .History}}
 <dt>verdicts</dt><dd class="verdicts">
 <span class="badge{{if .Suspects}} suspect{{end}}">{{.Suspects}} suspected</span>
+<span class="badge{{if .Rising}} rising{{end}}">{{.Rising}} rising</span>
 <span class="badge{{if .Proven}} proven{{end}}">{{.Proven}} proven</span>
 <span class="badge{{if .Stuck}} stuck{{end}}">{{.Stuck}} stuck</span>
 </dd>
@@ -598,8 +603,8 @@ const htmlSource = `<!DOCTYPE html>
 {{- if .Leaked}}
 <dt>proven leaked</dt><dd>{{.Leaked}}</dd>
 {{- end}}
-{{- if or .Wait .Seen}}
-<dt>waiting</dt><dd>{{if .Wait}}{{.Wait}}{{end}}{{if and .Wait .Seen}}; {{end}}{{if .Seen}}seen waiting ≥{{.Seen}}{{end}}</dd>
+{{- with .Wait}}
+<dt>waiting</dt><dd>{{.}}</dd>
 {{- end}}
 {{- with .Blocked}}
 <dt>blocked at</dt><dd><code>{{.Func}}</code><br><span class="file">{{.File}}:{{.Line}}</span></dd>
@@ -703,6 +708,7 @@ const htmlCSS = `
   --accent: #0b5cad; --area: rgba(11, 92, 173, 0.14);
   --suspect: #b42318; --suspect-bg: #fdecea; --proven: #7a1fa2; --proven-bg: #f5e8fb;
   --stuck: #8a5a00; --stuck-bg: #fff4d6; --mark: #b42318;
+  --rising: #b54708; --rising-bg: #fef0e6;
   color-scheme: light dark;
 }
 @media (prefers-color-scheme: dark) {
@@ -711,6 +717,7 @@ const htmlCSS = `
     --accent: #6cb0ff; --area: rgba(108, 176, 255, 0.18);
     --suspect: #ff8f84; --suspect-bg: #3b1a17; --proven: #dba2f7; --proven-bg: #2f1c3a;
     --stuck: #f2c25b; --stuck-bg: #352a10; --mark: #ff8f84;
+    --rising: #f9a66c; --rising-bg: #3a2414;
   }
 }
 * { box-sizing: border-box; }
@@ -740,6 +747,7 @@ a { color: var(--accent); }
 .badge.suspect { color: var(--suspect); border-color: var(--suspect); background: var(--suspect-bg); }
 .badge.proven { color: var(--proven); border-color: var(--proven); background: var(--proven-bg); }
 .badge.stuck { color: var(--stuck); border-color: var(--stuck); background: var(--stuck-bg); }
+.badge.rising { color: var(--rising); border-color: var(--rising); background: var(--rising-bg); }
 .alert, .warnings { border-left: 4px solid var(--suspect); background: var(--suspect-bg); padding: 0.5rem 0.75rem; margin: 0.75rem 0; }
 .warnings { padding-left: 2rem; }
 nav h2 { display: block; margin: 1.25rem 0 0.4rem; }
@@ -753,6 +761,7 @@ nav h2 { display: block; margin: 1.25rem 0 0.4rem; }
 .group { border: 1px solid var(--border); border-left: 5px solid var(--border); border-radius: 6px; margin: 1rem 0; padding: 0.6rem 0.9rem; background: var(--bg); }
 .group.suspect { border-left-color: var(--suspect); }
 .group.stuck { border-left-color: var(--stuck); }
+.group.rising { border-left-color: var(--rising); }
 .group.proven { border-left-color: var(--proven); }
 .group > details > summary { cursor: pointer; list-style-position: inside; }
 .group > details > summary h2 { font-size: 1.05rem; }

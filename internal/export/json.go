@@ -10,13 +10,16 @@ import (
 
 // Report is the JSON document of one snapshot.
 type Report struct {
-	Schema    string   `json:"schema"`
-	Source    string   `json:"source"`
-	TakenAt   string   `json:"taken_at"`
-	Total     int      `json:"total"`
-	Truncated bool     `json:"truncated,omitempty"`
-	Warnings  []string `json:"warnings,omitempty"`
-	Groups    []Group  `json:"groups"`
+	Schema    string `json:"schema"`
+	Source    string `json:"source"`
+	TakenAt   string `json:"taken_at"`
+	Total     int    `json:"total"`
+	Truncated bool   `json:"truncated,omitempty"`
+	// Verdict is the tracker's verdict (track.Verdict: leak, rising,
+	// not-judged or clean) when there is history.
+	Verdict  string   `json:"verdict,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+	Groups   []Group  `json:"groups"`
 }
 
 // Group is one group in a Report.
@@ -53,8 +56,9 @@ type Trend struct {
 	Born          int     `json:"born"`
 	Exited        int     `json:"exited"`
 	Suspect       bool    `json:"suspect"`
+	Rising        bool    `json:"rising"`
+	Stuck         bool    `json:"stuck"`
 	Reason        string  `json:"reason"`
-	Stuck         bool    `json:"stuck,omitempty"`
 	Proven        bool    `json:"proven,omitempty"`
 	OldestSeconds float64 `json:"oldest_seconds"`
 	FirstSeen     string  `json:"first_seen"`
@@ -70,6 +74,9 @@ func BuildReport(in Input) Report {
 		Truncated: in.Snap.Truncated,
 		Warnings:  in.Snap.Warnings,
 		Groups:    []Group{},
+	}
+	if in.Tracker != nil {
+		r.Verdict = string(in.Tracker.Verdict())
 	}
 	for _, g := range in.groups() {
 		jg := Group{
@@ -97,6 +104,7 @@ func BuildReport(in Input) Report {
 				Born:          tr.Born,
 				Exited:        tr.Exited,
 				Suspect:       tr.Suspect,
+				Rising:        tr.Rising,
 				Reason:        tr.Reason,
 				Stuck:         tr.Stuck,
 				Proven:        tr.Proven,

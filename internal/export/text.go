@@ -30,12 +30,16 @@ func Text(w io.Writer, in Input) error {
 		fmt.Fprintf(bw, "warning: %s\n", stackparse.Clean(warn, 0))
 	}
 	if in.Tracker != nil {
-		n := len(in.Tracker.Suspects())
-		switch n {
-		case 0:
-			fmt.Fprintf(bw, "no suspected leak\n")
+		suspects, rises := len(in.Tracker.Suspects()), len(in.Tracker.Rises())
+		switch {
+		case suspects > 0 && rises > 0:
+			fmt.Fprintf(bw, "%d suspected leak(s), %d rising\n", suspects, rises)
+		case suspects > 0:
+			fmt.Fprintf(bw, "%d suspected leak(s)\n", suspects)
+		case rises > 0:
+			fmt.Fprintf(bw, "no suspected leak; %d group(s) rising, not yet confirmed\n", rises)
 		default:
-			fmt.Fprintf(bw, "%d suspected leak(s)\n", n)
+			fmt.Fprintf(bw, "no suspected leak\n")
 		}
 	}
 	for i, g := range groups {
@@ -54,6 +58,8 @@ func Text(w io.Writer, in Input) error {
 			switch {
 			case tr.Suspect:
 				fmt.Fprintf(bw, "    SUSPECTED LEAK: %s\n", tr.Reason)
+			case tr.Rising:
+				fmt.Fprintf(bw, "    RISING: %s\n", tr.Reason)
 			case tr.Stuck:
 				fmt.Fprintf(bw, "    stuck: %s\n", tr.Reason)
 			}

@@ -40,8 +40,9 @@ type Sample struct {
 	Wait time.Duration
 	// Stretched says Wait is longer than the Policy's Interval.
 	Stretched bool
-	// FullEvery is the time between full dumps at the current pace.
-	FullEvery time.Duration
+	// FullEvery is the time between full dumps at the current pace;
+	// CountsEvery that between cheap polls, zero when there are none.
+	FullEvery, CountsEvery time.Duration
 	// Share is the share of wall time the target spends stalled by polls
 	// at the current pace (Policy.Share).
 	Share float64
@@ -144,6 +145,9 @@ func (p *Poller) Next(ctx context.Context, parser *stackparse.Parser) (Sample, e
 	s.Wait = p.Policy.Wait(start, canCount)
 	s.Stretched = s.Wait > p.Policy.Interval
 	s.FullEvery = p.Policy.FullEvery(canCount)
+	if canCount && !p.Policy.Off() {
+		s.CountsEvery = p.Policy.CountsEvery()
+	}
 	s.Share = p.Policy.Share(canCount)
 	p.next = start.Add(s.Wait)
 	return s, err

@@ -88,22 +88,23 @@ func (t *Tracker) ObserveCounts(at time.Time, snap *stackparse.Snapshot) {
 			gs.age(e, now, aged[e.group] == 1)
 		}
 	}
-	base, keep, interval := t.windowAt(at, false)
-	t.countKept(now, base.UnixNano(), keep)
+	win := t.windowAt(at, false, false)
+	t.countKept(now, win.base.UnixNano(), win.keep)
 
 	for _, gs := range t.groups {
-		if gs != nil && !t.record(gs, at, false) && !held[gs.idx] {
+		if gs != nil && !t.record(gs, at, false, false) && !held[gs.idx] {
 			t.forget(gs)
 		}
 	}
 	if t.polls > 0 {
 		t.polls++
 	}
+	t.notePoll(at, false)
 	t.last = at
 	for _, gs := range t.groups {
 		if gs != nil {
-			t.judge(gs, base, interval)
-			if gs.tr.Stuck && !steadyCount(gs.tr.History, base) {
+			t.judge(gs, win)
+			if gs.tr.Stuck && !steadyCount(gs.tr.History, win.base) {
 				unstick(gs.tr)
 			}
 		}
@@ -114,17 +115,16 @@ func (t *Tracker) ObserveCounts(at time.Time, snap *stackparse.Snapshot) {
 
 // age adds a goroutine of the goroutine table, last seen at a full
 // snapshot, to the ages of its group as if it were still there at now;
-// first says it is the group's first.
+// first says it is the group's first. Its wait is the runtime's, as that
+// snapshot printed it: what it waited since is not known.
 func (gs *groupState) age(e *entry, now int64, first bool) {
 	wait := int64(e.wait) * int64(time.Minute)
-	age := max(now-e.first, wait)
-	inGroup := max(now-e.since, wait)
-	gs.maxAge = max(gs.maxAge, age)
-	gs.maxWait = max(gs.maxWait, inGroup)
-	if first || inGroup < gs.minWait {
-		gs.minWait = inGroup
+	gs.maxAge = max(gs.maxAge, now-e.first, wait)
+	gs.maxWait = max(gs.maxWait, wait)
+	if first || wait < gs.minWait {
+		gs.minWait = wait
 	}
-	gs.waitAges[waitBucket(time.Duration(inGroup))]++
+	gs.waitAges[waitBucket(time.Duration(wait))]++
 }
 
 // steadyCount reports whether the count stayed the same at every point of

@@ -56,6 +56,7 @@ func downsample(h []Point, now, final time.Time) []Point {
 			q.MovedIn += p.MovedIn
 			q.MovedOut += p.MovedOut
 			q.Restart = q.Restart || p.Restart
+			q.Full = q.Full || p.Full
 			continue
 		}
 		h[out] = p

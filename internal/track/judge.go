@@ -8,11 +8,33 @@ import (
 	"time"
 )
 
+// window is what a poll is judged over.
+type window struct {
+	// base is the window's first full poll; keep the time of the full
+	// poll two full polls before this one (a newcomer must have arrived
+	// by then to count as staying); interval the mean time between full
+	// polls in the window.
+	base     time.Time
+	keep     int64
+	interval time.Duration
+	// from is where the window starts for counts: Window before the
+	// poll, or the latest restart.
+	from time.Time
+	// full says the poll being judged is a full dump.
+	full bool
+	// lastFull is the latest full poll, this one or an earlier one;
+	// prevFull the full poll before this one, at a full poll.
+	lastFull, prevFull time.Time
+}
+
 // judge computes a group's window figures and verdicts after the poll
-// that ended at the group's last point. base is the window's first poll;
-// interval the mean poll interval in the window.
+// that ended at the group's last point.
 //
-// A group is a suspected leak when, over the window, all of these hold:
+// A group is a suspected leak when either the goroutine IDs of three full
+// dumps or more show it (A), or two full dumps confirm a climb that the
+// counts of the polls between them show (B).
+//
+// (A) Over the window, all of these hold:
 //
 //  1. it grew: the count rose by at least MinGrowth and its fitted slope
 //     is positive;
@@ -28,17 +50,28 @@ import (
 //     step until the next step comes;
 //  4. goroutines do not leave: at most half as many left the group
 //     (exited or moved on) as joined it (pools and churn lose as many as
-//     they gain).
+//     they gain);
+//  5. the growth goes on: the latest of those arrivals is no further
+//     from the latest full dump than the first is from the latest, or
+//     the count is still rising. Steps that stop (clients connecting one
+//     after another, helpers made on first use) are growth that ended.
 //
-// A group is stuck when it is not suspect, sits in a state only another
-// goroutine can end (locks, wait groups, conditions, channel sends, nil
-// channels), kept the very same goroutines across the window (none came,
-// none left, over two polls or more), and each of them has waited at
-// least StuckAfter.
-func (t *Tracker) judge(gs *groupState, base time.Time, interval time.Duration) {
+// (B) The group is rising (see climbOf), and the latest full dump, with
+// two count-only polls or more since the full dump before it, finds that
+// MinGrowth goroutines or more joined the group since that dump, making
+// up half its growth or more, and that at most half as many left it.
+// The verdict holds until the next full dump, unless the count falls back
+// below half the growth it confirmed.
+//
+// A group is stuck when it is neither suspect nor rising, sits in a state
+// only another goroutine can end (locks, wait groups, conditions, channel
+// sends, nil channels), kept the very same goroutines across the window
+// (none came, none left, over two polls or more), and the runtime says
+// each of them has been blocked StuckAfter or longer.
+func (t *Tracker) judge(gs *groupState, win window) {
 	tr := gs.tr
 	o := t.opts
-	w := measure(tr.History, base, gs.appeared)
+	w := measure(tr.History, win.base, gs.appeared)
 
 	tr.GrowthPerMin = w.slope * 60
 	tr.Net = w.last - w.base
@@ -46,12 +79,28 @@ func (t *Tracker) judge(gs *groupState, base time.Time, interval time.Duration) 
 	tr.Kept = gs.kept
 
 	entered, left := w.born+w.movedIn, w.exited+w.movedOut
-	tr.Suspect = tr.Present &&
+	c, rising := climbOf(tr.History, win.from, gs.appeared, o)
+	rising = rising && tr.Present && 2*left <= entered
+	spread := gs.keptHi - gs.keptLo
+	byIDs := tr.Present &&
 		tr.Net >= o.MinGrowth && w.slope > 0 &&
 		gs.kept >= o.MinGrowth && 2*gs.kept >= tr.Net &&
-		time.Duration(gs.keptHi-gs.keptLo) >= max(o.Sustain, 2*interval) &&
-		2*left <= entered
-	tr.Stuck = !tr.Suspect && tr.Present &&
+		time.Duration(spread) >= max(o.Sustain, 2*win.interval) &&
+		2*left <= entered &&
+		(win.lastFull.UnixNano()-gs.keptHi <= spread || rising)
+	if win.full {
+		gs.confirmed = 0
+		if rising {
+			gs.confirmed = confirms(tr.History, win.prevFull, o)
+		}
+	}
+	tr.Suspect = byIDs || gs.confirmed > 0 && tr.Present && tr.Count >= gs.confirmed
+	tr.Rising = rising && !tr.Suspect
+	tr.RisingSince = time.Time{}
+	if tr.Rising {
+		tr.RisingSince = c.from
+	}
+	tr.Stuck = !tr.Suspect && !tr.Rising && tr.Present &&
 		!w.appeared && w.points >= 2 && entered == 0 && left == 0 &&
 		time.Duration(gs.minWait) >= o.StuckAfter &&
 		tr.Group != nil && deadlockProne(tr.Group.State)
@@ -62,6 +111,8 @@ func (t *Tracker) judge(gs *groupState, base time.Time, interval time.Duration) 
 		reason = append(reason, fmt.Sprintf("%d proven leaked", tr.Leaked))
 	}
 	switch {
+	case tr.Rising && !tr.Proven:
+		reason = append(reason, fmt.Sprintf("rising +%s/min for %s, not yet confirmed", formatRate(c.perMin), FormatAge(c.to.Sub(c.from))))
 	case tr.Suspect:
 		s := fmt.Sprintf("+%s/min (+%d in %s), %d exited", formatRate(tr.GrowthPerMin), tr.Net, FormatAge(w.span), tr.Exited)
 		if tr.MovedOut > 0 {
@@ -78,9 +129,11 @@ func (t *Tracker) judge(gs *groupState, base time.Time, interval time.Duration) 
 	case !tr.Present:
 		tr.Score = 0
 	case tr.Proven:
-		tr.Score = 3*tier + math.Min(float64(tr.Leaked), tier-1)
+		tr.Score = 4*tier + math.Min(float64(tr.Leaked), tier-1)
 	case tr.Suspect:
-		tr.Score = 2*tier + math.Min(tr.GrowthPerMin, tier-1)
+		tr.Score = 3*tier + math.Min(tr.GrowthPerMin, tier-1)
+	case tr.Rising:
+		tr.Score = 2*tier + math.Min(math.Max(c.perMin, 0), tier-1)
 	case tr.Stuck:
 		tr.Score = tier + float64(tr.Count)
 	default:
@@ -88,14 +141,40 @@ func (t *Tracker) judge(gs *groupState, base time.Time, interval time.Duration) 
 	}
 }
 
+// confirms reads, at a full dump, whether its goroutine IDs confirm the
+// climb of a rising group (rule B of judge): it returns the count below
+// which the confirmation lapses, or 0 when they do not confirm it. prev is
+// the full dump before this one; a group that appeared after it held no
+// goroutine then.
+func confirms(h []Point, prev time.Time, o Options) int {
+	n := len(h)
+	if n == 0 || !h[n-1].Full || prev.IsZero() {
+		return 0
+	}
+	p, was, between := h[n-1], 0, 0
+	for i := n - 2; i >= 0 && !h[i].At.Before(prev); i-- {
+		if h[i].Full {
+			was = h[i].Count
+			break
+		}
+		between++
+	}
+	growth := p.Count - was
+	entered, left := p.Born+p.MovedIn, p.Exited+p.MovedOut
+	if between < 2 || entered < o.MinGrowth || 2*entered < growth || 2*left > entered {
+		return 0
+	}
+	return max(p.Count-growth/2, 1)
+}
+
 // deadlockStates are the states where waiting for minutes with the same
 // goroutines means something is wrong; long waits in a receive, a select,
-// I/O or a sleep are what idle servers do.
+// I/O or a sleep are what idle servers do, and so is select {}: a main
+// that parks for good.
 var deadlockStates = []string{
 	"sync.Mutex.Lock", "sync.RWMutex.Lock", "sync.RWMutex.RLock",
 	"semacquire", "sync.WaitGroup.Wait", "sync.Cond.Wait",
 	"chan send", "chan send (nil chan)", "chan receive (nil chan)",
-	"select (no cases)",
 }
 
 func deadlockProne(state string) bool { return slices.Contains(deadlockStates, state) }

@@ -11,15 +11,24 @@ import (
 )
 
 // entry is one live goroutine as the tracker keeps it between polls; the
-// Tracker's slice of them, sorted by ID, is its main memory cost (32 bytes
+// Tracker's slice of them, sorted by ID, is its main memory cost (56 bytes
 // a goroutine). Times are Unix nanoseconds.
 type entry struct {
 	id    int64
 	first int64 // when gorotop first saw it, in any group
 	since int64 // when it entered its current group
-	group int32 // index into Tracker.groups
-	wait  int32 // the runtime's wait minutes at the latest poll
+	// homeSince and leftAt are, while the goroutine is away from its
+	// group (home), when it entered it and when it left: a goroutine that
+	// steps out of its group (caught running, say) and comes back has
+	// not left it.
+	homeSince, leftAt int64
+	group             int32 // index into Tracker.groups
+	wait              int32 // the runtime's wait minutes at the latest poll
+	home              int32 // index into Tracker.groups, or noHome
 }
+
+// noHome is entry.home of a goroutine in its own group.
+const noHome = -1
 
 // sighting is one goroutine of the snapshot being observed.
 type sighting struct {
@@ -51,6 +60,10 @@ type groupState struct {
 	left            int64 // longest stay among the goroutines that left at this poll; -1: none
 	leaked          int
 
+	// confirmed is the count below which rule B's verdict, given at the
+	// latest full dump, lapses; 0 when it gave none.
+	confirmed int
+
 	// stays holds, for the polls in the window where goroutines left the
 	// group, the longest stay among them, kept as a monotonic queue: the
 	// front is the longest stay in the window.
@@ -72,10 +85,11 @@ type stay struct {
 	at, d int64 // nanoseconds
 }
 
-// leave notes that a goroutine left the group at this poll; it was last
-// seen at prev.
-func (gs *groupState) leave(e entry, prev int64) {
-	gs.left = max(gs.left, prev-e.since, int64(e.wait)*int64(time.Minute))
+// leave notes that a goroutine that entered the group at since, and had
+// waited wait minutes, left it at this poll; it was last seen in it at
+// prev.
+func (gs *groupState) leave(since int64, wait int32, prev int64) {
+	gs.left = max(gs.left, prev-since, int64(wait)*int64(time.Minute))
 }
 
 // longestStay returns the longest stay in the group of a goroutine that
@@ -103,14 +117,12 @@ func (gs *groupState) longestStay(now, base int64) int64 {
 func (gs *groupState) see(e *entry, gr *stackparse.Goroutine, now int64) {
 	gs.poll.Count++
 	wait := int64(gr.WaitMinutes) * int64(time.Minute)
-	age := max(now-e.first, wait)
-	inGroup := max(now-e.since, wait)
-	gs.maxAge = max(gs.maxAge, age)
-	gs.maxWait = max(gs.maxWait, inGroup)
-	if gs.poll.Count == 1 || inGroup < gs.minWait {
-		gs.minWait = inGroup
+	gs.maxAge = max(gs.maxAge, now-e.first, wait)
+	gs.maxWait = max(gs.maxWait, wait)
+	if gs.poll.Count == 1 || wait < gs.minWait {
+		gs.minWait = wait
 	}
-	gs.waitAges[waitBucket(time.Duration(inGroup))]++
+	gs.waitAges[waitBucket(time.Duration(wait))]++
 	if gr.Leaked {
 		gs.leaked++
 	}
@@ -169,18 +181,18 @@ func (t *Tracker) Observe(at time.Time, snap *stackparse.Snapshot) {
 			}
 		}
 	}
-	base, keep, interval := t.windowAt(at, restart)
+	win := t.windowAt(at, restart, true)
 	t.merge(seen, idx, snap, at.UnixNano(), baseline)
-	t.countKept(at.UnixNano(), base.UnixNano(), keep)
+	t.countKept(at.UnixNano(), win.base.UnixNano(), win.keep)
 
-	total := Point{At: at, Count: snap.Total, Restart: restart}
+	total := Point{At: at, Count: snap.Total, Restart: restart, Full: true}
 	for _, gs := range t.groups {
 		if gs == nil {
 			continue
 		}
 		total.Born += gs.poll.Born
 		total.Exited += gs.poll.Exited
-		if !t.record(gs, at, restart) {
+		if !t.record(gs, at, restart, true) {
 			t.forget(gs)
 		}
 	}
@@ -188,11 +200,12 @@ func (t *Tracker) Observe(at time.Time, snap *stackparse.Snapshot) {
 	if restart {
 		t.restarts = append(t.restarts, at)
 	}
+	t.notePoll(at, restart)
 	t.polls++
 	t.last = at
 	for _, gs := range t.groups {
 		if gs != nil {
-			t.judge(gs, base, interval)
+			t.judge(gs, win)
 		}
 	}
 	t.tallyCreators()
@@ -224,36 +237,52 @@ func (t *Tracker) intern(g *stackparse.Group, at time.Time) *groupState {
 	return gs
 }
 
-// forget drops a group long gone.
+// forget drops a group long gone; goroutines away from it stop
+// remembering it.
 func (t *Tracker) forget(gs *groupState) {
 	delete(t.byKey, gs.tr.Key)
 	t.groups[gs.idx] = nil
 	t.free = append(t.free, gs.idx)
+	for i := range t.ids {
+		if t.ids[i].home == gs.idx {
+			t.ids[i].home = noHome
+		}
+	}
 }
 
-// windowAt returns the window that judges the poll at time at: its first
-// poll (base), the time of the poll two polls ago (keep; a newcomer must
-// have arrived by then to count as staying), and the mean poll interval.
-// The window never reaches back across a restart.
-func (t *Tracker) windowAt(at time.Time, restart bool) (base time.Time, keep int64, interval time.Duration) {
-	keep = math.MinInt64
-	if restart || len(t.totals) == 0 {
-		return at, keep, 0
+// windowAt returns the window that judges the poll at time at, a full
+// dump or not; the totals hold the full polls before it. The window never
+// reaches back across a restart.
+func (t *Tracker) windowAt(at time.Time, restart, full bool) window {
+	w := window{keep: math.MinInt64, base: at, from: at, full: full, lastFull: at}
+	if !full {
+		w.lastFull = time.Time{}
+		if n := len(t.totals); n > 0 {
+			w.lastFull = t.totals[n-1].At
+		}
 	}
-	from := at.Add(-t.opts.Window)
-	if n := len(t.restarts); n > 0 && t.restarts[n-1].After(from) {
-		from = t.restarts[n-1]
+	if restart {
+		return w
 	}
-	i := searchAt(t.totals, from)
-	base = at
+	w.from = at.Add(-t.opts.Window)
+	if n := len(t.restarts); n > 0 && t.restarts[n-1].After(w.from) {
+		w.from = t.restarts[n-1]
+	}
+	if len(t.totals) == 0 {
+		return w
+	}
+	if full {
+		w.prevFull = t.totals[len(t.totals)-1].At
+	}
+	i := searchAt(t.totals, w.from)
 	if i < len(t.totals) {
-		base = t.totals[i].At
-		interval = at.Sub(base) / time.Duration(len(t.totals)-i)
+		w.base = t.totals[i].At
+		w.interval = at.Sub(w.base) / time.Duration(len(t.totals)-i)
 	}
 	if n := len(t.totals); n >= 2 {
-		keep = t.totals[n-2].At.UnixNano()
+		w.keep = t.totals[n-2].At.UnixNano()
 	}
-	return base, keep, interval
+	return w
 }
 
 // merge walks the live goroutines and the snapshot's, both sorted by ID:
@@ -280,12 +309,20 @@ func (t *Tracker) merge(seen []sighting, idx []int32, snap *stackparse.Snapshot,
 			i++
 			if e.group != gi {
 				t.groups[e.group].poll.MovedOut++
-				t.groups[e.group].leave(e, last)
 				t.groups[gi].poll.MovedIn++
-				e.group, e.since = gi, now
+				switch e.home {
+				case gi: // back in its group: it never left
+					e.since, e.home = e.homeSince, noHome
+				case noHome: // leaves its group, which remembers it a while
+					e.home, e.homeSince, e.leftAt = e.group, e.since, last
+					e.since = now
+				default:
+					e.since = now
+				}
+				e.group = gi
 			}
 		} else {
-			e = entry{id: s.id, first: now, since: now, group: gi}
+			e = entry{id: s.id, first: now, since: now, group: gi, home: noHome}
 			if !baseline {
 				t.groups[gi].poll.Born++
 			}
@@ -303,7 +340,10 @@ func (t *Tracker) merge(seen []sighting, idx []int32, snap *stackparse.Snapshot,
 func (t *Tracker) exit(e entry, last int64) {
 	gs := t.groups[e.group]
 	gs.poll.Exited++
-	gs.leave(e, last)
+	gs.leave(e.since, e.wait, last)
+	if e.home != noHome {
+		t.groups[e.home].leave(e.homeSince, 0, e.leftAt) // it left its group for good
+	}
 	t.markGone(e.id)
 }
 
@@ -311,12 +351,19 @@ func (t *Tracker) exit(e entry, last int64) {
 // entered the group after base, by keep (so they have been seen at three
 // polls or more), and have been in it longer than any goroutine that left
 // it within the window. Goroutines of a group that turns over, even
-// slowly, are not counted until they outlive the ones seen leaving.
+// slowly, are not counted until they outlive the ones seen leaving. A
+// goroutine that stepped out of the group counts as having left once it
+// has stayed out since keep, or exited.
 func (t *Tracker) countKept(now, base, keep int64) {
 	ceiling := make([]int64, len(t.groups))
 	for i, gs := range t.groups {
 		if gs != nil {
 			ceiling[i] = gs.longestStay(now, base)
+		}
+	}
+	for i := range t.ids {
+		if e := &t.ids[i]; e.home != noHome && e.leftAt > base && e.leftAt <= keep {
+			ceiling[e.home] = max(ceiling[e.home], e.leftAt-e.homeSince)
 		}
 	}
 	for i := range t.ids {
@@ -336,10 +383,10 @@ func (t *Tracker) countKept(now, base, keep int64) {
 // record appends the poll's point to a group's history and refreshes what
 // the Trend says of the latest snapshot. It returns false when the group
 // has been gone long enough to forget.
-func (t *Tracker) record(gs *groupState, at time.Time, restart bool) bool {
+func (t *Tracker) record(gs *groupState, at time.Time, restart, full bool) bool {
 	tr := gs.tr
 	p := gs.poll
-	p.At, p.Restart = at, restart
+	p.At, p.Restart, p.Full = at, restart, full
 	if gs.present {
 		tr.Group = gs.group
 		tr.Present = true

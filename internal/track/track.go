@@ -51,6 +51,9 @@ type Options struct {
 	// over time, not land at once as a burst does. It is never less than
 	// two poll intervals. Zero means 10 seconds.
 	Sustain time.Duration
+	// RiseFor is the shortest climb of a group's count, read at every
+	// poll, that marks it rising (see climbOf). Zero means 30 seconds.
+	RiseFor time.Duration
 	// StuckAfter is how long a group's goroutines must all have waited,
 	// unchanged, before it is marked stuck. Zero means 1 minute.
 	StuckAfter time.Duration
@@ -68,6 +71,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Sustain <= 0 {
 		o.Sustain = 10 * time.Second
+	}
+	if o.RiseFor <= 0 {
+		o.RiseFor = 30 * time.Second
 	}
 	if o.StuckAfter <= 0 {
 		o.StuckAfter = time.Minute
@@ -102,6 +108,10 @@ type Point struct {
 	MovedIn, MovedOut int
 	// Restart is set on the first poll of a restarted target.
 	Restart bool
+	// Full is set when the poll read goroutine IDs (a full dump), so that
+	// Born, Exited and the moves are known; a count-only poll leaves them
+	// zero.
+	Full bool
 }
 
 // Survived returns how many goroutines were already in the group at the
@@ -147,19 +157,27 @@ type Trend struct {
 	// it (across group moves), or as the runtime's wait minutes say,
 	// whichever is longer.
 	OldestAge time.Duration
-	// WaitAge is the longest a goroutine has waited in this group: since
-	// gorotop saw it enter the group, or as the runtime's wait minutes say,
-	// whichever is longer. It shows "blocked ≥ 40s" before the runtime's
-	// minutes do.
+	// WaitAge is the longest a goroutine of the group has been blocked,
+	// as the runtime's wait minutes say: the runtime prints them once a
+	// goroutine has been blocked for a minute, so zero means under a
+	// minute. What gorotop saw itself tells nothing of it: a goroutine
+	// that wakes a thousand times a second may be caught at the same line
+	// at every poll.
 	WaitAge time.Duration
-	// WaitAges counts the goroutines by wait age, in the buckets
-	// WaitBuckets bound and WaitBucketLabels name.
+	// WaitAges counts the goroutines by the runtime's wait minutes, in the
+	// buckets WaitBuckets bound and WaitBucketLabels name.
 	WaitAges [4]int
 
 	// Suspect marks a likely leak; Reason says why in a few words (for a
-	// stuck or proven group too).
+	// rising, stuck or proven group too).
 	Suspect bool
 	Reason  string
+	// Rising marks a group whose count has climbed steadily across the
+	// latest polls (cheap count-only ones included) that full dumps have
+	// not yet confirmed as a leak; a rising group is never Suspect.
+	// RisingSince is when the climb started.
+	Rising      bool
+	RisingSince time.Time
 	// Stuck marks a group whose goroutines neither come nor go while they
 	// keep waiting on a lock, a wait group or a send: a deadlock candidate.
 	// A stuck group is never Suspect.
@@ -169,7 +187,8 @@ type Trend struct {
 	Proven bool
 	Leaked int
 	// Score orders groups: proven leaks first, then suspects by growth,
-	// then stuck groups, then the rest by count.
+	// then rising groups by growth, then stuck groups, then the rest by
+	// count.
 	Score float64
 }
 
@@ -192,6 +211,9 @@ type Tracker struct {
 	gone     []uint64
 	totals   []Point
 	restarts []time.Time
+	// polled holds the times of the polls, full or not, since the latest
+	// restart and within the window, at most maxPolled: what Judged reads.
+	polled   []time.Time
 	creators map[creatorKey]*creatorState
 
 	polls     int
@@ -263,6 +285,103 @@ func (t *Tracker) Suspects() []*Trend {
 	var out []*Trend
 	for _, tr := range t.Trends() {
 		if tr.Suspect {
+			out = append(out, tr)
+		}
+	}
+	return out
+}
+
+// maxPolled bounds Tracker.polled.
+const maxPolled = 4096
+
+// notePoll adds a poll's time to those Judged reads.
+func (t *Tracker) notePoll(at time.Time, restart bool) {
+	if restart {
+		t.polled = t.polled[:0]
+	}
+	from := at.Add(-t.opts.Window)
+	i := 0
+	for i < len(t.polled) && (t.polled[i].Before(from) || len(t.polled)-i >= maxPolled) {
+		i++
+	}
+	t.polled = append(t.polled[:0], t.polled[i:]...)
+	t.polled = append(t.polled, at)
+}
+
+// Judged reports whether the polls so far could have shown a leak: the
+// goroutine IDs of four full polls or more, those after the first
+// spanning Sustain or more (what a suspect needs at least); or polls of any kind over
+// RiseFor or more, minRisePoints or more of them, none more than a third
+// of RiseFor after the one before (what a rising group needs at least).
+// A tracker that has not judged says nothing by finding no leak.
+func (t *Tracker) Judged() bool {
+	full := t.totals
+	if n := len(t.restarts); n > 0 {
+		full = full[searchAt(full, t.restarts[n-1]):]
+	}
+	if n := len(full); n >= 4 && full[n-1].At.Sub(full[1].At) >= t.opts.Sustain {
+		return true
+	}
+	n := len(t.polled)
+	if n < minRisePoints {
+		return false
+	}
+	last := t.polled[n-1]
+	for i := n - 2; i >= 0; i-- {
+		if t.polled[i+1].Sub(t.polled[i]) > t.opts.RiseFor/3 {
+			return false
+		}
+		if last.Sub(t.polled[i]) >= t.opts.RiseFor && n-i >= minRisePoints {
+			return true
+		}
+	}
+	return false
+}
+
+// Verdict is what a tracker concludes of the target as a whole.
+type Verdict string
+
+// The verdicts, most serious first.
+const (
+	// Leak: a group is suspected of leaking, or holds goroutines the
+	// runtime proved leaked.
+	Leak Verdict = "leak"
+	// Rising: no group is suspected yet, but one rises (Trend.Rising):
+	// full dumps have not confirmed it.
+	Rising Verdict = "rising"
+	// NotJudged: nothing is flagged, but the polls so far could not have
+	// shown a leak (Judged).
+	NotJudged Verdict = "not-judged"
+	// Clean: nothing is flagged, and the polls could have shown it.
+	Clean Verdict = "clean"
+)
+
+// Verdict returns the tracker's verdict on the latest poll.
+func (t *Tracker) Verdict() Verdict {
+	rising := false
+	for _, gs := range t.groups {
+		if gs == nil || !gs.tr.Present {
+			continue
+		}
+		if gs.tr.Suspect || gs.tr.Proven {
+			return Leak
+		}
+		rising = rising || gs.tr.Rising
+	}
+	switch {
+	case rising:
+		return Rising
+	case !t.Judged():
+		return NotJudged
+	}
+	return Clean
+}
+
+// Rises returns the rising groups (Trend.Rising), steepest first.
+func (t *Tracker) Rises() []*Trend {
+	var out []*Trend
+	for _, tr := range t.Trends() {
+		if tr.Rising {
 			out = append(out, tr)
 		}
 	}

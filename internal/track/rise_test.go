@@ -1,0 +1,351 @@
+package track
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+// A big target is polled as gorotop polls one by default: a full dump
+// first and then every few minutes, as the stall budget allows, and cheap
+// count-only polls every few seconds between.
+const (
+	countsEvery  = 3 * time.Second
+	bigFullEvery = 4 * time.Minute
+)
+
+// bigCase is a shape played on a big target.
+type bigCase struct {
+	name string
+	dur  time.Duration
+	// setup starts the shape and returns what it does at each poll.
+	setup func(s *sim) func(s *sim, elapsed time.Duration)
+	// leaks must be marked (rising or suspect) at every poll from markBy
+	// on, and suspected at every poll from confirmBy on (when set); no
+	// other group may ever be marked.
+	leaks     []string
+	markBy    time.Duration
+	confirmBy time.Duration
+	// firstOnly names a healthy group that may be marked rising during
+	// its first climb only, before time until: a pile-up that nothing
+	// tells from a leak until it is released.
+	firstOnly string
+	until     time.Duration
+	// fullAt, when set, takes full dumps at these times instead of every
+	// bigFullEvery: a confirming dump brought forward.
+	fullAt []time.Duration
+}
+
+// playBig runs a big case and returns when each leak was first marked and
+// first suspected.
+func playBig(t *testing.T, c bigCase) (marked, confirmed map[string]time.Duration) {
+	t.Helper()
+	s := newSim()
+	s.spawnAged("main.park", 5_000, 2*time.Hour)
+	bg := newBackground(s)
+	tick := c.setup(s)
+	tr := New(Options{})
+	marked, confirmed = map[string]time.Duration{}, map[string]time.Duration{}
+	nextFull := time.Duration(0)
+	for elapsed := time.Duration(0); elapsed <= c.dur; elapsed += countsEvery {
+		if elapsed > 0 {
+			s.advance(countsEvery)
+			bg.tick(s)
+		}
+		tick(s, elapsed)
+		full := elapsed >= nextFull
+		if c.fullAt != nil {
+			full = elapsed == 0 || slices.Contains(c.fullAt, elapsed)
+		}
+		if full {
+			tr.Observe(s.now, s.snapshot())
+			nextFull = elapsed + bigFullEvery
+		} else {
+			tr.ObserveCounts(s.now, countsOnly(s.snapshot()))
+		}
+		for _, trend := range tr.Trends() {
+			leak := slices.Contains(c.leaks, trend.Key)
+			if trend.Rising && trend.Suspect {
+				t.Fatalf("at %v: %s both rising and suspect", elapsed, trend.Key)
+			}
+			isMarked := trend.Rising || trend.Suspect
+			if isMarked {
+				if _, ok := marked[trend.Key]; !ok {
+					marked[trend.Key] = elapsed
+				}
+			}
+			if trend.Suspect {
+				if _, ok := confirmed[trend.Key]; !ok {
+					confirmed[trend.Key] = elapsed
+				}
+			}
+			switch {
+			case leak && !isMarked && elapsed >= c.markBy:
+				t.Fatalf("at %v: leak %s not marked (counts %v)", elapsed, trend.Key, counts(trend.History))
+			case leak && !trend.Suspect && c.confirmBy > 0 && elapsed >= c.confirmBy:
+				t.Fatalf("at %v: leak %s not confirmed: %s (born %d, exited %d)", elapsed, trend.Key, trend.Reason, trend.Born, trend.Exited)
+			case !leak && trend.Suspect:
+				t.Fatalf("at %v: healthy group %s suspected: %s (counts %v)", elapsed, trend.Key, trend.Reason, counts(trend.History))
+			case !leak && trend.Rising && (trend.Key != c.firstOnly || elapsed >= c.until):
+				t.Fatalf("at %v: healthy group %s marked rising: %s (counts %v)", elapsed, trend.Key, trend.Reason, counts(trend.History))
+			}
+			if trend.Stuck {
+				t.Fatalf("at %v: group %s marked stuck: %s", elapsed, trend.Key, trend.Reason)
+			}
+		}
+	}
+	return marked, confirmed
+}
+
+// sawtooth piles waiters up at perSec a second for pile, then releases
+// them all at once, again and again.
+func sawtooth(key string, perSec float64, pile, gap time.Duration) func(s *sim) func(*sim, time.Duration) {
+	return func(s *sim) func(*sim, time.Duration) {
+		s.shape(key, "sync.WaitGroup.Wait")
+		var acc float64
+		var ids []int64
+		return func(s *sim, elapsed time.Duration) {
+			if elapsed%(pile+gap) < pile {
+				acc += perSec * countsEvery.Seconds()
+				n := int(acc)
+				acc -= float64(n)
+				ids = append(ids, s.spawn(key, n)...)
+				return
+			}
+			s.exit(ids...)
+			ids = nil
+		}
+	}
+}
+
+// warmUp adds n workers to a pool over d, one at a time, which then wait
+// for work forever.
+func warmUp(key string, n int, d time.Duration) func(s *sim) func(*sim, time.Duration) {
+	return func(s *sim) func(*sim, time.Duration) {
+		s.shape(key, "select")
+		started := 0
+		return func(s *sim, elapsed time.Duration) {
+			want := min(n, int(float64(n)*elapsed.Seconds()/d.Seconds()))
+			s.spawn(key, want-started)
+			started = want
+		}
+	}
+}
+
+// backlog holds n queued tasks at the start, each waiting its turn, and
+// finishes perSec of them a second, oldest first.
+func backlog(key string, n int, perSec float64) func(s *sim) func(*sim, time.Duration) {
+	return func(s *sim) func(*sim, time.Duration) {
+		s.shape(key, "sync.Mutex.Lock")
+		ids := s.spawnAged(key, n, time.Minute)
+		var acc float64
+		return func(s *sim, elapsed time.Duration) {
+			if elapsed == 0 {
+				return
+			}
+			acc += perSec * countsEvery.Seconds()
+			k := min(int(acc), len(ids))
+			acc -= float64(k)
+			s.exit(ids[:k]...)
+			ids = ids[k:]
+		}
+	}
+}
+
+// bursts starts n goroutines every period, each gone after life; a poll
+// sees those of the latest burst still alive.
+func bursts(key string, n int, period, life time.Duration) func(s *sim) func(*sim, time.Duration) {
+	return func(s *sim) func(*sim, time.Duration) {
+		var alive []simBorn
+		next := period
+		return func(s *sim, elapsed time.Duration) {
+			for ; next <= elapsed; next += period {
+				at := s.now.Add(next - elapsed)
+				if s.now.Sub(at) < life {
+					for _, id := range s.spawn(key, n) {
+						alive = append(alive, simBorn{id, at})
+					}
+				} else {
+					s.skip(n)
+				}
+			}
+			alive = slices.DeleteFunc(alive, func(b simBorn) bool {
+				if s.now.Sub(b.at) >= life {
+					s.exit(b.id)
+					return true
+				}
+				return false
+			})
+		}
+	}
+}
+
+// flowsAt runs flows at every poll (at whatever pace the case polls).
+func flowsAt(fs ...*flow) func(s *sim) func(*sim, time.Duration) {
+	return func(s *sim) func(*sim, time.Duration) {
+		return func(s *sim, elapsed time.Duration) {
+			for _, f := range fs {
+				f.tick(s)
+			}
+		}
+	}
+}
+
+// with runs several setups side by side.
+func with(setups ...func(s *sim) func(*sim, time.Duration)) func(s *sim) func(*sim, time.Duration) {
+	return func(s *sim) func(*sim, time.Duration) {
+		ticks := make([]func(*sim, time.Duration), len(setups))
+		for i, setup := range setups {
+			ticks[i] = setup(s)
+		}
+		return func(s *sim, elapsed time.Duration) {
+			for _, tick := range ticks {
+				tick(s, elapsed)
+			}
+		}
+	}
+}
+
+const storyLeak = "queue.(*MemQueue).scheduleFlush.func1"
+
+var bigCases = []bigCase{
+	{
+		name:      "story leak 2 900/min, attached late",
+		dur:       9 * time.Minute,
+		setup:     prefilled(3*time.Minute, &flow{key: storyLeak, perMin: 2900}),
+		leaks:     []string{storyLeak},
+		markBy:    45 * time.Second,
+		confirmBy: bigFullEvery + countsEvery,
+	},
+	{
+		name:      "steady leak 300/min from the start",
+		dur:       9 * time.Minute,
+		setup:     flowsAt(&flow{key: "cache.(*Client).refresh.func2", perMin: 300}),
+		leaks:     []string{"cache.(*Client).refresh.func2"},
+		markBy:    45 * time.Second,
+		confirmBy: bigFullEvery + countsEvery,
+	},
+	{
+		name:      "leak confirmed by a full dump brought forward",
+		dur:       3 * time.Minute,
+		setup:     flowsAt(&flow{key: storyLeak, perMin: 300}),
+		leaks:     []string{storyLeak},
+		markBy:    45 * time.Second,
+		fullAt:    []time.Duration{60 * time.Second},
+		confirmBy: 60 * time.Second,
+	},
+	{
+		name:  "fixed pool, handlers, long waiters",
+		dur:   10 * time.Minute,
+		setup: flowsAt(),
+	},
+	{
+		name:  "churn at 300/s, flat count",
+		dur:   10 * time.Minute,
+		setup: churn("api.handle", func(time.Duration) int { return 240 }),
+	},
+	{
+		// Counts alone cannot tell this from a leak with noise; the full
+		// dump after the first sees every goroutine leave.
+		name:      "churn under rising load",
+		dur:       10 * time.Minute,
+		setup:     churn("api.handle", func(e time.Duration) int { return 50 + int(45*e.Minutes()) }),
+		firstOnly: "api.handle",
+		until:     bigFullEvery,
+	},
+	{
+		name:  "bursts of 200 every 5s, gone within 1.5s",
+		dur:   6 * time.Minute,
+		setup: bursts("report.render.func1", 200, 5*time.Second, 1500*time.Millisecond),
+	},
+	{
+		name:  "a pool that warms up over 20s and holds",
+		dur:   6 * time.Minute,
+		setup: warmUp("db.(*Pool).conn", 60, 20*time.Second),
+	},
+	{
+		name:  "waiters piling up for 20s, released together, again and again",
+		dur:   8 * time.Minute,
+		setup: sawtooth("batch.(*Barrier).Wait", 10, 20*time.Second, 10*time.Second),
+	},
+	{
+		name:      "waiters piling up for 90s, released together, again and again",
+		dur:       10 * time.Minute,
+		setup:     sawtooth("batch.(*Barrier).Wait", 5, 90*time.Second, 15*time.Second),
+		firstOnly: "batch.(*Barrier).Wait",
+		until:     90 * time.Second,
+	},
+	{
+		name:  "a backlog that drains",
+		dur:   5 * time.Minute,
+		setup: backlog("jobs.(*Queue).wait", 2000, 10),
+	},
+	{
+		name:      "a leak beside every healthy shape",
+		dur:       9 * time.Minute,
+		setup:     with(flowsAt(&flow{key: storyLeak, perMin: 300}), churn("api.handle", func(time.Duration) int { return 240 }), warmUp("db.(*Pool).conn", 60, 20*time.Second), sawtooth("batch.(*Barrier).Wait", 10, 20*time.Second, 10*time.Second), backlog("jobs.(*Queue).wait", 2000, 10)),
+		leaks:     []string{storyLeak},
+		markBy:    45 * time.Second,
+		confirmBy: bigFullEvery + countsEvery,
+	},
+}
+
+// TestBigShapes plays leaks and healthy shapes on a target of 100 000
+// goroutines polled as a big target is: leaks are marked rising from the
+// counts within a minute and confirmed at a full dump; no healthy shape is
+// ever marked.
+func TestBigShapes(t *testing.T) {
+	var summary []string
+	for _, c := range bigCases {
+		t.Run(c.name, func(t *testing.T) {
+			marked, confirmed := playBig(t, c)
+			verdict := "not marked"
+			if len(c.leaks) > 0 {
+				verdict = fmt.Sprintf("rising after %v, confirmed after %v", marked[c.leaks[0]], confirmed[c.leaks[0]])
+			}
+			summary = append(summary, fmt.Sprintf("%-70s %s", c.name, verdict))
+		})
+	}
+	for _, line := range summary {
+		t.Log(line)
+	}
+}
+
+// TestJudged: a tracker has judged once its polls could have shown a
+// suspect (full dumps) or a rising group (polls of any kind, close
+// enough together), and not before.
+func TestJudged(t *testing.T) {
+	snap := snapshotOf(grp{key: "A", ids: ids(1, 10)})
+	cases := []struct {
+		name  string
+		every time.Duration
+		polls int
+		full  bool // every poll full; else the first only
+		want  bool
+	}{
+		{"three full dumps", 2 * time.Second, 3, true, false},
+		{"six full dumps over 10s", 2 * time.Second, 6, true, false},
+		{"seven full dumps over 12s", 2 * time.Second, 7, true, true},
+		{"counts for 27s", 3 * time.Second, 10, false, false},
+		{"counts for 30s", 3 * time.Second, 11, false, true},
+		{"counts 11s apart for 2m", 11 * time.Second, 12, false, false},
+		{"full dumps 4m apart, four of them", 4 * time.Minute, 4, true, true},
+		{"full dumps 4m apart, three of them", 4 * time.Minute, 3, true, false},
+	}
+	for _, c := range cases {
+		tr := New(Options{})
+		at := simStart
+		for i := range c.polls {
+			if i == 0 || c.full {
+				tr.Observe(at, snap)
+			} else {
+				tr.ObserveCounts(at, countsOnly(snap))
+			}
+			at = at.Add(c.every)
+		}
+		if got := tr.Judged(); got != c.want {
+			t.Errorf("%s: judged %v, want %v", c.name, got, c.want)
+		}
+	}
+}
