@@ -154,16 +154,8 @@ var verdicts = [...]string{"suspect", "rising", "proven", "stuck"}
 // verdictsOf judges one group. It is the one place that reads the
 // tracker's verdicts.
 func verdictsOf(tr *track.Trend) [len(verdicts)]bool {
-	return [len(verdicts)]bool{tr.Suspect, rising(tr), tr.Proven, tr.Stuck}
+	return [len(verdicts)]bool{tr.Suspect, tr.Rising, tr.Proven, tr.Stuck}
 }
-
-// rising reports the "rising" verdict: a group whose counts from cheap
-// polls climb before full dumps have confirmed a leak.
-//
-// RISING: the tracker has no such verdict yet; when track.Trend gains
-// Rising, return tr.Rising here. Until then no group is rising, and
-// gorotop_group_rising is 0 for every group.
-func rising(*track.Trend) bool { return false }
 
 // New returns an empty Exporter.
 func New(opts Options) *Exporter {
