@@ -7,10 +7,11 @@ import (
 )
 
 // Clean makes text from a dump safe to show: control characters (C0, DEL,
-// C1), bidirectional overrides and invalid UTF-8 become visible escapes
-// such as \x1b, so no byte of a dump reaches a terminal as a control
-// sequence. Text longer than most runes is cut with "…"; most <= 0 keeps
-// it whole.
+// C1), bidirectional overrides and other invisible format characters, line
+// and paragraph separators, Hangul fillers and invalid UTF-8 become
+// visible escapes such as \x1b, \u2028 or \U000e0041, so no byte of a
+// dump reaches a terminal as a control sequence or hides as blank text.
+// Text longer than most runes is cut with "…"; most <= 0 keeps it whole.
 func Clean(s string, most int) string {
 	if isClean(s, most) {
 		return s
@@ -33,10 +34,7 @@ func Clean(s string, most int) string {
 			b.WriteByte(hexDigit[byte(r)>>4])
 			b.WriteByte(hexDigit[byte(r)&15])
 		case unsafeFormat(r):
-			b.WriteString(`\u`)
-			for shift := 12; shift >= 0; shift -= 4 {
-				b.WriteByte(hexDigit[(r>>shift)&15])
-			}
+			b.WriteString(escapeRune(r))
 		default:
 			b.WriteString(s[i : i+size])
 		}
@@ -72,9 +70,29 @@ func isClean(s string, most int) bool {
 	return true
 }
 
-// unsafeFormat reports format characters that can reorder or hide text:
-// bidirectional controls and the like.
+// escapeRune writes r as Go does in a string literal: \u and four hex
+// digits, or \U and eight above U+FFFF.
+func escapeRune(r rune) string {
+	digits, prefix := 4, `\u`
+	if r > 0xffff {
+		digits, prefix = 8, `\U`
+	}
+	b := []byte(prefix)
+	for shift := 4 * (digits - 1); shift >= 0; shift -= 4 {
+		b = append(b, hexDigit[(r>>shift)&15])
+	}
+	return string(b)
+}
+
+// unsafeFormat reports characters that can reorder, break or hide text:
+// bidirectional controls and other format characters, line and paragraph
+// separators (a line break to some terminals and editors), and the Hangul
+// fillers, letters that show as nothing.
 func unsafeFormat(r rune) bool {
+	switch r {
+	case 0x2028, 0x2029, 0x115f, 0x1160, 0x3164, 0xffa0:
+		return true
+	}
 	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c ||
 		r != 0x200d && unicode.Is(unicode.Cf, r) && r != 0xad
 }

@@ -32,6 +32,10 @@ func FuzzParse(f *testing.F) {
 	var distinct bytes.Buffer
 	distinctDump(&distinct, "h", 12, 3)
 	f.Add(distinct.Bytes())
+	// Names panicparse takes apart, an ID past int64, text that hides.
+	f.Add([]byte("goroutine 1 [running]:\nmain.<lambda>/x](0x1)\n\t/a/x.go:10 +0x1\ncreated by a/b.</c in goroutine 2\n\t/a/y.go:20 +0x2\n\n" +
+		"goroutine 18446744073709551615 [select]:\nmain.x()\n\t/a/b.go:1 +0x1\n\n" +
+		"goroutine 3 [select\u2028x labels:{\"k\": \"\u3164\U000E0041\"}]:\nmain.\u115f()\n\t/a/b.go:2 +0x1\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		defer func(w, g, n int) { window, maxGroups, maxNewFrames = w, g, n }(window, maxGroups, maxNewFrames)
 		window, maxGroups, maxNewFrames = 4<<20, 8, 64

@@ -15,6 +15,7 @@ type header struct {
 	labels  []byte // the text between "labels:{" and "}", nil if none
 	indent  int    // bytes of white space before "goroutine"
 	badTail bool   // looked like a header but did not parse
+	bigID   []byte // an ID too large to read, if that was why
 }
 
 var (
@@ -46,12 +47,15 @@ func parseHeader(line []byte) (h header, ok bool) {
 	for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
 		n++
 	}
-	if n == 0 || n > 19 || n == len(rest) || rest[n] != ' ' {
+	if n == 0 || n > 40 || n == len(rest) || rest[n] != ' ' {
 		return h, false
 	}
 	id, err := strconv.ParseInt(string(rest[:n]), 10, 64)
 	if err != nil {
-		return h, false
+		// The runtime's IDs are unsigned; none comes near 2^63.
+		h.bigID = rest[:n]
+		h.badTail = true
+		return h, true
 	}
 	h.id = id
 	rest = rest[n+1:]

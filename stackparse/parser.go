@@ -426,7 +426,7 @@ func resolveShapes(list []*shape) (failed int) {
 		if g == nil && sh.frameHint == 0 {
 			// A header with no stack under it.
 			sh.frames, sh.createdBy, sh.elided = readRep(sh.rep)
-		} else if g == nil || len(g.Stack.Calls) != sh.frameHint {
+		} else if g == nil || len(g.Stack.Calls) != sh.frameHint || !whole(g) {
 			sh.fallback = true
 			failed++
 			sh.frames, sh.createdBy, sh.elided = readRep(sh.rep)
@@ -448,6 +448,17 @@ func resolveShapes(list []*shape) (failed int) {
 	return failed
 }
 
+// whole reports whether panicparse read every frame of g: a function
+// name with a "/" after its package's last dot leaves it an empty frame.
+func whole(g *stack.Goroutine) bool {
+	for _, c := range append(g.Stack.Calls, g.CreatedBy.Calls...) {
+		if c.Func.Complete == "" || c.RemoteSrcPath == "" {
+			return false
+		}
+	}
+	return true
+}
+
 // readRep reads a representative body without panicparse.
 func readRep(rep []byte) (frames []Frame, createdBy *Frame, elided bool) {
 	lines := bytes.Split(rep, []byte("\n"))
@@ -457,7 +468,7 @@ func readRep(rep []byte) (frames []Frame, createdBy *Frame, elided bool) {
 		case bytes.HasPrefix(line, []byte("...")):
 			elided = true
 		case len(line) > 0 && line[0] != '\t' && i+1 < len(lines):
-			path, n := splitFile(lines[i+1])
+			path, n := splitFile(trimIndent(lines[i+1]))
 			num, _ := strconv.Atoi(string(n))
 			f := Frame{File: Clean(string(path), 500), Line: num}
 			if bytes.HasPrefix(line, createdByPrefix) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"math"
 	"math/bits"
 	"slices"
 	"strconv"
@@ -510,6 +511,10 @@ func (s *scanner) outside(line []byte, split bool, emit func() error) {
 		if bytes.HasPrefix(line, debug1Header) {
 			s.debug1 = true
 		}
+		return
+	}
+	if h.bigID != nil {
+		s.warn(s.lineNo, fmt.Sprintf("goroutine %s: ID larger than gorotop reads (%d at most), goroutine skipped", h.bigID, int64(math.MaxInt64)))
 		return
 	}
 	if h.badTail {
