@@ -7,6 +7,8 @@ package testproc
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -198,8 +200,12 @@ func (p *program) compile(goCmd string) (string, error) {
 	if runtime.GOOS == "windows" {
 		exe = ".exe"
 	}
-	final := filepath.Join(dir, p.name+exe)
-	tmp := filepath.Join(dir, fmt.Sprintf("%s-%d.tmp%s", p.name, os.Getpid(), exe))
+	// Named after the checkout too: test binaries of two checkouts
+	// (worktrees) running side by side must not run each other's build.
+	sum := sha256.Sum256([]byte(root))
+	name := p.name + "-" + hex.EncodeToString(sum[:4])
+	final := filepath.Join(dir, name+exe)
+	tmp := filepath.Join(dir, fmt.Sprintf("%s-%d.tmp%s", name, os.Getpid(), exe))
 	cmd := exec.Command(goCmd, "build", "-o", tmp, p.pkg)
 	cmd.Dir = root
 	cmd.Env = append(append(os.Environ(), "CGO_ENABLED=0"), p.env...)
