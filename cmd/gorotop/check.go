@@ -67,7 +67,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	in := export.Input{Source: last.meta.Source, TakenAt: last.meta.At, Snap: last.snap, Tracker: tr, Polls: s.log.list()}
-	err = writeOutput(o.output, o.force, stdout, func(w io.Writer) error {
+	err = writeOutput(ctx, o.output, o.force, stdout, func(w io.Writer) error {
 		if format == export.FormatJSON {
 			return export.JSON(w, in)
 		}

@@ -71,7 +71,7 @@ func runDiff(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		return err
 	}
 	r := diff.Compare(base, current)
-	return writeOutput(o.output, o.force, stdout, func(w io.Writer) error {
+	return writeOutput(ctx, o.output, o.force, stdout, func(w io.Writer) error {
 		if o.format == "json" {
 			return diff.JSON(w, r)
 		}

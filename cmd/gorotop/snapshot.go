@@ -55,15 +55,16 @@ func runSnapshot(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return err
 	}
 	in := export.Input{Source: smp.meta.Source, TakenAt: smp.meta.At, Snap: smp.snap, Polls: s.log.list()}
-	return writeOutput(o.output, o.force, stdout, func(w io.Writer) error { return export.Write(w, format, in) })
+	return writeOutput(ctx, o.output, o.force, stdout, func(w io.Writer) error { return export.Write(w, format, in) })
 }
 
-// writeOutput writes to stdout, or atomically to path.
-func writeOutput(path string, force bool, stdout io.Writer, write func(io.Writer) error) error {
+// writeOutput writes to stdout, or atomically to path (see
+// export.WriteFile).
+func writeOutput(ctx context.Context, path string, force bool, stdout io.Writer, write func(io.Writer) error) error {
 	if path == "" || path == "-" {
 		return write(stdout)
 	}
-	return export.WriteFile(path, force, 0o644, write)
+	return export.WriteFile(ctx, path, force, 0o644, write)
 }
 
 // isTerminal reports whether w is a terminal, where binary output would

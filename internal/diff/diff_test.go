@@ -288,3 +288,23 @@ func TestText(t *testing.T) {
 		})
 	}
 }
+
+// TestJSONSourceClean diffs snapshots whose sources (a recording's stored
+// source, a file name) carry escapes and a line separator: the document
+// holds them as visible text, so that `jq -r .base.source` prints no
+// control sequence.
+func TestJSONSourceClean(t *testing.T) {
+	m := multi(t)
+	r := Compare(Side{Source: "before\x1b]52;c;eA==\x07.txt", TakenAt: t0, Snap: m[1]}, Side{Source: "after\u2028\x1b[2J.txt", TakenAt: t1, Snap: m[2]})
+	var buf bytes.Buffer
+	if err := JSON(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ Base, Current struct{ Source string } }
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Base.Source != `before\x1b]52;c;eA==\x07.txt` || doc.Current.Source != `after\u2028\x1b[2J.txt` {
+		t.Fatalf("sources %q and %q, want the escapes shown", doc.Base.Source, doc.Current.Source)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/gorotop/gorotop/internal/export"
 	"github.com/gorotop/gorotop/stackparse"
 )
 
@@ -97,12 +98,12 @@ func BuildReport(r *Result) Report {
 
 func sideReport(s Side) SideReport {
 	return SideReport{
-		Source:    s.Source,
+		Source:    stackparse.Clean(s.Source, 0),
 		TakenAt:   s.TakenAt.UTC().Format(time.RFC3339),
 		Total:     s.Snap.Total,
 		Groups:    len(s.Snap.Groups),
 		Truncated: s.Snap.Truncated,
-		Warnings:  s.Snap.Warnings,
+		Warnings:  export.CleanAll(s.Snap.Warnings),
 	}
 }
 

@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -108,6 +109,29 @@ func TestJSONSchema(t *testing.T) {
 	}
 }
 
+// TestJSONSourceClean exports a snapshot whose source (a recording's
+// stored source, a file name) and warnings carry escapes: the document
+// holds them as visible text, so that `jq -r .source` prints no control
+// sequence.
+func TestJSONSourceClean(t *testing.T) {
+	snap := parse(t, dump(1, 10, "a"))
+	snap.Warnings = []string{"warn\x1b[2J"}
+	var buf bytes.Buffer
+	if err := JSON(&buf, Input{Source: "rec\x1b]52;c;eA==\x07\u2028.txt", TakenAt: time.Unix(0, 0), Snap: snap}); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Source   string
+		Warnings []string
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Source != `rec\x1b]52;c;eA==\x07\u2028.txt` || len(doc.Warnings) != 1 || doc.Warnings[0] != `warn\x1b[2J` {
+		t.Fatalf("source %q, warnings %q: want the escapes shown", doc.Source, doc.Warnings)
+	}
+}
+
 func TestTextHasNoControlBytes(t *testing.T) {
 	evil := `\x1b]52;c;ZXZpbA==\x07\x1b[2J`
 	snap := parse(t, dump(3, 50, evil))
@@ -121,8 +145,8 @@ func TestTextHasNoControlBytes(t *testing.T) {
 			t.Fatalf("control byte %#x at %d in:\n%s", c, i, out)
 		}
 	}
-	if !strings.Contains(buf.String(), `\x1b]52`) {
-		t.Errorf("the label's escape is not shown escaped:\n%s", out)
+	if !strings.Contains(buf.String(), `label tenant: "\x1b]52;c;ZXZpbA==\x07\x1b[2J"×3`) {
+		t.Errorf("the label's escape is not shown escaped once:\n%s", out)
 	}
 	if !strings.Contains(buf.String(), "blocked at queue.go:88") {
 		t.Errorf("no blocking site in:\n%s", out)
@@ -135,16 +159,16 @@ func TestWriteFileAtomicNoClobber(t *testing.T) {
 	write := func(s string) func(w io.Writer) error {
 		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
 	}
-	if err := WriteFile(path, false, 0o644, write("one")); err != nil {
+	if err := WriteFile(context.Background(), path, false, 0o644, write("one")); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFile(path, false, 0o644, write("two")); !errors.Is(err, ErrExists) {
+	if err := WriteFile(context.Background(), path, false, 0o644, write("two")); !errors.Is(err, ErrExists) {
 		t.Fatalf("second write without force: %v, want ErrExists", err)
 	}
 	if b, _ := os.ReadFile(path); string(b) != "one" {
 		t.Fatalf("file clobbered: %q", b)
 	}
-	if err := WriteFile(path, true, 0o644, write("three")); err != nil {
+	if err := WriteFile(context.Background(), path, true, 0o644, write("three")); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(path); string(b) != "three" {
@@ -152,7 +176,7 @@ func TestWriteFileAtomicNoClobber(t *testing.T) {
 	}
 	// A failing writer leaves neither the file nor a temporary behind.
 	bad := filepath.Join(dir, "bad.json")
-	if err := WriteFile(bad, false, 0o644, func(io.Writer) error { return errors.New("boom") }); err == nil {
+	if err := WriteFile(context.Background(), bad, false, 0o644, func(io.Writer) error { return errors.New("boom") }); err == nil {
 		t.Fatal("no error from a failing writer")
 	}
 	entries, _ := os.ReadDir(dir)
@@ -163,7 +187,7 @@ func TestWriteFileAtomicNoClobber(t *testing.T) {
 	ro := filepath.Join(dir, "ro")
 	os.Mkdir(ro, 0o555)
 	if os.Geteuid() != 0 {
-		if err := WriteFile(filepath.Join(ro, "x"), false, 0o644, write("x")); err == nil {
+		if err := WriteFile(context.Background(), filepath.Join(ro, "x"), false, 0o644, write("x")); err == nil {
 			t.Error("no error writing into a read-only directory")
 		}
 	}

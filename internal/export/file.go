@@ -1,29 +1,55 @@
 package export
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+
+	"github.com/gorotop/gorotop/internal/fifo"
 )
 
 // ErrExists is returned when a file is there already and force is off.
 var ErrExists = errors.New("file exists (use --force to replace it)")
 
+// ErrNotFile is returned when force would replace something that is
+// neither a regular file, a character device nor a named pipe.
+var ErrNotFile = errors.New("not a regular file, a device or a named pipe: not replaced")
+
 // WriteFile writes a file atomically: write calls fill a temporary file
-// beside path, which is synced and then renamed to path. Without force an
-// existing path is never replaced. A reader never sees a half-written file.
-func WriteFile(path string, force bool, perm fs.FileMode, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	if !force {
-		if _, err := os.Lstat(path); err == nil {
+// beside path, which is synced and then renamed to path. A reader never
+// sees a half-written file. The new file's mode is perm less the umask, as
+// with any Unix tool.
+//
+// Without force, nothing that exists at path is replaced. With force, a
+// regular file is replaced; a character device or a named pipe (/dev/null,
+// a pipe a reader waits on) is written into, as a shell's redirection
+// would, and a wait for the pipe's reader ends with ctx; anything else is
+// refused. A symbolic link is followed.
+func WriteFile(ctx context.Context, path string, force bool, perm fs.FileMode, write func(io.Writer) error) (err error) {
+	if _, err := os.Lstat(path); err == nil {
+		if !force {
 			return fmt.Errorf("%s: %w", path, ErrExists)
 		}
+		if resolved, err := filepath.EvalSymlinks(path); err == nil {
+			path = resolved
+		}
+		if info, err := os.Stat(path); err == nil {
+			switch mode := info.Mode(); {
+			case mode&(fs.ModeCharDevice|fs.ModeNamedPipe) != 0:
+				return writeInto(ctx, path, write)
+			case !mode.IsRegular():
+				return fmt.Errorf("%s: %w", path, ErrNotFile)
+			}
+		}
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	tmp, err := createTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp", perm)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -33,9 +59,6 @@ func WriteFile(path string, force bool, perm fs.FileMode, write func(io.Writer) 
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err := tmp.Chmod(perm); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
 	if err := write(tmp); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -66,6 +89,35 @@ func WriteFile(path string, force bool, perm fs.FileMode, write func(io.Writer) 
 		return nil
 	}
 	return os.Remove(tmp.Name())
+}
+
+// createTemp creates a new file in dir named prefix and a random number,
+// with perm less the umask (os.CreateTemp makes every file 0600).
+func createTemp(dir, prefix string, perm fs.FileMode) (*os.File, error) {
+	for range 100 {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(rand.Uint64(), 36))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, errors.New("cannot find a free temporary name")
+}
+
+// writeInto writes into a device or a named pipe at path.
+func writeInto(ctx context.Context, path string, write func(io.Writer) error) error {
+	f, err := fifo.Open(ctx, path, os.O_WRONLY)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }
 
 // Format is an export file format.
@@ -122,7 +174,7 @@ func ToDir(dir string, f Format, in Input) (string, error) {
 	name := "gorotop-" + in.TakenAt.UTC().Format("20060102-150405") + f.Ext()
 	path := filepath.Join(dir, name)
 	for i := 2; ; i++ {
-		err := WriteFile(path, false, 0o644, func(w io.Writer) error { return Write(w, f, in) })
+		err := WriteFile(context.Background(), path, false, 0o644, func(w io.Writer) error { return Write(w, f, in) })
 		if !errors.Is(err, ErrExists) || i > 99 {
 			return path, err
 		}

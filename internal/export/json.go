@@ -68,11 +68,11 @@ type Trend struct {
 func BuildReport(in Input) Report {
 	r := Report{
 		Schema:    Schema,
-		Source:    in.Source,
+		Source:    stackparse.Clean(in.Source, 0),
 		TakenAt:   in.TakenAt.UTC().Format(time.RFC3339),
 		Total:     in.Snap.Total,
 		Truncated: in.Snap.Truncated,
-		Warnings:  in.Snap.Warnings,
+		Warnings:  CleanAll(in.Snap.Warnings),
 		Groups:    []Group{},
 	}
 	if in.Tracker != nil {
@@ -144,6 +144,18 @@ func labelCounts(g *stackparse.Group) map[string]LabelSet {
 			}
 			set[l.Value]++
 		}
+	}
+	return out
+}
+
+// CleanAll makes each of ss safe to show, as stackparse.Clean does.
+func CleanAll(ss []string) []string {
+	if ss == nil {
+		return nil
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = stackparse.Clean(s, 0)
 	}
 	return out
 }

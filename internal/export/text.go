@@ -123,7 +123,8 @@ func formatIDs(ids []int64) string {
 func formatLabelSet(set LabelSet) string {
 	var parts []string
 	for v, n := range set {
-		parts = append(parts, fmt.Sprintf("%q×%d", v, n))
+		// v is clean already: quoting it again would escape its escapes.
+		parts = append(parts, `"`+strings.ReplaceAll(v, `"`, `\"`)+`"×`+strconv.Itoa(n))
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, ", ")
