@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/gorotop/gorotop/internal/export"
@@ -84,8 +83,11 @@ func runRecord(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if cerr := w.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("%s: %w", o.output, cerr)
 	}
+	if errors.Is(err, record.ErrReplaced) {
+		return err // the file at the path is another recorder's
+	}
 	if w.Count() == 0 {
-		os.Remove(o.output)
+		w.Remove()
 		if err == nil {
 			err = errors.New(src.String() + ": no goroutine dump recorded")
 		}

@@ -375,3 +375,38 @@ func TestRecordKeepsProof(t *testing.T) {
 		t.Errorf("pool: %+v, want 8 workers, none proven", pool)
 	}
 }
+
+// TestRecordConcurrentForce runs three recorders into the same file with
+// --force at once: one recording is left, and only its recorder reports
+// success; the others say theirs was replaced.
+func TestRecordConcurrentForce(t *testing.T) {
+	url := recordServe(t)
+	path := filepath.Join(t.TempDir(), "same.rec")
+	codes := make([]int, 3)
+	errs := make([]string, 3)
+	done := make(chan struct{})
+	for i := range codes {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			codes[i], _, errs[i] = recordRun(context.Background(), "record", "--force", "-o", path, "--for", "2s", "--interval", "200ms", "--max-stall", "off", url)
+		}()
+	}
+	for range codes {
+		<-done
+	}
+	ok := 0
+	for i, code := range codes {
+		switch {
+		case code == exitOK:
+			ok++
+		case code != exitProblem || !strings.Contains(errs[i], "the recording was replaced by another file at its path"):
+			t.Errorf("recorder %d: exit %d\n%s", i, code, errs[i])
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d recorders report success, want 1: exits %v", ok, codes)
+	}
+	if code, _, stderr := recordRun(context.Background(), "snapshot", path); code != exitOK {
+		t.Fatalf("the recording left: exit %d, %s", code, stderr)
+	}
+}

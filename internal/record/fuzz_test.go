@@ -6,6 +6,7 @@ import (
 	"errors"
 	"hash/crc32"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,13 @@ func FuzzReader(f *testing.F) {
 		f.Add(data, forge)
 		f.Add(data[:ends[0]], forge)
 		f.Add(data[:ends[1]+20], forge)
+	}
+	// A dump that claims a negative size.
+	w, path := create(f)
+	w.Add(Meta{Source: "x", Bytes: -5}, strings.NewReader("goroutine 1 [running]:\n"))
+	w.Close()
+	if neg, err := os.ReadFile(path); err == nil {
+		f.Add(neg, false)
 	}
 	f.Add(data[:headerSize], false)
 	f.Add([]byte(Magic), false)
@@ -58,6 +66,9 @@ func FuzzReader(f *testing.F) {
 			}
 			if len(meta.Source) > maxSrc {
 				t.Fatalf("source of %d bytes", len(meta.Source))
+			}
+			if n, _ := Size(body); meta.Bytes < 0 || meta.Wait < 0 || meta.Duration < 0 || n <= 0 {
+				t.Fatalf("meta %+v, size %d", meta, n)
 			}
 			if _, err := io.Copy(io.Discard, io.LimitReader(body, 1<<20)); err != nil && !errors.Is(err, ErrDamaged) {
 				t.Fatalf("body: %v", err)

@@ -265,8 +265,8 @@ func (e *entry) decode(p []byte) bool {
 	var v [3]int64
 	for i := range v {
 		x, n := binary.Varint(p)
-		if n <= 0 {
-			return false
+		if n <= 0 || x < 0 {
+			return false // a wait, a duration or a size is never negative
 		}
 		v[i], p = x, p[n:]
 	}
@@ -277,6 +277,16 @@ func (e *entry) decode(p []byte) bool {
 	}
 	e.meta.Source = string(p[n : n+int(l)])
 	return true // bytes after these are for later versions
+}
+
+// Size returns the length of a dump Next returned, as its 'E' record
+// gives it, before a byte of it is decoded: a reader can refuse a dump too
+// large without expanding it.
+func Size(r io.Reader) (n int64, ok bool) {
+	if b, ok := r.(*body); ok {
+		return b.left, true
+	}
+	return 0, false
 }
 
 // body is the bytes of one dump, decoded as they are read and checked

@@ -102,6 +102,16 @@ type Meta struct {
 // force is off.
 var ErrExists = errors.New("file exists (use --force to replace it)")
 
+// ErrNotFile is returned by Create when force would replace something
+// other than a regular file: a recording is cut back and synced, which a
+// device or a pipe cannot be.
+var ErrNotFile = errors.New("not a regular file: a recording must be a file of its own")
+
+// ErrReplaced is returned by a Writer whose file was replaced, at its
+// path, by another (another gorotop recording with --force into the same
+// path): what it recorded is lost.
+var ErrReplaced = errors.New("the recording was replaced by another file at its path (another gorotop recording into it?); what it recorded is lost")
+
 // ErrEmpty is returned by Commit and Add for a dump with no bytes: a
 // recording holds no empty dumps.
 var ErrEmpty = errors.New("empty dump not recorded")

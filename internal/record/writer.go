@@ -19,9 +19,11 @@ import (
 type Writer struct {
 	f     *os.File
 	path  string
-	pos   int64 // bytes in the file
-	count int   // dumps committed
-	raw   int64 // raw bytes of the dumps committed
+	name  string      // path with its symbolic links resolved
+	info  os.FileInfo // the file's, to tell it was replaced at name
+	pos   int64       // bytes in the file
+	count int         // dumps committed
+	raw   int64       // raw bytes of the dumps committed
 
 	enc      *zstd.Encoder
 	encSize  int  // window of enc
@@ -36,13 +38,23 @@ type Writer struct {
 // Create makes a recording at path, mode 0600, and writes its header. The
 // file appears complete, header and all, or not at all. Without force an
 // existing path is never replaced.
+//
+// With force, an existing regular file is replaced (a symbolic link is
+// followed); anything else is refused with ErrNotFile.
 func Create(path string, force bool) (*Writer, error) {
-	if !force {
-		if _, err := os.Lstat(path); err == nil {
+	name := path
+	if _, err := os.Lstat(path); err == nil {
+		if !force {
 			return nil, fmt.Errorf("%s: %w", path, ErrExists)
 		}
+		if resolved, err := filepath.EvalSymlinks(path); err == nil {
+			name = resolved
+		}
+		if info, err := os.Stat(name); err == nil && !info.Mode().IsRegular() {
+			return nil, fmt.Errorf("cannot create recording %s: %w", path, ErrNotFile)
+		}
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
 	if err != nil {
 		return nil, createError(path, err)
 	}
@@ -61,12 +73,34 @@ func Create(path string, force bool) (*Writer, error) {
 	if err := tmp.Sync(); err != nil {
 		return fail(createError(path, err))
 	}
-	if err := place(tmp.Name(), path, force); err != nil {
+	info, err := tmp.Stat()
+	if err != nil {
+		return fail(createError(path, err))
+	}
+	if err := place(tmp.Name(), name, force); err != nil {
 		return fail(err)
 	}
-	syncDir(filepath.Dir(path))
-	return &Writer{f: tmp, path: path, pos: int64(len(header)), window: MinWindow, newFrame: true,
+	syncDir(filepath.Dir(name))
+	return &Writer{f: tmp, path: path, name: name, info: info, pos: int64(len(header)), window: MinWindow, newFrame: true,
 		buf: make([]byte, recHead, recHead+chunkLen)}, nil
+}
+
+// replaced reports whether the file at the recording's path is another
+// file now. A path that names nothing (the file was moved away) is not:
+// the recording goes on where it was moved.
+func (w *Writer) replaced() error {
+	if cur, err := os.Stat(w.name); err == nil && !os.SameFile(cur, w.info) {
+		return ErrReplaced
+	}
+	return nil
+}
+
+// Remove removes the recording's file, if its path still names it.
+func (w *Writer) Remove() error {
+	if err := w.replaced(); err != nil {
+		return err
+	}
+	return os.Remove(w.name)
 }
 
 // place gives the file at tmp the name path: a rename with force, else a
@@ -209,7 +243,7 @@ func (w *Writer) Close() error {
 	if err != nil {
 		return fmt.Errorf("cannot close recording: %w", cause(err))
 	}
-	return nil
+	return w.replaced()
 }
 
 // sink takes what the encoder writes and puts it into 'D' records.
@@ -387,6 +421,11 @@ func (e *Entry) Commit(meta Meta) error {
 	if err == nil {
 		if err = w.f.Sync(); err != nil {
 			err = fmt.Errorf("cannot sync recording: %w", cause(err))
+		}
+	}
+	if err == nil {
+		if err = w.replaced(); err != nil {
+			w.err = err
 		}
 	}
 	if err != nil {

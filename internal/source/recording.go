@@ -65,6 +65,11 @@ func (s *recordingSource) Next(ctx context.Context, read func(io.Reader) error) 
 	if err != nil {
 		return Meta{}, &Error{Kind: ErrFile, Source: s.path, Msg: "cannot replay: " + err.Error(), Err: err}
 	}
+	if n, ok := record.Size(body); ok && s.max >= 0 && n > s.max {
+		// Refused before a byte is expanded: a few kilobytes of zstd
+		// can claim a gigabyte.
+		return Meta(rm), tooBig(s.path, s.max)
+	}
 	meta, err := readLocal(ctx, body, Meta(rm), s.max, read)
 	meta.Duration, meta.Bytes = rm.Duration, rm.Bytes
 	return meta, err

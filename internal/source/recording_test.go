@@ -200,3 +200,25 @@ func TestTee(t *testing.T) {
 		t.Errorf("after the recording stopped: %v", err)
 	}
 }
+
+// TestRecordingTooBig replays a recording whose dump is larger than
+// --max-bytes: it is refused before a byte of it is expanded (a few
+// kilobytes of zstd can claim a gigabyte), and the next dump is read.
+func TestRecordingTooBig(t *testing.T) {
+	big := strings.Repeat("goroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n\n", 10_000)
+	path, _ := recordDumps(t, big, "goroutine 2 [running]:\nmain.main()\n\t/a.go:1 +0x1\n")
+	src, err := Open(Target{Kind: Recording, Path: path}, Options{MaxBytes: 64 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	called := false
+	_, err = src.Next(context.Background(), func(io.Reader) error { called = true; return nil })
+	if !errors.Is(err, ErrTooBig) || called {
+		t.Fatalf("a dump over --max-bytes: %v, read called: %v", err, called)
+	}
+	var got []byte
+	if _, err := src.Next(context.Background(), func(r io.Reader) error { got, err = io.ReadAll(r); return err }); err != nil || !strings.HasPrefix(string(got), "goroutine 2 ") {
+		t.Fatalf("the next dump: %v, %q", err, got)
+	}
+}
