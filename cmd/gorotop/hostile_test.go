@@ -824,9 +824,10 @@ func recordingText(t *testing.T, path string) []byte {
 
 // TestSecretsStayOut sends a header (-H) and a bearer token (from
 // GOROTOP_BEARER_TOKEN, --bearer-token-file or -H Authorization) to a
-// target that needs them, and to one that echoes them back in its error
-// pages: no secret reaches a file gorotop writes (snapshot and check in
-// every format, recordings) nor its standard error.
+// target that needs them and echoes them into its dump (in a goroutine's
+// labels, function and file), and to one that echoes them back in its
+// error pages: no secret reaches a file gorotop writes (snapshot and
+// check in every format, recordings) nor its standard error.
 func TestSecretsStayOut(t *testing.T) {
 	bin := testproc.BuildGorotop(t)
 	dump := hostileDump(t)
@@ -846,6 +847,11 @@ func TestSecretsStayOut(t *testing.T) {
 			}
 			authorized.Add(1)
 			w.Write(dump)
+			// The target echoes what it was sent into the dump: a
+			// label holding the request's headers, a function named
+			// after one.
+			fmt.Fprintf(w, "\ngoroutine 9999 [select labels:{\"auth\": %q, \"secret\": %q}]:\nmain.handle_%s()\n\t/src/app/%s/main.go:7 +0x1\n",
+				auth, hdr, hdr, strings.TrimPrefix(auth, "Bearer "))
 		case "/echo-500":
 			http.Error(w, "rejected X-Secret="+hdr+" Authorization="+auth, http.StatusInternalServerError)
 		case "/echo-400":
@@ -1158,5 +1164,18 @@ func TestPanicparsePoison(t *testing.T) {
 		if b[fn] != key {
 			t.Errorf("%s: key %s beside the poisoned shape, %s without", fn, b[fn], key)
 		}
+	}
+}
+
+// TestRefusedProxy fetches through a proxy from the environment that
+// refuses connections: the error names the proxy and what to try, not
+// the target as if nothing listened there.
+func TestRefusedProxy(t *testing.T) {
+	bin := testproc.BuildGorotop(t)
+	env := []string{"HTTP_PROXY=http://127.0.0.1:1", "http_proxy=http://127.0.0.1:1", "NO_PROXY=", "no_proxy="}
+	code, _, stderr, _, _ := runBin(t, bin, env, "snapshot", "--timeout", "5s", "http://10.11.12.13:6060/")
+	line := strings.TrimSpace(string(stderr))
+	if code != exitProblem || !strings.Contains(line, "the proxy http://127.0.0.1:1 refused the connection") || !strings.Contains(line, "NO_PROXY") {
+		t.Fatalf("exit %d, %q: want the proxy named", code, line)
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/gorotop/gorotop/internal/demo"
 )
@@ -39,13 +40,30 @@ const (
 	exitNotJudged = 3
 )
 
+// stopGrace is how long a headless command may wind down after ctrl-c or
+// SIGTERM before gorotop exits anyway: a read of a terminal, or another
+// wait no signal interrupts, must not keep it running.
+const stopGrace = 3 * time.Second
+
 func main() {
 	demo.MaybeRunChild()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	if len(os.Args) > 1 && headless[os.Args[1]] {
+		go func() {
+			<-ctx.Done()
+			stop() // a second ctrl-c or SIGTERM ends gorotop at once
+			time.Sleep(stopGrace)
+			fmt.Fprintf(os.Stderr, "gorotop: interrupted, and still waiting %s later: stopped\n", stopGrace)
+			os.Exit(exitProblem)
+		}()
+	}
 	code := runMain(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
+
+// headless are the commands that run without the terminal UI.
+var headless = map[string]bool{"snapshot": true, "check": true, "record": true, "diff": true}
 
 // runMain runs a command and turns its outcome into an exit code and at
 // most one line on stderr. A panic becomes that one line too, never a

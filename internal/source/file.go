@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/gorotop/gorotop/internal/fifo"
 )
 
 // filesSource replays files, one per Next: the single file of a File
@@ -51,8 +53,11 @@ func (s *filesSource) Next(ctx context.Context, read func(io.Reader) error) (Met
 	p := s.paths[s.next]
 	s.next++
 	meta := Meta{Source: p, At: time.Now()}
-	f, err := os.Open(p)
+	f, err := fifo.Open(ctx, p, os.O_RDONLY) // a named pipe waits for its writer, until ctx ends
 	if err != nil {
+		if ctx.Err() != nil {
+			return meta, &Error{Kind: ErrCanceled, Source: p, Msg: "canceled", Err: context.Cause(ctx)}
+		}
 		return meta, &Error{Kind: ErrFile, Source: p, Msg: "cannot open: " + pathErrText(err), Err: err}
 	}
 	defer f.Close()

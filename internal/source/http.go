@@ -55,6 +55,11 @@ func openHTTP(t Target, opts Options) (*httpSource, error) {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = http.ProxyFromEnvironment
+	// Go asks for gzip by itself and inflates what comes: a few
+	// megabytes could expand to the --max-bytes cap. Dumps are text
+	// written while the target's world stops; compressing them there
+	// would only lengthen the stop.
+	tr.DisableCompression = true
 	tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: opts.InsecureSkipVerify} // only with --insecure-skip-verify
 	s := &httpSource{
 		url:       t.URL,
@@ -113,8 +118,8 @@ func (s *httpSource) Next(ctx context.Context, read func(io.Reader) error) (Meta
 	}
 	meta, err = s.fetch(ctx, meta, tok, read)
 	var e *Error
-	if tok != "" && errors.As(err, &e) {
-		e.Msg = strings.ReplaceAll(e.Msg, tok, "***") // a server may echo it back
+	if errors.As(err, &e) {
+		e.Msg = hide(e.Msg, s.secrets(tok)) // a server may echo them back
 	}
 	return meta, err
 }
@@ -150,7 +155,7 @@ func (s *httpSource) secrets(tok string) []string {
 // hide replaces every secret in text with "***".
 func hide(text string, secrets []string) string {
 	for _, v := range secrets {
-		text = strings.ReplaceAll(text, v, "***")
+		text = strings.ReplaceAll(text, v, redacted)
 	}
 	return text
 }
@@ -170,7 +175,8 @@ func (s *httpSource) fetch(ctx context.Context, meta Meta, tok string, read func
 		return meta, s.fetchErr(ctx, fetchCtx, err)
 	}
 	defer resp.Body.Close()
-	if err := s.statusErr(resp, req.Header.Get("Authorization") != "", s.secrets(tok)); err != nil {
+	secrets := s.secrets(tok)
+	if err := s.statusErr(resp, req.Header.Get("Authorization") != "", secrets); err != nil {
 		return meta, err
 	}
 	max := s.opts.MaxBytes
@@ -184,7 +190,10 @@ func (s *httpSource) fetch(ctx context.Context, meta Meta, tok string, read func
 	}}
 	err = s.sniff(body, resp.Header.Get("Content-Type"), m.fail)
 	if err == nil {
-		err = stream(m, read)
+		// The target may echo a secret into the dump (a pprof label
+		// holding the request's Authorization): nothing downstream,
+		// recordings and exports included, ever sees it.
+		err = stream(m, func(r io.Reader) error { return read(redacting(r, secrets)) })
 	}
 	meta.Duration, meta.Bytes = time.Since(meta.At), m.n
 	return meta, err
@@ -332,6 +341,9 @@ func (s *httpSource) fetchErr(ctx, fetchCtx context.Context, err error) error {
 			addr = opErr.Addr.String() // the address dialled, perhaps a proxy
 		}
 		e.Kind, e.Msg = ErrRefused, "nothing listening on "+addr+"; is the service running, is the port-forward up?"
+		if proxy := s.proxyOf(ue); proxy != nil {
+			e.Msg = "the proxy " + redact(proxy) + " refused the connection; is it up? It comes from HTTP_PROXY, HTTPS_PROXY or ALL_PROXY: to reach " + hostPort(s.url) + " without it, add the host to NO_PROXY"
+		}
 	case errors.As(err, &certErr), errors.As(err, &unknown), errors.As(err, &badHost), errors.As(err, &invalid):
 		reason := cause.Error()
 		if certErr != nil {
@@ -344,6 +356,22 @@ func (s *httpSource) fetchErr(ctx, fetchCtx context.Context, err error) error {
 		e.Kind, e.Msg = ErrTLS, "TLS handshake failed: "+echo(cause.Error())
 	}
 	return e
+}
+
+// proxyOf returns the proxy the failed request went through, or nil: the
+// URL of ue if there is one, else the target's.
+func (s *httpSource) proxyOf(ue *url.Error) *url.URL {
+	u := s.url
+	if ue != nil {
+		if failed, err := url.Parse(ue.URL); err == nil {
+			u = failed
+		}
+	}
+	proxy, err := s.transport.Proxy(&http.Request{URL: u, Header: http.Header{}})
+	if err != nil {
+		return nil
+	}
+	return proxy
 }
 
 // statusErr explains a response that is not 2xx, with the secrets the

@@ -2,6 +2,7 @@ package source
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -584,5 +585,32 @@ func TestCanceledAndReadErrors(t *testing.T) {
 	_, err = src.Next(context.Background(), func(r io.Reader) error { return errParse })
 	if err != errParse {
 		t.Errorf("read's error came back as %v", err)
+	}
+}
+
+// TestNoCompression fetches from a target that compresses when asked: a
+// fetch never asks (Go's transport would, and inflate a few megabytes of
+// gzip up to the --max-bytes cap), so the dump comes as text.
+func TestNoCompression(t *testing.T) {
+	const dump = "goroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n"
+	asked := make(chan string, 1)
+	target := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		asked <- r.Header.Get("Accept-Encoding")
+		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			w.Header().Set("Content-Encoding", "gzip")
+			zw := gzip.NewWriter(w)
+			io.WriteString(zw, dump)
+			zw.Close()
+			return
+		}
+		io.WriteString(w, dump)
+	})
+	src := open(t, target, Options{})
+	var body []byte
+	if _, err := src.Next(context.Background(), func(r io.Reader) (err error) { body, err = io.ReadAll(r); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if enc := <-asked; enc != "" || string(body) != dump {
+		t.Fatalf("Accept-Encoding %q, body %q", enc, body)
 	}
 }

@@ -18,13 +18,13 @@ import (
 
 // teamServer serves this test binary's net/http/pprof (the profiles and
 // the command line, as importing it does) to requests with the header
-// X-Team: gorotop, and returns it with a Source of its full dumps that
+// X-Team: team-7f3a, and returns it with a Source of its full dumps that
 // sends the header.
 func teamServer(t *testing.T) (*httptest.Server, Source) {
 	t.Helper()
 	team := func(h http.HandlerFunc) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
-			if r.Header.Get("X-Team") != "gorotop" {
+			if r.Header.Get("X-Team") != "team-7f3a" {
 				http.Error(w, "no header", http.StatusForbidden)
 				return
 			}
@@ -36,7 +36,7 @@ func teamServer(t *testing.T) (*httptest.Server, Source) {
 	mux.HandleFunc("/debug/pprof/cmdline", team(pprof.Cmdline))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return srv, open(t, srv.URL, Options{Headers: http.Header{"X-Team": {"gorotop"}}})
+	return srv, open(t, srv.URL, Options{Headers: http.Header{"X-Team": {"team-7f3a"}}})
 }
 
 // TestCounts fetches both profiles of a real process (this test binary)
@@ -63,7 +63,7 @@ func TestCounts(t *testing.T) {
 	if !strings.HasPrefix(body, "goroutine profile: total ") || meta.Wait <= 0 || meta.Bytes != int64(len(body)) {
 		t.Errorf("counts: meta %+v, body starts %.40q", meta, body)
 	}
-	if _, body, err := fetchOnce(t, srv.URL, Options{Headers: http.Header{"X-Team": {"gorotop"}}}); err != nil || !strings.HasPrefix(body, "goroutine ") {
+	if _, body, err := fetchOnce(t, srv.URL, Options{Headers: http.Header{"X-Team": {"team-7f3a"}}}); err != nil || !strings.HasPrefix(body, "goroutine ") {
 		t.Errorf("full dump: %v, %.40q", err, body)
 	}
 }

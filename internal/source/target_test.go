@@ -162,6 +162,7 @@ func FuzzParseTarget(f *testing.F) {
 		"-", "6060", ":6060", "localhost:6060", "[::1]:6060", "http://h:1/debug/pprof/",
 		"https://h/x/debug/pprof", "http://", ":abc", "70000", "./x", "user:pw@h:1",
 		"h:1/debug/pprof/goroutine?debug=1#x", "http://[fe80::1%25en0]:80/", "\x1b[31m:1",
+		"/dev/null", "h\u2028:1", "http://h\U000E0041:1/", "http://user:pw@proxy:3128/",
 	} {
 		f.Add(s)
 	}
