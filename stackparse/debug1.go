@@ -44,6 +44,9 @@ type Profile struct {
 	Warnings []string
 	// Bytes is how many bytes were read.
 	Bytes int64
+
+	sum     int  // the records' counts, as they are added
+	clamped bool // counts beyond maxCounted were left out
 }
 
 // Record is one stack of a Profile and how many goroutines share it.
@@ -56,86 +59,165 @@ type Record struct {
 	Labels []Label
 }
 
-// unknownState is the State of a group made from a Profile record that
-// matches no group of a full dump: a Profile does not say what its
+// NotKnownState is the State of a group made from a Profile record that
+// matches no group of a full dump (Estimate, Complete): a Profile does not
+// say what its goroutines wait on, and the next full dump will. It fits
+// the UI's STATE column.
+const NotKnownState = "not known yet"
+
+// CountsOnlyState is the State of the groups of a profile read on its own
+// (Profile.Snapshot, a pprof profile): such profiles never say what their
 // goroutines wait on.
-const unknownState = "unknown"
+const CountsOnlyState = "counts only"
 
 // maxProfileLine bounds one line of a Profile.
 const maxProfileLine = 1 << 20
 
+// maxCounted bounds the goroutines of a profile: each is held as a
+// placeholder (see Estimate), some 80 bytes. Counts beyond it are left
+// out, with a warning.
+const maxCounted = 1 << 22
+
 // ParseProfile reads a ?debug=1 goroutine profile. It fails if the input
 // does not start (after blank lines) with "NAME profile: total N"; lines
-// it cannot read after that become warnings. The error is from reading
-// r or says the input is not such a profile; what was read before it is
-// returned.
+// it cannot read after that become warnings. An input of several profiles
+// one after another (curl appending to a file) gives the last, with a
+// warning. The error is from reading r or says the input is not such a
+// profile; what was read before it is returned.
 func ParseProfile(r io.Reader) (*Profile, error) {
+	var last *Profile
+	n := 0
+	err := readProfiles(r, func(p *Profile) error {
+		last = p
+		n++
+		return nil
+	})
+	if last == nil {
+		return &Profile{}, err
+	}
+	if n > 1 {
+		last.Warnings = append(last.Warnings, fmt.Sprintf("the input holds %d profiles one after another; this is the last", n))
+	}
+	return last, err
+}
+
+// readProfiles reads ?debug=1 profiles one after another, each from its
+// header line to the next, and calls fn with each as soon as it is
+// complete. It stops at the first error from fn or from reading r.
+func readProfiles(r io.Reader, fn func(*Profile) error) error {
 	cr := &countingReader{r: r}
-	sc := bufio.NewScanner(cr)
-	sc.Buffer(make([]byte, 0, 64<<10), maxProfileLine)
-	p := &Profile{}
+	br := bufio.NewReaderSize(cr, 64<<10)
+	var p *Profile
 	var rec *Record
-	header := false
 	line := 0
-	for sc.Scan() {
-		line++
-		b := bytes.TrimRight(sc.Bytes(), "\r")
-		if !header {
-			if len(bytes.TrimSpace(b)) == 0 {
-				continue
+	var before int64
+	finish := func() error {
+		read := cr.n - int64(br.Buffered())
+		p.Bytes, before = read-before, read
+		if sum := p.Sum(); sum != p.Total && !p.clamped {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("the profile says %d goroutines but its records hold %d", p.Total, sum))
+		}
+		done := p
+		p, rec = nil, nil
+		return fn(done)
+	}
+	for {
+		b, long, err := readLine(br)
+		if len(b) > 0 || long || err == nil {
+			line++
+		}
+		if long && p != nil {
+			p.warn(line, "a line longer than 1 MiB")
+			rec = nil
+		}
+		if len(bytes.TrimSpace(b)) == 0 || long {
+			rec = nil
+		} else if name, total, ok := profileHeader(b); ok {
+			if p != nil {
+				if ferr := finish(); ferr != nil {
+					return ferr
+				}
 			}
-			name, total, ok := profileHeader(b)
-			if !ok {
-				p.Bytes = cr.n
-				return p, errors.New("not a ?debug=1 goroutine profile: it does not start with \"goroutine profile: total N\"")
+			p = &Profile{Name: name, Total: total}
+		} else if p == nil {
+			return errors.New("not a ?debug=1 goroutine profile: it does not start with \"goroutine profile: total N\"")
+		} else if b[0] == '#' {
+			switch {
+			case rec == nil:
+				p.warn(line, "a frame outside any record")
+			default:
+				if text, ok := bytes.CutPrefix(b, []byte("# labels: ")); ok {
+					rec.Labels = profileLabels(text)
+				} else if f, ok := profileFrame(b); ok {
+					rec.Frames = append(rec.Frames, f)
+				} else {
+					p.warn(line, "an unreadable frame line")
+				}
 			}
-			p.Name, p.Total, header = name, total, true
+		} else if n, ok := recordCount(b); !ok {
+			p.warn(line, "an unreadable line")
+			rec = nil
+		} else {
+			rec = p.add(n)
+		}
+		if err == io.EOF {
+			if p == nil {
+				return errNoProfile
+			}
+			return finish()
+		}
+		if err != nil {
+			if p != nil {
+				p.Bytes = cr.n - int64(br.Buffered()) - before
+			}
+			return fmt.Errorf("read profile: %w", err)
+		}
+	}
+}
+
+// add appends a record of n goroutines, as many as maxCounted leaves
+// room for, and returns it.
+func (p *Profile) add(n int) *Record {
+	if sum := p.Sum(); sum+n > maxCounted {
+		n = max(maxCounted-sum, 0)
+		if !p.clamped {
+			p.clamped = true
+			p.Warnings = append(p.Warnings, fmt.Sprintf("the profile counts more than %d goroutines: the rest are left out", maxCounted))
+		}
+	}
+	p.sum += n
+	p.Records = append(p.Records, Record{Count: n})
+	return &p.Records[len(p.Records)-1]
+}
+
+// readLine returns the next line of br without its line ending. A line
+// longer than maxProfileLine is skipped (long is set). err is io.EOF
+// after the last line, which may have no newline.
+func readLine(br *bufio.Reader) (line []byte, long bool, err error) {
+	var buf []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(buf)+len(chunk) > maxProfileLine {
+			long = true
+			buf = buf[:0]
+		} else if !long {
+			buf = append(buf, chunk...)
+		}
+		if err == bufio.ErrBufferFull {
 			continue
 		}
-		switch {
-		case len(bytes.TrimSpace(b)) == 0:
-			rec = nil
-		case b[0] == '#':
-			if rec == nil {
-				p.warn(line, "a frame outside any record")
-				continue
-			}
-			if text, ok := bytes.CutPrefix(b, []byte("# labels: ")); ok {
-				rec.Labels = profileLabels(text)
-				continue
-			}
-			f, ok := profileFrame(b)
-			if !ok {
-				p.warn(line, "an unreadable frame line")
-				continue
-			}
-			rec.Frames = append(rec.Frames, f)
-		default:
-			n, ok := recordCount(b)
-			if !ok {
-				p.warn(line, "an unreadable line")
-				rec = nil
-				continue
-			}
-			p.Records = append(p.Records, Record{Count: n})
-			rec = &p.Records[len(p.Records)-1]
+		if long {
+			return nil, true, err
 		}
+		return bytes.TrimRight(buf, "\r\n"), false, err
 	}
-	p.Bytes = cr.n
-	if err := sc.Err(); err != nil {
-		return p, fmt.Errorf("read profile: %w", err)
-	}
-	if !header {
-		return p, errors.New("not a ?debug=1 goroutine profile: it is empty")
-	}
-	if sum := p.Sum(); sum != p.Total {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("the profile says %d goroutines but its records hold %d", p.Total, sum))
-	}
-	return p, nil
 }
 
 // Sum is the number of goroutines in the records.
 func (p *Profile) Sum() int {
+	if p.sum > 0 || len(p.Records) == 0 {
+		return p.sum
+	}
 	n := 0
 	for _, r := range p.Records {
 		n += r.Count
@@ -379,8 +461,8 @@ func (m *matcher) match(k stackKey, sc *stackCount) []*Group {
 // the same way; Leaked is carried over from last, up to the new count
 // (proof does not expire); WaitMin and WaitMax are last's.
 //
-// A stack that matches no group of last becomes its own group with state
-// "unknown" and no creator; its key is not that of the group the next
+// A stack that matches no group of last becomes its own group, named by
+// the profile's frames, with state "not known yet" and no creator; its key is not that of the group the next
 // full dump will find for it. Groups of last that match no stack are
 // left out. The goroutine that wrote the profile is matched with the one
 // that wrote last through their frames outside runtime/pprof.
@@ -425,7 +507,7 @@ func (p *Profile) Estimate(last *Snapshot, g Grouping) *Snapshot {
 // stack, the goroutines the profile counts beyond those the cut dump
 // holds are added to the cut dump's groups of that stack, in proportion
 // to their counts there, as placeholders (ID 0); stacks the cut dump does
-// not hold at all become groups of state "unknown", as in Estimate. The
+// not hold at all become groups of state "not known yet", as in Estimate. The
 // goroutines the cut dump holds keep their IDs and are never taken away,
 // even where the profile, taken a moment later, counts fewer. Total is
 // the sum of the groups. The snapshot stays Truncated, and a warning says
@@ -478,12 +560,12 @@ func (p *Profile) Complete(cut *Snapshot, g Grouping) *Snapshot {
 	}
 	sortGroups(out.Groups)
 	out.Warnings = append(out.Warnings, fmt.Sprintf(
-		"the dump was cut at 64 MiB by runtime/pprof after %d goroutines; %d more were counted from ?debug=1 (%d in stacks the dump did not reach, state unknown)",
+		"the dump was cut at 64 MiB by runtime/pprof after %d goroutines; %d more were counted from ?debug=1 (%d in stacks the dump did not reach, state not known)",
 		cut.Total, extra, unknownCount(out.Groups, unknown)))
 	return out
 }
 
-// unknownCount sums the counts of the groups of state unknown; n says
+// unknownCount sums the counts of the groups of state NotKnownState; n says
 // whether there are any.
 func unknownCount(groups []*Group, n int) int {
 	if n == 0 {
@@ -491,7 +573,7 @@ func unknownCount(groups []*Group, n int) int {
 	}
 	sum := 0
 	for _, g := range groups {
-		if g.State == unknownState {
+		if g.State == NotKnownState {
 			sum += g.Count()
 		}
 	}
@@ -556,20 +638,10 @@ func countLeaked(gs []Goroutine) int {
 }
 
 // unknownGroup makes a group of n placeholder goroutines for a stack
-// that no group of the full dump has.
+// that no group of the full dump has: named by the profile's frames, in
+// the state NotKnownState until a full dump says more.
 func unknownGroup(frames []Frame, n int, g Grouping) *Group {
-	gs := make([]Goroutine, n)
-	for i := range gs {
-		gs[i].State = unknownState
-	}
-	return &Group{
-		Key:        groupKey(shapeDigest(frames, nil), unknownState, g, 0),
-		State:      unknownState,
-		States:     map[string]int{unknownState: n},
-		Frames:     frames,
-		Blocking:   blockingFrame(frames),
-		Goroutines: gs,
-	}
+	return countGroup(countRecord{count: n, frames: frames}, NotKnownState, g)
 }
 
 // distribute splits n over the weights in proportion, by largest

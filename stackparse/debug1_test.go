@@ -85,7 +85,7 @@ func TestProfileMatchesDump(t *testing.T) {
 	for _, g := range est.Groups {
 		f := byKey[g.Key]
 		if f == nil {
-			if g.State != "unknown" || g.CreatedBy != nil || g.Top().Func != "main.writeProfile" {
+			if g.State != NotKnownState || g.CreatedBy != nil || g.Top().Func != "main.writeProfile" {
 				t.Errorf("unmatched group %s %v", g.State, g.Top())
 			}
 			unknown += g.Count()
@@ -214,8 +214,8 @@ func TestComplete(t *testing.T) {
 	} else if g.Goroutines[0].ID == 0 || g.Goroutines[sendSeen-1].ID == 0 || g.Goroutines[sendSeen].ID != 0 {
 		t.Errorf("senders: the cut dump's goroutines should keep their IDs, the rest be placeholders")
 	}
-	if g := groupAt(done, "main.late", "unknown"); g == nil || g.Count() != 500 {
-		t.Errorf("late: %d, want 500 of state unknown", count(g))
+	if g := groupAt(done, "main.late", NotKnownState); g == nil || g.Count() != 500 {
+		t.Errorf("late: %d, want 500 of state not known yet", count(g))
 	}
 	if g := groupAt(done, "main.recv", "chan receive"); g == nil || g.Count() != 100 || g.Goroutines[99].ID == 0 {
 		t.Errorf("receivers: %d, want the 100 of the dump", count(g))

@@ -172,8 +172,15 @@ func (p *Parser) ParseEach(r io.Reader, fn func(*Snapshot) error) error {
 }
 
 func (p *Parser) parse(r io.Reader, split bool, fn func(*Snapshot) error) error {
+	return p.parseInput(r, split, fn, input{})
+}
+
+// parseDump reads a dump with the scanner; head is what was read of r
+// already, rerr the error that read returned.
+func (p *Parser) parseDump(r io.Reader, head []byte, rerr error, split bool, fn func(*Snapshot) error) error {
 	p.gen++
 	s := p.newScanner(r, 0)
+	s.start(head, rerr)
 	s.parallel = parallelScan && !split && runtime.GOMAXPROCS(0) > 1
 	var before int64
 	emitted := false

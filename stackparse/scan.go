@@ -197,6 +197,16 @@ func (p *Parser) newScanner(r io.Reader, slot int) *scanner {
 	return s
 }
 
+// start gives the scanner what was read of its input already, as its
+// first read, and the error that read returned.
+func (s *scanner) start(head []byte, rerr error) {
+	if len(head) > len(s.buf) {
+		s.buf = make([]byte, len(head))
+	}
+	s.end = copy(s.buf, head)
+	s.rerr = rerr
+}
+
 // offset is how many bytes of the input have been read into lines.
 func (s *scanner) offset() int64 { return s.base + int64(s.pos) }
 

@@ -19,6 +19,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Frame is one call in a stack.
@@ -113,7 +114,9 @@ func (g *Group) BlockedAt() *Frame {
 }
 
 // Top returns the frame to name the group by: the blocking frame, else the
-// innermost one.
+// innermost one; for a group without frames (a profile's record of a
+// goroutine whose stack held only runtime.goexit, a goroutine running on
+// another thread), one whose function is NoFrames.
 func (g *Group) Top() Frame {
 	if f := g.BlockedAt(); f != nil {
 		return *f
@@ -121,8 +124,11 @@ func (g *Group) Top() Frame {
 	if len(g.Frames) > 0 {
 		return g.Frames[0]
 	}
-	return Frame{Func: "?"}
+	return Frame{Func: NoFrames}
 }
+
+// NoFrames stands for the function of a group without frames.
+const NoFrames = "(no frames)"
 
 // IDs returns the goroutine IDs, ascending.
 func (g *Group) IDs() []int64 {
@@ -154,6 +160,15 @@ type Snapshot struct {
 	// them do (a profile's counts mapped onto groups, a cut dump). Such a
 	// snapshot says nothing of goroutines born or exited.
 	CountOnly bool
+	// Format is what the input was: a dump, a ?debug=1 profile or a
+	// pprof profile (whose snapshots are CountOnly).
+	Format Format
+	// Log is the log format whose per-line prefix the input was read
+	// under (LogNone for an input without one).
+	Log LogFormat
+	// TakenAt is when the input says it was taken (a pprof profile's
+	// time); zero when it does not say.
+	TakenAt time.Time
 }
 
 // Grouping says which goroutines share a group.

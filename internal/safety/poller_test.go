@@ -88,7 +88,7 @@ func TestPollerCompletesCutDump(t *testing.T) {
 	}
 	late := false
 	for _, g := range s.Snap.Groups {
-		late = late || g.State == "unknown" && g.Count() == 500
+		late = late || g.State == stackparse.NotKnownState && g.Count() == 500
 	}
 	if !late || !strings.Contains(strings.Join(s.Snap.Warnings, " "), "counted from ?debug=1") {
 		t.Errorf("no unknown group of 500, or no warning: %q", s.Snap.Warnings)

@@ -137,7 +137,8 @@ func writeProfile(dir, name string, debug int) error {
 	return f.Close()
 }
 
-// childDebug2 writes pprof-debug2.txt and pprof-debug1.txt.
+// childDebug2 writes pprof-debug2.txt, pprof-debug1.txt and
+// pprof-debug0.pb.gz.
 func childDebug2(dir string) error {
 	if err := startCore(); err != nil {
 		return err
@@ -145,7 +146,10 @@ func childDebug2(dir string) error {
 	if err := writeProfile(dir, "pprof-debug2.txt", 2); err != nil {
 		return err
 	}
-	return writeProfile(dir, "pprof-debug1.txt", 1)
+	if err := writeProfile(dir, "pprof-debug1.txt", 1); err != nil {
+		return err
+	}
+	return writeProfile(dir, "pprof-debug0.pb.gz", 0)
 }
 
 // A labelCase is one label set the labels child runs goroutines under.
@@ -260,7 +264,13 @@ func childLabels(dir string) error {
 	if err := settle(labelWants()); err != nil {
 		return err
 	}
-	return writeProfile(dir, "labels.txt", 2)
+	if err := writeProfile(dir, "labels.txt", 2); err != nil {
+		return err
+	}
+	if err := writeProfile(dir, "labels-debug1.txt", 1); err != nil {
+		return err
+	}
+	return writeProfile(dir, "labels.pb.gz", 0)
 }
 
 // leakWants are the groups of leaked.txt.

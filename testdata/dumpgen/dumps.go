@@ -36,9 +36,27 @@ var dumps = []dump{
 		total: debug1Total, facts: debug1Facts,
 	},
 	{
+		file: "pprof-debug0.pb.gz", child: "debug2", make: fromChild,
+		how:   "same process as pprof-debug2.txt, after pprof-debug1.txt: `WriteTo(w, 0)`, what `/debug/pprof/goroutine` serves without `?debug`",
+		what:  "the pprof protobuf goroutine profile, gzipped: a sample per stack and label set, valued goroutine/count, with inlined frames as lines of one location",
+		total: pprofTotal, facts: pprofFacts,
+	},
+	{
 		file: "labels.txt", child: "labels", env: []string{"GODEBUG=tracebacklabels=1"}, make: fromChild, wants: labelWants(),
 		how:  "`GOMAXPROCS=2 GODEBUG=tracebacklabels=1 dumpgen -child labels`: `WriteTo(w, 2)`",
 		what: "`labels:{…}` in headers (Go 1.26, tracebacklabels=1): values with `]` `\"` `\\` `}` `, ` and non-ASCII, an empty value, an odd key, labels inherited by child goroutines, nested `pprof.Do` merging, unlabelled goroutines beside labelled ones",
+	},
+	{
+		file: "labels-debug1.txt", child: "labels", env: []string{"GODEBUG=tracebacklabels=1"}, make: fromChild,
+		how:   "same process as labels.txt, right after it: `WriteTo(w, 1)`",
+		what:  "`# labels: {…}` lines in `?debug=1` records: runtime/pprof's labelMap, Go-quoted keys and values",
+		total: debug1Total, facts: debug1Facts,
+	},
+	{
+		file: "labels.pb.gz", child: "labels", env: []string{"GODEBUG=tracebacklabels=1"}, make: fromChild,
+		how:   "same process as labels.txt, after labels-debug1.txt: `WriteTo(w, 0)`",
+		what:  "pprof labels as the string labels of protobuf samples",
+		total: pprofTotal, facts: pprofFacts,
 	},
 	{
 		file: "leaked.txt", child: "leaked", make: fromChild, wants: leakWants,
@@ -73,6 +91,24 @@ var dumps = []dump{
 		wants: append(append([]want{}, coreWants...), want{1, "chan receive", "main.childSigquit"}),
 		how:   "`GOMAXPROCS=2 GOTRACEBACK=system dumpgen -child sigquit 2>sigquit-system.txt`, SIGQUIT 300 ms after it prints `ready` (exit status 2)",
 		what:  "`SIGQUIT: quit`, `PC=… m=… sigcode=…`, `goroutine N gp=… m=… mp=… [state]:` headers, `fp= sp= pc=` on every frame, runtime frames and system goroutines (GC workers, bgsweep, …), goroutine 0 [idle], register dump",
+	},
+	{
+		file: "sigquit-timestamps.txt", child: "sigquit", env: []string{"GOTRACEBACK=system"}, make: inLog(timestampLog),
+		how:   "the stderr of sigquit-system.txt's run, each line prefixed as `kubectl logs --timestamps` and `docker logs -t` print it: the time in RFC 3339 with nanoseconds and a space",
+		what:  "a dump inside a container log; empty lines carry the time and a space",
+		total: logTotal, facts: logFacts,
+	},
+	{
+		file: "sigquit-cri.log", child: "sigquit", env: []string{"GOTRACEBACK=system"}, make: inLog(criLog),
+		how:   "the stderr of sigquit-system.txt's run, written as the kubelet writes a container's log file on the node (CRI logging format: `TIME STREAM TAG content`), the child's stdout beside its stderr, lines over 48 bytes split into `P` parts",
+		what:  "a dump in a node's CRI log file: `stderr F` lines, partial `P` lines to join, `stdout` lines between",
+		total: logTotal, facts: logFacts,
+	},
+	{
+		file: "sigquit-journald.txt", child: "sigquit", env: []string{"GOTRACEBACK=system"}, make: inLog(journalLog),
+		how:   "the stderr of sigquit-system.txt's run, each line as `journalctl -u app` prints it (`Dec 06 07:00:00 host dumpgen[PID]: `), after a `-- Boot … --` line",
+		what:  "a dump in journald's short output",
+		total: logTotal, facts: logFacts,
 	},
 	{
 		file: "ancestors.txt", child: "ancestors", env: []string{"GODEBUG=tracebackancestors=5"}, make: fromChild,

@@ -183,7 +183,26 @@ func (r *runner) buildLeak() (string, error) {
 
 // crash runs child name, which must crash, and returns its stderr. With
 // quit it waits for the child to print "ready", then sends it SIGQUIT.
+// Each child crashes once: every file made of its stderr is of the same
+// run.
 func (r *runner) crash(name string, env []string, quit bool) ([]byte, error) {
+	r.mu.Lock()
+	c := r.memo["crash "+name]
+	if c == nil {
+		c = &childRun{}
+		r.memo["crash "+name] = c
+	}
+	r.mu.Unlock()
+	c.once.Do(func() {
+		var b []byte
+		b, c.err = r.crashOnce(name, env, quit)
+		c.files = map[string][]byte{"stderr": b}
+	})
+	return c.files["stderr"], c.err
+}
+
+// crashOnce runs child name, which must crash, and returns its stderr.
+func (r *runner) crashOnce(name string, env []string, quit bool) ([]byte, error) {
 	var stderr strings.Builder
 	cmd := exec.Command(r.self, "-child", name)
 	cmd.Env = childEnv(env)

@@ -1,0 +1,113 @@
+package stackparse
+
+import "slices"
+
+// countRecord is a stack and how many goroutines share it, as a profile
+// tells it: a ?debug=1 record or a pprof sample.
+type countRecord struct {
+	count  int
+	frames []Frame // innermost first
+	labels []Label // shared by the record's goroutines
+	leaked bool    // every goroutine of it was proven leaked
+	// What a profile gorotop wrote itself (--format pprof) carries beside
+	// the stack; zero otherwise.
+	key       string
+	state     string
+	createdBy *Frame
+	wait      int
+}
+
+// countGroup makes a group of placeholder goroutines (ID 0) for a record,
+// in state unless the record has its own. Its key depends on the frames
+// as a ?debug=1 profile prints them (without runtime.goexit and the
+// leading runtime frames), the state and the grouping, so that the same
+// stack read from a ?debug=1 profile, from a pprof profile, or mapped from
+// cheap polls gets the same key.
+func countGroup(r countRecord, state string, g Grouping) *Group {
+	key, state := r.keyIn(state, g)
+	grp := &Group{
+		Key:       key,
+		State:     state,
+		States:    map[string]int{},
+		Frames:    r.frames,
+		Blocking:  blockingFrame(r.frames),
+		CreatedBy: r.createdBy,
+		WaitMin:   r.wait,
+		WaitMax:   r.wait,
+	}
+	grp.add(r, state)
+	return grp
+}
+
+// keyIn returns the key and state of the record's group, in state unless
+// the record has its own.
+func (r countRecord) keyIn(state string, g Grouping) (string, string) {
+	if r.state != "" {
+		state = r.state
+	}
+	if r.key != "" {
+		return r.key, state
+	}
+	return groupKey(shapeDigest(profileStack(r.frames), r.createdBy), state, g, 0), state
+}
+
+// add puts the record's goroutines in the group.
+func (g *Group) add(r countRecord, state string) {
+	g.Goroutines = slices.Grow(g.Goroutines, r.count)
+	for range r.count {
+		g.Goroutines = append(g.Goroutines, Goroutine{State: state, Labels: r.labels, Leaked: r.leaked, WaitMinutes: r.wait})
+	}
+	g.States[state] += r.count
+	if r.leaked {
+		g.Leaked += r.count
+	}
+	g.WaitMin, g.WaitMax = min(g.WaitMin, r.wait), max(g.WaitMax, r.wait)
+}
+
+// countSnapshot groups the records of a profile read on its own: records
+// of the same stack (they differ in labels) make one group. It is
+// CountOnly, with Total the sum of the records.
+func countSnapshot(recs []countRecord, g Grouping, format Format) *Snapshot {
+	snap := &Snapshot{Dumps: 1, CountOnly: true, Format: format}
+	byKey := map[string]*Group{}
+	for _, r := range recs {
+		if r.count <= 0 {
+			continue
+		}
+		snap.Total += r.count
+		if key, _ := r.keyIn(CountsOnlyState, g); byKey[key] != nil {
+			grp := byKey[key]
+			grp.add(r, grp.State)
+			continue
+		}
+		grp := countGroup(r, CountsOnlyState, g)
+		byKey[grp.Key] = grp
+		snap.Groups = append(snap.Groups, grp)
+	}
+	sortGroups(snap.Groups)
+	if lacks := format.Lacks(); lacks != "" {
+		snap.Warnings = append(snap.Warnings, lacks)
+	}
+	return snap
+}
+
+// Snapshot makes the profile a snapshot on its own, for a profile read as
+// input rather than mapped onto a full dump (see Estimate): one group per
+// stack, named by the profile's frames, in state CountsOnlyState, without
+// creators, holding placeholder goroutines (ID 0) with the records'
+// labels. A goroutineleak profile's goroutines are all proven leaked. The
+// snapshot is CountOnly; its first warning says what the format lacks.
+// Total is the profile's, unless counts were left out.
+func (p *Profile) Snapshot(g Grouping) *Snapshot {
+	recs := make([]countRecord, len(p.Records))
+	for i, r := range p.Records {
+		recs[i] = countRecord{count: r.Count, frames: r.Frames, labels: r.Labels, leaked: p.Name == "goroutineleak"}
+	}
+	snap := countSnapshot(recs, g, FormatDebug1)
+	if !p.clamped {
+		snap.Total = p.Total
+	}
+	snap.Bytes = p.Bytes
+	snap.Warnings = append(snap.Warnings, p.Warnings...)
+	return snap
+}
