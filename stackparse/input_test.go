@@ -241,8 +241,8 @@ func TestNotGoroutines(t *testing.T) {
 		in   []byte
 		want string
 	}{
-		"heap profile":        {heap.Bytes(), "a pprof profile of alloc_objects"},
-		"threadcreate":        {[]byte("threadcreate profile: total 3\n3 @\n#\t0x1\tmain.f+0x1\t/a.go:1\n"), "a ?debug=1 threadcreate profile"},
+		"heap profile":          {heap.Bytes(), "a pprof profile of alloc_objects"},
+		"threadcreate":          {[]byte("threadcreate profile: total 3\n3 @\n#\t0x1\tmain.f+0x1\t/a.go:1\n"), "a ?debug=1 threadcreate profile"},
 		"a cut profile":         {[]byte("\x0a\x04\x08\x01\x10\x02\x00\xff\xfe"), "binary data that is no pprof profile"},
 		"a gzipped cut profile": {gzipped([]byte("\x0a\x04\x08\x01\x10\x02\x00\xff\xfe")), "binary data that is no pprof profile"},
 	} {
