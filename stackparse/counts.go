@@ -2,6 +2,13 @@ package stackparse
 
 import "slices"
 
+// Counted reports whether the group's goroutines were counted from a
+// profile rather than seen in a dump: its state, wait times and creator
+// are not known (states CountsOnlyState and NotKnownState).
+func (g *Group) Counted() bool {
+	return g.State == CountsOnlyState || g.State == NotKnownState
+}
+
 // countRecord is a stack and how many goroutines share it, as a profile
 // tells it: a ?debug=1 record or a pprof sample.
 type countRecord struct {

@@ -130,11 +130,16 @@ func (g *Group) Top() Frame {
 // NoFrames stands for the function of a group without frames.
 const NoFrames = "(no frames)"
 
-// IDs returns the goroutine IDs, ascending.
+// IDs returns the goroutine IDs, ascending, without ID 0: the
+// placeholders of a count-only snapshot have no ID (see
+// Profile.Estimate), and the "goroutine 0 [idle]" of a SIGQUIT dump is
+// the runtime's scheduler stack, not a goroutine a program started.
 func (g *Group) IDs() []int64 {
-	ids := make([]int64, len(g.Goroutines))
-	for i, gr := range g.Goroutines {
-		ids[i] = gr.ID
+	ids := make([]int64, 0, len(g.Goroutines))
+	for _, gr := range g.Goroutines {
+		if gr.ID != 0 {
+			ids = append(ids, gr.ID)
+		}
 	}
 	slices.Sort(ids)
 	return ids

@@ -175,6 +175,8 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 		if p := ds.tracker.Parents(tr.Key); p.Parents > 0 {
 			d.raw(st.Dim.Render("  " + p.String()))
 		}
+	} else if g.Counted() {
+		d.raw(st.Dim.Render("  not known: the goroutines were counted from a profile, which does not say"))
 	} else {
 		d.raw(st.Dim.Render("  nobody: the main goroutine or the runtime's own"))
 	}
@@ -215,6 +217,10 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 
 	d.section(m, fmt.Sprintf("Goroutine IDs (%s)", idsTitle(g.Count())))
 	sorted := g.IDs()
+	if len(sorted) == 0 {
+		d.raw("  not known: the group's goroutines were counted, not listed (a cheap ?debug=1 poll, or a profile)")
+		return
+	}
 	slices.Sort(sorted)
 	ids := make([]string, 0, min(len(sorted), detailIDs))
 	for _, id := range sorted[:min(len(sorted), detailIDs)] {
@@ -304,6 +310,8 @@ func sourceLines(d *docWriter, m *Model, file string, line int) {
 // runtime's wait minutes say (it prints none under a minute).
 func waitText(g *stackparse.Group) string {
 	switch {
+	case g.Counted():
+		return "for a time not known (counts only)"
 	case !parked(g.State):
 		return "not blocked"
 	case g.WaitMax == 0:

@@ -33,9 +33,16 @@ groups the runtime proved leaked are reported, and fail the check, too.
 A directory of dumps or a stream on standard input is checked as the time
 series it holds.
 
+--format text (the default) prints the verdict for people; json writes the
+last snapshot with every group's trend; html writes a page with each
+group's chart over the run, for a ticket; pprof writes the last snapshot
+for go tool pprof, each group's verdict in its labels. The exit status is
+the same whatever the format.
+
 Examples:
   gorotop check --for 2m :6060
   gorotop check --for 20s --interval 500ms --format json -o leaks.json :6060
+  gorotop check --for 5m --format html -o check.html :6060
   gorotop check ./dumps/
 `
 
@@ -66,12 +73,18 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
+	if format.Binary() && (o.output == "" || o.output == "-") && isTerminal(stdout) {
+		return usagef("check", "--format %s is binary: write it to a file with -o FILE", format)
+	}
 	in := export.Input{Source: last.meta.Source, TakenAt: last.meta.At, Snap: last.snap, Tracker: tr, Polls: s.log.list()}
 	err = writeOutput(ctx, o.output, o.force, stdout, func(w io.Writer) error {
-		if format == export.FormatJSON {
-			return export.JSON(w, in)
+		if format == export.FormatText {
+			return checkReport(w, in, pollsText(polls, s.cheap, last))
 		}
-		return checkReport(w, in, pollsText(polls, s.cheap, last))
+		// JSON, the HTML page (each group's chart over the run) or a
+		// pprof profile of the last snapshot with each group's verdict
+		// in its labels.
+		return export.Write(w, format, in)
 	})
 	if err != nil {
 		return err
@@ -116,6 +129,7 @@ func watch(ctx context.Context, s *sampler, tr *track.Tracker, interval, span ti
 				return last, 0, err
 			}
 		default:
+			smp.meta.At = smp.takenAt()
 			smp.observe(tr)
 			last = smp
 			polls++
@@ -161,6 +175,9 @@ func checkReport(out io.Writer, in export.Input, polls string) error {
 	suspects, rises, proven := in.Tracker.Suspects(), in.Tracker.Rises(), provenOnly(in.Tracker)
 	fmt.Fprintf(w, "gorotop check of %s: %s, %s goroutines in %d groups at the end\n",
 		stackparse.Clean(in.Source, 0), polls, export.Thousands(in.Snap.Total), len(in.Snap.Groups))
+	if lacks := in.Snap.Format.Lacks(); lacks != "" {
+		fmt.Fprintf(w, "read from %s\n", lacks)
+	}
 	switch verdict := in.Tracker.Verdict(); {
 	case verdict == track.NotJudged:
 		fmt.Fprintln(w, "could not judge: the polls could not have shown a leak")

@@ -36,8 +36,7 @@ var commandNames = []string{"demo", "snapshot", "check", "record", "diff", "comp
 
 // flagValues lists the values a flag takes, for completion.
 var flagValues = map[string]string{
-	"format": "text json html pprof",
-	"group":  "code exact pointer",
+	"group": "code exact pointer",
 }
 
 // fileFlags take a path.
@@ -105,6 +104,7 @@ _gorotop() {
     case "$w" in %s) cmd="$w"; break ;; esac
   done
   case "$prev" in
+    --format) if [ "$cmd" = diff ]; then COMPREPLY=($(compgen -W "text json" -- "$cur")); else COMPREPLY=($(compgen -W "text json html pprof" -- "$cur")); fi; return ;;
 %s    %s) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --interval|-i|--timeout|--for|--max-bytes|--header|-H) return ;;
   esac
@@ -144,7 +144,9 @@ func fishCompletion(w io.Writer) error {
 				opt = "-s " + f.Name
 			}
 			extra := ""
-			if v, ok := flagValues[f.Name]; ok {
+			if f.Name == "format" {
+				extra = fmt.Sprintf(" -x -a %q", strings.Join(formats(commandFlags[cmd]), " "))
+			} else if v, ok := flagValues[f.Name]; ok {
 				extra = fmt.Sprintf(" -x -a %q", v)
 			} else if slices.Contains(fileFlags, f.Name) {
 				extra = " -r -F"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/gorotop/gorotop/internal/diff"
 	"github.com/gorotop/gorotop/stackparse"
@@ -39,7 +40,7 @@ Examples:
 
 // diffFlags are the flags diff takes: those of fetching, for URLs, and of
 // output.
-const diffFlags = withFetch | withOutput
+const diffFlags = withFetch | withOutput | withTextJSON
 
 func runDiff(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	var o options
@@ -55,8 +56,8 @@ func runDiff(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 	if rest[0] == "-" && rest[1] == "-" {
 		return usagef("diff", "only one of BASE and CURRENT can be - (standard input)")
 	}
-	if o.format != "text" && o.format != "json" {
-		return usagef("diff", "--format: unknown format %q: want text or json", o.format)
+	if !slices.Contains(formats(diffFlags), o.format) {
+		return usagef("diff", "--format: diff writes %s, not %q", formatList(diffFlags), o.format)
 	}
 	g, err := stackparse.ParseGrouping(o.group)
 	if err != nil {

@@ -143,7 +143,7 @@ func TestDiffErrors(t *testing.T) {
 		{"one argument", []string{d[0]}, "want BASE and CURRENT"},
 		{"three arguments", []string{d[0], d[1], d[2]}, "want BASE and CURRENT"},
 		{"stdin twice", []string{"-", "-"}, "only one of BASE and CURRENT"},
-		{"bad format", []string{"--format", "html", d[0], d[1]}, "unknown format"},
+		{"bad format", []string{"--format", "html", d[0], d[1]}, "diff writes text or json, not \"html\""},
 		{"bad group", []string{"--group", "nope", d[0], d[1]}, "unknown grouping"},
 		{"missing base", []string{filepath.Join(dir, "nope.txt"), d[1]}, "no such file"},
 		{"not a dump", []string{d[0], html}, "no goroutine dump"},

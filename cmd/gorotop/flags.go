@@ -82,6 +82,7 @@ const (
 	withOutput // --output, --force and --format
 	withFile   // --output and --force alone
 	withFor
+	withTextJSON // --format takes text and json only
 )
 
 func (o *options) register(fs *flag.FlagSet, which flagSet) {
@@ -113,7 +114,7 @@ func (o *options) register(fs *flag.FlagSet, which flagSet) {
 		fs.StringVar(&o.src, "src", "", "directory with the target's source, to show blocking lines (default: the working directory)")
 	}
 	if which&(withOutput|withUI) != 0 {
-		fs.StringVar(&o.format, "format", o.format, "output format: text, json, html or pprof")
+		fs.StringVar(&o.format, "format", o.format, "output format: "+formatList(which))
 	}
 	if which&withUI != 0 {
 		fs.StringVar(&o.record, "record", "", "also record every dump into this file (replay it with 'gorotop FILE')")
@@ -128,6 +129,21 @@ func (o *options) register(fs *flag.FlagSet, which flagSet) {
 	if which&withFor != 0 {
 		fs.DurationVar(&o.forDur, "for", o.forDur, "how long to watch")
 	}
+}
+
+// formats returns the --format values a command with flags which
+// takes.
+func formats(which flagSet) []string {
+	if which&withTextJSON != 0 {
+		return []string{"text", "json"}
+	}
+	return []string{"text", "json", "html", "pprof"}
+}
+
+// formatList is formats for people: "text, json, html or pprof".
+func formatList(which flagSet) string {
+	f := formats(which)
+	return strings.Join(f[:len(f)-1], ", ") + " or " + f[len(f)-1]
 }
 
 // sourceOptions turns flags into source.Options.

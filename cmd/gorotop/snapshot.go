@@ -54,7 +54,7 @@ func runSnapshot(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if err != nil {
 		return err
 	}
-	in := export.Input{Source: smp.meta.Source, TakenAt: smp.meta.At, Snap: smp.snap, Polls: s.log.list()}
+	in := export.Input{Source: smp.meta.Source, TakenAt: smp.takenAt(), Snap: smp.snap, Polls: s.log.list()}
 	return writeOutput(ctx, o.output, o.force, stdout, func(w io.Writer) error { return export.Write(w, format, in) })
 }
 

@@ -57,7 +57,23 @@ type page struct {
 	TotalLine *chart
 	Creators  []creatorView
 	Cost      *costView
+	// Input says what the snapshot was read from when it is not a plain
+	// dump: a profile, a dump under a log's prefix.
+	Input string
+	// Bars are the groups' sizes, in the report's order (suspects
+	// first); BarsLeft counts the groups left out of them.
+	Bars     []barView
+	BarsLeft string
 }
+
+// barView is one group's bar: its width a share of the largest group's.
+type barView struct {
+	Anchor, Count, Label, Class string
+	Width                       int // of 1000
+}
+
+// barsShown bounds the groups drawn as bars.
+const barsShown = 30
 
 // costView sums up what the polls cost the target.
 type costView struct {
@@ -81,6 +97,7 @@ const costRows = 30
 type groupView struct {
 	Anchor   string
 	Index    int
+	N        int // goroutines
 	Count    string
 	State    string
 	States   string
@@ -188,8 +205,64 @@ func newPage(in Input) page {
 		p.Creators = creatorViews(tr.Creators())
 	}
 	p.Cost = newCostView(in.Polls)
+	p.Input = inputLine(in.Snap)
+	if in.Tracker == nil {
+		// Without history there is no chart of counts: the sizes of the
+		// groups are the picture.
+		p.Bars, p.BarsLeft = bars(p.Groups)
+	}
 	p.Title = fmt.Sprintf("gorotop: %s goroutines, %d suspected leaks", p.Total, p.Suspects)
 	return p
+}
+
+// inputLine says what a snapshot was read from, "" for a plain dump.
+func inputLine(s *stackparse.Snapshot) string {
+	var what string
+	switch s.Format {
+	case stackparse.FormatDebug1:
+		what = "a ?debug=1 goroutine profile (counts per stack)"
+	case stackparse.FormatPprof:
+		what = "a pprof goroutine profile (counts per stack)"
+	default:
+		if s.Log == stackparse.LogNone {
+			return ""
+		}
+		what = "a goroutine dump"
+	}
+	if log := s.Log.String(); log != "" {
+		what += " in a " + log
+	}
+	return what
+}
+
+// bars draws the first barsShown groups of a page without history as
+// bars, in its order: groups the runtime proved leaked first, then by
+// size.
+func bars(groups []groupView) ([]barView, string) {
+	if len(groups) == 0 {
+		return nil, ""
+	}
+	shown := groups[:min(len(groups), barsShown)]
+	most := 1
+	for _, g := range groups {
+		most = max(most, g.N)
+	}
+	out := make([]barView, 0, len(shown))
+	for _, g := range shown {
+		n := g.N
+		out = append(out, barView{
+			Anchor: g.Anchor,
+			Count:  g.Count,
+			Label:  g.State + "  " + g.Top.Site + "  " + stackparse.ShortFunc(g.Top.Func),
+			Class:  strings.TrimSpace(strings.TrimPrefix(g.Class, "group")),
+			Width:  max(n*1000/most, 2),
+		})
+	}
+	left := ""
+	if rest := groups[len(shown):]; len(rest) > 0 {
+		left = fmt.Sprintf("%s more groups", Thousands(len(rest)))
+	}
+	return out, left
 }
 
 // newCostView sums up polls; nil without any.
@@ -274,11 +347,12 @@ func newGroupView(in Input, g *stackparse.Group, i int) groupView {
 	gv := groupView{
 		Anchor: "g" + strconv.Itoa(i+1),
 		Index:  i + 1,
+		N:      g.Count(),
 		Count:  Thousands(g.Count()),
 		State:  stackparse.Clean(g.State, 0),
 		States: statesLine(g.States),
 		Labels: labelViews(g),
-		IDs:    formatIDs(g.IDs()),
+		IDs:    idsText(g),
 		Frames: frameViews(g),
 		Elided: g.Elided,
 		Locked: g.Locked,
@@ -568,6 +642,22 @@ const htmlSource = `<!DOCTYPE html>
 {{- end}}
 </ul>
 {{- end}}
+{{- if .Input}}
+<p class="input">Read from {{.Input}}.</p>
+{{- end}}
+{{- if .Bars}}
+<figure class="bars">
+<figcaption>Groups by size, proven leaks first</figcaption>
+<ol>
+{{- range .Bars}}
+<li{{if .Class}} class="{{.Class}}"{{end}}><a href="#{{.Anchor}}"><span class="n">{{.Count}}</span><svg viewBox="0 0 1000 10" preserveAspectRatio="none" role="img" aria-label="{{.Count}} goroutines"><rect width="{{.Width}}" height="10"/></svg><span class="what">{{.Label}}</span></a></li>
+{{- end}}
+</ol>
+{{- if .BarsLeft}}
+<p class="muted">… and {{.BarsLeft}} below.</p>
+{{- end}}
+</figure>
+{{- end}}
 {{- with .TotalLine}}
 <figure class="chart total">
 <figcaption>All goroutines: {{.Caption}}</figcaption>
@@ -772,6 +862,19 @@ nav h2 { display: block; margin: 1.25rem 0 0.4rem; }
 .group.stuck .reason { color: var(--stuck); }
 .group.proven .reason { color: var(--proven); }
 figure.chart { margin: 0.75rem 0; }
+.input { color: var(--muted); margin: 0.5rem 0; }
+figure.bars { margin: 0.75rem 0; }
+figure.bars figcaption { color: var(--muted); font-size: 0.85rem; margin-bottom: 0.3rem; }
+.bars ol { list-style: none; padding: 0; margin: 0; }
+.bars li a { display: grid; grid-template-columns: 5rem minmax(4rem, 1fr) minmax(0, 2fr); gap: 0.6rem; align-items: center; color: inherit; text-decoration: none; padding: 0.05rem 0; }
+.bars li a:hover .what, .bars li a:focus .what { text-decoration: underline; }
+.bars .n { text-align: right; }
+.bars svg { display: block; width: 100%; height: 0.8rem; }
+.bars rect { fill: var(--accent); }
+.bars li.suspect rect { fill: var(--suspect); }
+.bars li.proven rect { fill: var(--proven); }
+.bars li.stuck rect { fill: var(--stuck); }
+.bars .what { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 0.85rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 figure.chart figcaption { color: var(--muted); font-size: 0.85rem; margin-bottom: 0.2rem; }
 .plot { position: relative; padding-left: 3.2rem; }
 .plot svg { display: block; width: 100%; height: 90px; border-left: 1px solid var(--border); border-bottom: 1px solid var(--border); overflow: visible; }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -163,8 +164,25 @@ func TestHTMLWithoutHistory(t *testing.T) {
 	in := richInput(t)
 	in.Tracker = nil
 	page := renderHTML(t, in)
-	if strings.Contains(page, "<svg") {
+	if strings.Contains(page, `<figure class="chart`) {
 		t.Error("a chart without history")
+	}
+	// The groups' sizes are bars instead, the proven group first, each
+	// as wide as its share of the largest group, linked to its section.
+	bars := regexp.MustCompile(`<li(?: class="(\w+)")?><a href="#(g\d)"><span class="n">(\d+)</span><svg viewBox="0 0 1000 10" preserveAspectRatio="none" role="img" aria-label="\d+ goroutines"><rect width="(\d+)" height="10"/></svg><span class="what">([^<]*)</span></a></li>`).FindAllStringSubmatch(page, -1)
+	var got []string
+	for _, b := range bars {
+		got = append(got, strings.Join(b[1:], " "))
+	}
+	want := []string{
+		"proven g1 2 25 chan send  client.go:203  rpc.(*Client).notify",
+		" g2 80 1000 chan receive  queue.go:88  queue.(*MemQueue).scheduleFlush.func1",
+		" g3 3 37 sync.Mutex.Lock  cache.go:112  cache.(*Cache).Refresh",
+		" g4 2 25 chan receive  pool.go:41  pool.(*Pool).worker",
+		" g5 1 12 running  main.go:20  main.main",
+	}
+	if !slices.Equal(got, want) || strings.Count(page, "<svg") != len(want) {
+		t.Errorf("bars:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	if !strings.Contains(page, "no history") || !strings.Contains(page, "2 proven leaked by the runtime") {
 		t.Error("the summary does not say there is no history, or the runtime's proof is missing")

@@ -17,9 +17,23 @@ type Report struct {
 	Truncated bool   `json:"truncated,omitempty"`
 	// Verdict is the tracker's verdict (track.Verdict: leak, rising,
 	// not-judged or clean) when there is history.
-	Verdict  string   `json:"verdict,omitempty"`
-	Warnings []string `json:"warnings,omitempty"`
-	Groups   []Group  `json:"groups"`
+	Verdict  string      `json:"verdict,omitempty"`
+	Warnings []string    `json:"warnings,omitempty"`
+	Input    InputFormat `json:"input"`
+	Groups   []Group     `json:"groups"`
+}
+
+// InputFormat says what the snapshot was read from and what that format
+// cannot tell.
+type InputFormat struct {
+	// Format is "dump" (a goroutine dump: ?debug=2, SIGQUIT, a panic),
+	// "debug=1" (a ?debug=1 profile) or "pprof" (a protobuf profile).
+	Format string `json:"format"`
+	// Log names the log whose per-line prefix the dump was read under.
+	Log string `json:"log,omitempty"`
+	// Lacks lists what the format cannot tell: goroutine_ids, states,
+	// wait_times, creators.
+	Lacks []string `json:"lacks,omitempty"`
 }
 
 // Group is one group in a Report.
@@ -73,6 +87,7 @@ func BuildReport(in Input) Report {
 		Total:     in.Snap.Total,
 		Truncated: in.Snap.Truncated,
 		Warnings:  CleanAll(in.Snap.Warnings),
+		Input:     InputFormat{Format: in.Snap.Format.String(), Log: in.Snap.Log.String(), Lacks: in.Snap.Format.Missing()},
 		Groups:    []Group{},
 	}
 	if in.Tracker != nil {

@@ -3,6 +3,7 @@ package export
 import (
 	"bytes"
 	"compress/gzip"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -232,5 +233,44 @@ func TestGoToolPprof(t *testing.T) {
 	}
 	if strings.Contains(traces, "cache.(*Cache).Refresh") {
 		t.Errorf("-tagfocus suspect=true kept a healthy group:\n%s", traces)
+	}
+}
+
+// TestPprofReadsBack: gorotop reads its own --format pprof as it reads
+// any pprof goroutine profile, and gets back each group's key, count,
+// state, creation site, wait minutes and labels; the snapshot is
+// count-only and says so.
+func TestPprofReadsBack(t *testing.T) {
+	in := richInput(t)
+	in.Tracker = nil
+	var buf bytes.Buffer
+	if err := Pprof(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	back, err := stackparse.Parse(&buf, stackparse.GroupCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Format != stackparse.FormatPprof || !back.CountOnly || back.Total != in.Snap.Total || !back.TakenAt.Equal(reportAt) || back.Warnings[0] != stackparse.FormatPprof.Lacks() {
+		t.Errorf("format %v, count-only %v, total %d (want %d), taken at %v, warnings %q", back.Format, back.CountOnly, back.Total, in.Snap.Total, back.TakenAt, back.Warnings)
+	}
+	byKey := map[string]*stackparse.Group{}
+	for _, g := range back.Groups {
+		byKey[g.Key] = g
+	}
+	for _, want := range in.Snap.Groups {
+		g := byKey[want.Key]
+		if g == nil {
+			t.Errorf("group %s (%v) did not come back", want.Key, want.Top())
+			continue
+		}
+		if g.Count() != want.Count() || g.State != want.State || g.WaitMax != want.WaitMax || (g.CreatedBy == nil) != (want.CreatedBy == nil) ||
+			g.CreatedBy != nil && g.CreatedBy.Site() != want.CreatedBy.Site() || g.Top() != want.Top() {
+			t.Errorf("group %s: %d %q wait %d by %v at %v; want %d %q wait %d by %v at %v", g.Key, g.Count(), g.State, g.WaitMax, g.CreatedBy, g.Top(),
+				want.Count(), want.State, want.WaitMax, want.CreatedBy, want.Top())
+		}
+		if got, w := labelCounts(g), labelCounts(want); len(w) > 0 && len(w["tenant"]) == 1 && !maps.Equal(got["tenant"], w["tenant"]) {
+			t.Errorf("group %s: labels %v, want %v", g.Key, got, w)
+		}
 	}
 }

@@ -26,6 +26,9 @@ func Text(w io.Writer, in Input) error {
 	if in.Snap.Truncated {
 		fmt.Fprintf(bw, "TRUNCATED: the dump was cut off after %s bytes; counts are a lower bound\n", Thousands(int(in.Snap.Bytes)))
 	}
+	if log := in.Snap.Log.String(); log != "" {
+		fmt.Fprintf(bw, "read from a %s, its per-line prefix taken off\n", log)
+	}
 	for _, warn := range in.Snap.Warnings {
 		fmt.Fprintf(bw, "warning: %s\n", stackparse.Clean(warn, 0))
 	}
@@ -74,7 +77,7 @@ func Text(w io.Writer, in Input) error {
 		for key, set := range labelCounts(g) {
 			fmt.Fprintf(bw, "    label %s: %s\n", key, formatLabelSet(set))
 		}
-		fmt.Fprintf(bw, "    goroutines: %s\n", formatIDs(g.IDs()))
+		fmt.Fprintf(bw, "    goroutines: %s\n", idsText(g))
 		fmt.Fprintf(bw, "    stack:\n")
 		for j, f := range g.Frames {
 			mark := "  "
@@ -103,6 +106,14 @@ func signed(f float64) string {
 		return "+" + s
 	}
 	return s
+}
+
+// idsText lists a group's goroutine IDs, or says why there are none.
+func idsText(g *stackparse.Group) string {
+	if ids := g.IDs(); len(ids) > 0 || !g.Counted() {
+		return formatIDs(ids)
+	}
+	return "counted, not listed: the input has no goroutine IDs"
 }
 
 func formatIDs(ids []int64) string {
