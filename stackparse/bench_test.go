@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/DataDog/gostackparse"
+	"github.com/google/pprof/profile"
 	"github.com/gorotop/gorotop/internal/benchdump"
 	"github.com/maruel/panicparse/v2/stack"
 )
@@ -83,6 +84,53 @@ func BenchmarkIngest(b *testing.B) {
 				peak, size := peakHeap(b, base)
 				b.ReportMetric(float64(peak)/float64(size), "peak-heap/size")
 				b.ReportMetric(keptPerGoroutine(b, base, next), "kept-B/goroutine")
+			})
+		})
+	}
+}
+
+// BenchmarkProfileIngest measures ingest of the goroutine profiles of a
+// real Go process with 100 000 goroutines labelled by spawner and tenant
+// (internal/benchdump): its ?debug=1 text and its gzipped protobuf, as
+// /debug/pprof/goroutine serves them, beside the reader of go tool pprof
+// (github.com/google/pprof/profile.Parse, which reads both) in the same
+// run. The "ratio" sub-benchmark reports pprof's time over gorotop's as
+// x-pprof: above 1, gorotop is faster. gorotop's time includes grouping
+// by stack and making a placeholder goroutine per count.
+//
+//	go test ./stackparse -run '^$' -bench ProfileIngest -benchtime 5x -timeout 60m
+func BenchmarkProfileIngest(b *testing.B) {
+	for _, d := range []struct {
+		name string
+		kind benchdump.Kind
+	}{
+		{"short100k-debug1", benchdump.Short100kDebug1},
+		{"short100k-pprof", benchdump.Short100kPprof},
+		{"deep100k-debug1", benchdump.Deep100kDebug1},
+		{"deep100k-pprof", benchdump.Deep100kPprof},
+	} {
+		b.Run(d.name, func(b *testing.B) {
+			path := dumpPath(b, d.kind)
+			var ours, theirs time.Duration
+			b.Run("gorotop", func(b *testing.B) {
+				ours = timeIt(b, path, func(f io.Reader) {
+					snap, err := NewParser(GroupCode).Parse(f)
+					if err != nil || snap.Total != 100000 || !snap.CountOnly {
+						b.Fatalf("total %d, count-only %v, error %v", snap.Total, snap.CountOnly, err)
+					}
+				})
+			})
+			b.Run("pprof", func(b *testing.B) {
+				theirs = timeIt(b, path, func(f io.Reader) {
+					if _, err := profile.Parse(f); err != nil {
+						b.Fatal(err)
+					}
+				})
+			})
+			b.Run("ratio", func(b *testing.B) {
+				for b.Loop() {
+				}
+				b.ReportMetric(theirs.Seconds()/ours.Seconds(), "x-pprof")
 			})
 		})
 	}

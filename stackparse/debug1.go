@@ -63,7 +63,7 @@ type Record struct {
 // matches no group of a full dump (Estimate, Complete): a Profile does not
 // say what its goroutines wait on, and the next full dump will. It fits
 // the UI's STATE column.
-const NotKnownState = "not known yet"
+const NotKnownState = "not seen yet"
 
 // CountsOnlyState is the State of the groups of a profile read on its own
 // (Profile.Snapshot, a pprof profile): such profiles never say what their
@@ -462,7 +462,7 @@ func (m *matcher) match(k stackKey, sc *stackCount) []*Group {
 // (proof does not expire); WaitMin and WaitMax are last's.
 //
 // A stack that matches no group of last becomes its own group, named by
-// the profile's frames, with state "not known yet" and no creator; its key is not that of the group the next
+// the profile's frames, with state "not seen yet" and no creator; its key is not that of the group the next
 // full dump will find for it. Groups of last that match no stack are
 // left out. The goroutine that wrote the profile is matched with the one
 // that wrote last through their frames outside runtime/pprof.
@@ -507,7 +507,7 @@ func (p *Profile) Estimate(last *Snapshot, g Grouping) *Snapshot {
 // stack, the goroutines the profile counts beyond those the cut dump
 // holds are added to the cut dump's groups of that stack, in proportion
 // to their counts there, as placeholders (ID 0); stacks the cut dump does
-// not hold at all become groups of state "not known yet", as in Estimate. The
+// not hold at all become groups of state "not seen yet", as in Estimate. The
 // goroutines the cut dump holds keep their IDs and are never taken away,
 // even where the profile, taken a moment later, counts fewer. Total is
 // the sum of the groups. The snapshot stays Truncated, and a warning says

@@ -215,7 +215,7 @@ func TestComplete(t *testing.T) {
 		t.Errorf("senders: the cut dump's goroutines should keep their IDs, the rest be placeholders")
 	}
 	if g := groupAt(done, "main.late", NotKnownState); g == nil || g.Count() != 500 {
-		t.Errorf("late: %d, want 500 of state not known yet", count(g))
+		t.Errorf("late: %d, want 500 of state not seen yet", count(g))
 	}
 	if g := groupAt(done, "main.recv", "chan receive"); g == nil || g.Count() != 100 || g.Goroutines[99].ID == 0 {
 		t.Errorf("receivers: %d, want the 100 of the dump", count(g))

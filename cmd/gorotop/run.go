@@ -25,8 +25,10 @@ TARGET is one of:
   http://host:port[/path], https://…     (a bare host or /debug/pprof/ means
                                          /debug/pprof/goroutine?debug=2)
   host:port, :port, 6060                 (":port" and a bare port are loopback)
-  FILE                                   a saved debug=2 dump, SIGQUIT output or panic log
-  DIR                                    a directory of dump files, replayed in name order
+  FILE                                   a saved debug=2 dump, SIGQUIT output or panic log;
+                                         a ?debug=1 or pprof profile (.pb.gz); a dump inside
+                                         kubectl, docker, CRI or journald logs
+  DIR                                    a directory of such files, replayed in name order
   RECORDING                              a file made by --record or gorotop record, replayed
   -                                      standard input
 

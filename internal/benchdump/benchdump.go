@@ -64,6 +64,14 @@ const (
 	// buffer doubling from 1 MiB and, when 64 MiB is not enough, writes
 	// the full 64 MiB buffer as it is, cut mid-line, with no marker.
 	Deep100kCut
+	// Short100kDebug1 and Short100kPprof: the ?debug=1 profile and the
+	// gzipped protobuf profile of Short100k's process at that moment,
+	// each goroutine labelled with its spawner (50) and tenant (7).
+	Short100kDebug1
+	Short100kPprof
+	// Deep100kDebug1 and Deep100kPprof: the same of Deep100k's process.
+	Deep100kDebug1
+	Deep100kPprof
 )
 
 // kinds maps each kind to its name, family and file.
@@ -75,6 +83,11 @@ var kinds = []struct {
 	Deep100k:      {"deep100k", "deep", "base.txt"},
 	Deep100kWarm:  {"deep100k-warm", "deep", "warm.txt"},
 	Deep100kCut:   {"deep100k-cut", "deep", "cut.txt"},
+
+	Short100kDebug1: {"short100k-debug1", "short", "base-debug1.txt"},
+	Short100kPprof:  {"short100k-pprof", "short", "base.pb.gz"},
+	Deep100kDebug1:  {"deep100k-debug1", "deep", "base-debug1.txt"},
+	Deep100kPprof:   {"deep100k-pprof", "deep", "base.pb.gz"},
 }
 
 // String returns the kind's name, such as "deep100k-warm".

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/google/pprof/profile"
 )
 
 // countHeaders counts the goroutine headers of a dump file.
@@ -70,6 +72,26 @@ func TestGenerateSmall(t *testing.T) {
 				if got := countHeaders(t, filepath.Join(dir, f)); got != 2000 {
 					t.Errorf("%s: %d goroutine headers, want 2000", f, got)
 				}
+			}
+			// The profiles of the base dump's moment, labelled.
+			d1, err := os.ReadFile(filepath.Join(dir, "base-debug1.txt"))
+			if err != nil || !bytes.HasPrefix(d1, []byte("goroutine profile: total 2000\n")) || !bytes.Contains(d1, []byte(`# labels: {"spawner":"s`)) {
+				t.Errorf("base-debug1.txt: %.60q, %v", d1, err)
+			}
+			pb, err := os.ReadFile(filepath.Join(dir, "base.pb.gz"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := profile.ParseData(pb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := int64(0)
+			for _, s := range p.Sample {
+				n += s.Value[0]
+			}
+			if n != 2000 || len(p.Sample[0].Label["tenant"]) != 1 {
+				t.Errorf("base.pb.gz: %d goroutines, labels %v", n, p.Sample[0].Label)
 			}
 		})
 	}

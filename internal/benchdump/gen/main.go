@@ -6,7 +6,8 @@
 //	gen -family deep|short -dir DIR [-n 100000] [-settle 61s] [-gap 60s]
 //
 // It writes DIR/base.txt, the runtime.Stack(buf, true) of exactly n
-// goroutines; DIR/warm.txt, the same after a tenth of the releasable
+// goroutines, and their goroutine profiles, DIR/base-debug1.txt (?debug=1)
+// and DIR/base.pb.gz (the protobuf of the default URL); DIR/warm.txt, the same after a tenth of the releasable
 // goroutines exited, as many new ones started with other arguments, one
 // group grew and another shrank, and -gap passed (wait minutes grow); and,
 // for the deep family, DIR/cut.txt, pprof.Lookup("goroutine").WriteTo(w, 2)
@@ -17,6 +18,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -83,7 +85,7 @@ func run(family, dir string, n int, settle, gap time.Duration) error {
 	for i := 0; i < spawners; i++ {
 		ch := make(chan spawnReq, 256)
 		g.reqs = append(g.reqs, ch)
-		go g.spawnLoop(ch)
+		go g.spawnLoop(ch, i)
 	}
 
 	// The first 60% of every shape, stamped by two GCs, then settle.
@@ -111,6 +113,11 @@ func run(family, dir string, n int, settle, gap time.Duration) error {
 	buf := make([]byte, bufSize)
 	if err := dump(buf, filepath.Join(dir, "base.txt"), start); err != nil {
 		return err
+	}
+	for file, debug := range map[string]int{"base-debug1.txt": 1, "base.pb.gz": 0} {
+		if err := profile(filepath.Join(dir, file), debug, start); err != nil {
+			return err
+		}
 	}
 
 	if err := g.churn(n); err != nil {
@@ -142,7 +149,12 @@ func run(family, dir string, n int, settle, gap time.Duration) error {
 }
 
 // spawnLoop starts the goroutines it is asked for.
-func (g *generator) spawnLoop(reqs <-chan spawnReq) {
+func (g *generator) spawnLoop(reqs <-chan spawnReq, i int) {
+	// The goroutines a spawner starts carry its pprof labels, as a
+	// service's requests carry a tenant's: profiles hold a record per
+	// stack and label set (dumps show labels only with
+	// GODEBUG=tracebacklabels=1, which gen does not set).
+	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("spawner", fmt.Sprintf("s%02d", i), "tenant", fmt.Sprintf("t%d", i%7))))
 	for r := range reqs {
 		calls := make([]*service.Call, r.n)
 		for i := range calls {
@@ -279,6 +291,26 @@ func dump(buf []byte, file string, start time.Time) error {
 		return err
 	}
 	logf(start, "%s: %d bytes, runtime.Stack took %v", filepath.Base(file), n, stw.Round(time.Millisecond))
+	return nil
+}
+
+// profile writes the goroutine profile at debug level debug to file:
+// ?debug=1 text, or at 0 the gzipped protobuf /debug/pprof/goroutine
+// serves by default.
+func profile(file string, debug int, start time.Time) error {
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	t := time.Now()
+	if err := pprof.Lookup("goroutine").WriteTo(f, debug); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	logf(start, "%s written in %v", filepath.Base(file), time.Since(t).Round(time.Millisecond))
 	return nil
 }
 
