@@ -1,6 +1,9 @@
 package stackparse
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+)
 
 // Counted reports whether the group's goroutines were counted from a
 // profile rather than seen in a dump: its state, wait times and creator
@@ -29,18 +32,20 @@ type countRecord struct {
 // as a ?debug=1 profile prints them (without runtime.goexit and the
 // leading runtime frames), the state and the grouping, so that the same
 // stack read from a ?debug=1 profile, from a pprof profile, or mapped from
-// cheap polls gets the same key.
-func countGroup(r countRecord, state string, g Grouping) *Group {
+// cheap polls gets the same key. room is how many goroutines the group
+// will hold in all.
+func countGroup(r countRecord, state string, g Grouping, room int) *Group {
 	key, state := r.keyIn(state, g)
 	grp := &Group{
-		Key:       key,
-		State:     state,
-		States:    map[string]int{},
-		Frames:    r.frames,
-		Blocking:  blockingFrame(r.frames),
-		CreatedBy: r.createdBy,
-		WaitMin:   r.wait,
-		WaitMax:   r.wait,
+		Key:        key,
+		State:      state,
+		States:     map[string]int{},
+		Frames:     r.frames,
+		Blocking:   blockingFrame(r.frames),
+		CreatedBy:  r.createdBy,
+		WaitMin:    r.wait,
+		WaitMax:    r.wait,
+		Goroutines: make([]Goroutine, 0, max(room, r.count)),
 	}
 	grp.add(r, state)
 	return grp
@@ -60,9 +65,15 @@ func (r countRecord) keyIn(state string, g Grouping) (string, string) {
 
 // add puts the record's goroutines in the group.
 func (g *Group) add(r countRecord, state string) {
-	g.Goroutines = slices.Grow(g.Goroutines, r.count)
-	for range r.count {
-		g.Goroutines = append(g.Goroutines, Goroutine{State: state, Labels: r.labels, Leaked: r.leaked, WaitMinutes: r.wait})
+	n := len(g.Goroutines)
+	g.Goroutines = slices.Grow(g.Goroutines, r.count)[:n+r.count]
+	if r.count > 0 {
+		// One, then copies of what is filled, doubling.
+		fresh := g.Goroutines[n:]
+		fresh[0] = Goroutine{State: state, Labels: r.labels, Leaked: r.leaked, WaitMinutes: r.wait}
+		for done := 1; done < len(fresh); done *= 2 {
+			copy(fresh[done:], fresh[:done])
+		}
 	}
 	g.States[state] += r.count
 	if r.leaked {
@@ -73,27 +84,50 @@ func (g *Group) add(r countRecord, state string) {
 
 // countSnapshot groups the records of a profile read on its own: records
 // of the same stack (they differ in labels) make one group. It is
-// CountOnly, with Total the sum of the records.
+// CountOnly, with Total the sum of the records. Past maxGroups groups,
+// the goroutines of further stacks are counted in one group of other
+// stacks, as a dump's are.
 func countSnapshot(recs []countRecord, g Grouping, format Format) *Snapshot {
 	snap := &Snapshot{Dumps: 1, CountOnly: true, Format: format}
-	byKey := map[string]*Group{}
-	for _, r := range recs {
+	// First the groups' sizes, so that each holds its goroutines in one
+	// allocation.
+	keys := make([]string, len(recs))
+	room := map[string]int{}
+	for i, r := range recs {
+		if r.count <= 0 {
+			continue
+		}
+		keys[i], _ = r.keyIn(CountsOnlyState, g)
+		if _, ok := room[keys[i]]; ok || len(room) < maxGroups {
+			room[keys[i]] += r.count
+		} else {
+			room[OtherStacks] += r.count
+		}
+	}
+	byKey := make(map[string]*Group, len(room))
+	for i, r := range recs {
 		if r.count <= 0 {
 			continue
 		}
 		snap.Total += r.count
-		if key, _ := r.keyIn(CountsOnlyState, g); byKey[key] != nil {
-			grp := byKey[key]
+		key := keys[i]
+		if _, ok := room[key]; !ok {
+			key, r = OtherStacks, countRecord{count: r.count, frames: []Frame{{Func: OtherStacks}}, leaked: r.leaked}
+		}
+		if grp := byKey[key]; grp != nil {
 			grp.add(r, grp.State)
 			continue
 		}
-		grp := countGroup(r, CountsOnlyState, g)
-		byKey[grp.Key] = grp
+		grp := countGroup(r, CountsOnlyState, g, room[key])
+		byKey[key] = grp
 		snap.Groups = append(snap.Groups, grp)
 	}
 	sortGroups(snap.Groups)
 	if lacks := format.Lacks(); lacks != "" {
 		snap.Warnings = append(snap.Warnings, lacks)
+	}
+	if n := room[OtherStacks]; n > 0 {
+		snap.Warnings = append(snap.Warnings, fmt.Sprintf("the profile holds more than %d stacks: the goroutines of the rest, %d, are counted in one group, %s", maxGroups, n, OtherStacks))
 	}
 	return snap
 }
@@ -104,16 +138,14 @@ func countSnapshot(recs []countRecord, g Grouping, format Format) *Snapshot {
 // creators, holding placeholder goroutines (ID 0) with the records'
 // labels. A goroutineleak profile's goroutines are all proven leaked. The
 // snapshot is CountOnly; its first warning says what the format lacks.
-// Total is the profile's, unless counts were left out.
+// Total is what its records hold (a warning says when the profile's first
+// line says otherwise).
 func (p *Profile) Snapshot(g Grouping) *Snapshot {
 	recs := make([]countRecord, len(p.Records))
 	for i, r := range p.Records {
 		recs[i] = countRecord{count: r.Count, frames: r.Frames, labels: r.Labels, leaked: p.Name == "goroutineleak"}
 	}
 	snap := countSnapshot(recs, g, FormatDebug1)
-	if !p.clamped {
-		snap.Total = p.Total
-	}
 	snap.Bytes = p.Bytes
 	snap.Warnings = append(snap.Warnings, p.Warnings...)
 	return snap

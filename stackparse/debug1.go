@@ -75,8 +75,8 @@ const maxProfileLine = 1 << 20
 
 // maxCounted bounds the goroutines of a profile: each is held as a
 // placeholder (see Estimate), some 80 bytes. Counts beyond it are left
-// out, with a warning.
-const maxCounted = 1 << 22
+// out, with a warning. Tests make it small.
+var maxCounted = 1 << 22
 
 // ParseProfile reads a ?debug=1 goroutine profile. It fails if the input
 // does not start (after blank lines) with "NAME profile: total N"; lines
@@ -149,7 +149,9 @@ func readProfiles(r io.Reader, fn func(*Profile) error) error {
 				if text, ok := bytes.CutPrefix(b, []byte("# labels: ")); ok {
 					rec.Labels = profileLabels(text)
 				} else if f, ok := profileFrame(b); ok {
-					rec.Frames = append(rec.Frames, f)
+					if len(rec.Frames) < maxFrames {
+						rec.Frames = append(rec.Frames, f)
+					}
 				} else {
 					p.warn(line, "an unreadable frame line")
 				}
@@ -641,7 +643,7 @@ func countLeaked(gs []Goroutine) int {
 // that no group of the full dump has: named by the profile's frames, in
 // the state NotKnownState until a full dump says more.
 func unknownGroup(frames []Frame, n int, g Grouping) *Group {
-	return countGroup(countRecord{count: n, frames: frames}, NotKnownState, g)
+	return countGroup(countRecord{count: n, frames: frames}, NotKnownState, g, n)
 }
 
 // distribute splits n over the weights in proportion, by largest

@@ -2,6 +2,7 @@ package stackparse
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -114,7 +115,7 @@ func isProto(b []byte) bool {
 		return false
 	}
 	field, wire := b[0]>>3, b[0]&7
-	if field < 1 || field > 14 || wire != 0 && wire != 2 || wire == 2 && int(b[1]) > len(b) && b[1] < 0x80 {
+	if field < 1 || field > 14 || wire != profileWire[field] && !(field == 13 && wire == 2) || wire == 2 && int(b[1]) > len(b) && b[1] < 0x80 {
 		return false
 	}
 	for _, c := range b[1:min(len(b), 64)] {
@@ -124,6 +125,11 @@ func isProto(b []byte) bool {
 	}
 	return false
 }
+
+// profileWire is the wire type of each field of a pprof Profile message:
+// 2 (length-delimited) for its messages and strings, 0 (varint) for its
+// numbers; comment (13) may be either, packed or not.
+var profileWire = [15]byte{1: 2, 2: 2, 3: 2, 4: 2, 5: 2, 6: 2, 7: 0, 8: 0, 9: 0, 10: 0, 11: 2, 12: 0, 13: 0, 14: 0}
 
 // firstLine returns the first line of b that is not blank, without its
 // line ending, and whether it is whole (a newline follows it).
@@ -145,6 +151,45 @@ func firstLine(b []byte) (line []byte, whole bool) {
 type input struct {
 	log    LogFormat // the per-line prefix stripped, if any
 	gunzip bool      // the input was decompressed
+	// raw counts the bytes of the input as given, once a layer
+	// (decompression, a log's prefixes) stands between it and what is
+	// parsed: snapshots say how much of the input they were read from.
+	raw    *countingReader
+	before int64 // raw bytes of the snapshots emitted so far
+}
+
+// layer returns the reader of the input as given, counted, for a layer
+// to read.
+func (in *input) layer(head []byte, rerr error, r io.Reader) io.Reader {
+	if in.raw == nil {
+		in.raw = &countingReader{r: joined(head, rerr, r)}
+		return in.raw
+	}
+	return joined(head, rerr, r)
+}
+
+// emit completes a snapshot with what the layers know and hands it on.
+func (in *input) emit(fn func(*Snapshot) error) func(*Snapshot) error {
+	return func(s *Snapshot) error {
+		s.Log = in.log
+		if in.raw != nil {
+			s.Bytes, in.before = in.raw.n-in.before, in.raw.n
+		}
+		return fn(s)
+	}
+}
+
+// gzipReader turns the errors of corrupt or cut gzip data into a
+// *NotGoroutinesError; the errors of the input beneath pass unchanged.
+type gzipReader struct{ zr *gzip.Reader }
+
+func (g gzipReader) Read(p []byte) (int, error) {
+	n, err := g.zr.Read(p)
+	var corrupt flate.CorruptInputError
+	if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &corrupt) {
+		err = &NotGoroutinesError{Msg: "the gzip data is corrupt or cut off (" + err.Error() + ")"}
+	}
+	return n, err
 }
 
 // parseInput tells what r holds and reads it: a dump (with the scanner),
@@ -158,30 +203,27 @@ func (p *Parser) parseInput(r io.Reader, split bool, fn func(*Snapshot) error, i
 	}
 	switch {
 	case isGzip(head) && !in.gunzip:
-		zr, err := gzip.NewReader(joined(head, rerr, r))
+		zr, err := gzip.NewReader(in.layer(head, rerr, r))
 		if err != nil {
-			return fmt.Errorf("gzip: %w", err)
+			return &NotGoroutinesError{Msg: "no goroutine dump found: gzip data that cannot be read (" + err.Error() + ")"}
 		}
 		in.gunzip = true
-		return p.parseInput(zr, split, fn, in)
+		return p.parseInput(gzipReader{zr}, split, fn, in)
 	case isProto(head):
-		return p.parsePprof(joined(head, rerr, r), fn, in)
+		return p.parsePprof(joined(head, rerr, r), in.emit(fn))
 	}
 	if in.log == LogNone {
 		if kind := sniffLog(head); kind != LogNone {
 			in.log = kind
-			return p.parseInput(newLogReader(joined(head, rerr, r), kind), split, fn, in)
+			return p.parseInput(newLogReader(in.layer(head, rerr, r), kind), split, fn, in)
 		}
 	}
 	if line, _ := firstLine(head); bytes.Contains(line, []byte(" profile: total ")) {
 		if _, _, ok := profileHeader(line); ok {
-			return p.parseProfiles(joined(head, rerr, r), split, fn, in)
+			return p.parseProfiles(joined(head, rerr, r), split, in.emit(fn))
 		}
 	}
-	return p.parseDump(r, head, rerr, split, func(s *Snapshot) error {
-		s.Log = in.log
-		return fn(s)
-	})
+	return p.parseDump(r, head, rerr, split, in.emit(fn))
 }
 
 // NotGoroutinesError says that an input is a profile, but not of
@@ -201,7 +243,7 @@ func unreadable(why string) error {
 }
 
 // parsePprof reads a pprof profile, at most maxProto bytes of it.
-func (p *Parser) parsePprof(r io.Reader, fn func(*Snapshot) error, in input) error {
+func (p *Parser) parsePprof(r io.Reader, fn func(*Snapshot) error) error {
 	cr := &countingReader{r: r}
 	data, err := io.ReadAll(io.LimitReader(cr, maxProto+1))
 	if err != nil {
@@ -215,14 +257,13 @@ func (p *Parser) parsePprof(r io.Reader, fn func(*Snapshot) error, in input) err
 		return err
 	}
 	snap.Bytes = cr.n
-	snap.Log = in.log
 	p.last = Stats{Shapes: len(snap.Groups)}
 	return fn(snap)
 }
 
 // parseProfiles reads ?debug=1 profiles: with split, each as a snapshot
 // of its own; else the last one, with a warning when there were several.
-func (p *Parser) parseProfiles(r io.Reader, split bool, fn func(*Snapshot) error, in input) error {
+func (p *Parser) parseProfiles(r io.Reader, split bool, fn func(*Snapshot) error) error {
 	var last *Profile
 	n := 0
 	emit := func(prof *Profile) (*Snapshot, error) {
@@ -230,7 +271,6 @@ func (p *Parser) parseProfiles(r io.Reader, split bool, fn func(*Snapshot) error
 			return nil, notGoroutines(fmt.Sprintf("a ?debug=1 %s profile", prof.Name))
 		}
 		snap := prof.Snapshot(p.grouping)
-		snap.Log = in.log
 		p.last = Stats{Shapes: len(snap.Groups)}
 		return snap, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"path/filepath"
@@ -207,7 +208,7 @@ func TestPprofInput(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		checkCountOnly(t, snap, FormatPprof)
-		if snap.Total != 67 || snap.TakenAt.IsZero() || snap.Bytes != int64(len(raw)) {
+		if snap.Total != 67 || snap.TakenAt.IsZero() || snap.Bytes != int64(len(in)) {
 			t.Errorf("%s: total %d, taken at %v, bytes %d", name, snap.Total, snap.TakenAt, snap.Bytes)
 		}
 		if got, want := perStack(snap), perStack(dump); !maps.Equal(got, want) {
@@ -370,5 +371,37 @@ func TestCountOnlyGroupsAreNamed(t *testing.T) {
 	}
 	if len(NotKnownState) > 12 {
 		t.Errorf("state %q is wider than the STATE column at 80 columns", NotKnownState)
+	}
+}
+
+// TestProfileBounds: a profile of more stacks than a snapshot keeps
+// groups counts the rest in one group of other stacks; counts beyond
+// what is held are left out; a record's frames are cut as a dump's are;
+// each with a warning.
+func TestProfileBounds(t *testing.T) {
+	defer func(g, c int) { maxGroups, maxCounted = g, c }(maxGroups, maxCounted)
+	maxGroups, maxCounted = 10, 1000
+	var b strings.Builder
+	b.WriteString("goroutine profile: total 60\n")
+	for i := range 15 {
+		fmt.Fprintf(&b, "4 @ 0x1\n#\t0x1\tmain.f%d+0x1\t/src/f.go:%d\n\n", i, i+1)
+	}
+	fmt.Fprintf(&b, "%d @ 0x1\n", 5*maxCounted)
+	for i := range maxFrames + 10 {
+		fmt.Fprintf(&b, "#\t0x1\tmain.deep%d+0x1\t/src/deep.go:%d\n", i, i+1)
+	}
+	snap, err := Parse(strings.NewReader(b.String()), GroupCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := groupAt(snap, OtherStacks, CountsOnlyState)
+	w := strings.Join(snap.Warnings, "\n")
+	if len(snap.Groups) != 11 || other == nil || other.Count() != maxCounted-40 || snap.Total != maxCounted ||
+		!strings.Contains(w, "more than 10 stacks") || !strings.Contains(w, "left out") {
+		t.Errorf("%d groups, other stacks %d, total %d, warnings %q", len(snap.Groups), count(other), snap.Total, snap.Warnings)
+	}
+	prof, _ := ParseProfile(strings.NewReader(b.String()))
+	if last := prof.Records[len(prof.Records)-1]; len(last.Frames) != maxFrames || last.Count != maxCounted-60 {
+		t.Errorf("the deep record: %d goroutines, %d frames", last.Count, len(last.Frames))
 	}
 }

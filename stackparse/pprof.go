@@ -58,7 +58,7 @@ func pprofSnapshot(data []byte, g Grouping) (*Snapshot, error) {
 	counted := 0
 	clamped := false
 	for _, s := range prof.Sample {
-		n := int(min(max(s.Value[value], 0), maxCounted))
+		n := int(min(max(s.Value[value], 0), int64(maxCounted)))
 		if counted+n > maxCounted {
 			n, clamped = maxCounted-counted, true
 		}
@@ -82,7 +82,8 @@ func pprofSnapshot(data []byte, g Grouping) (*Snapshot, error) {
 // dump prints it: the lines of each location (the last is the function
 // the others were inlined into), without the runtime's own frames (those
 // of unexported functions of package runtime) unless the stack holds
-// nothing else, and generic functions named with "[...]".
+// nothing else, and generic functions named with "[...]"; its innermost
+// maxFrames frames.
 func sampleFrames(s *profile.Sample) []Frame {
 	frames := make([]Frame, 0, len(s.Location))
 	all := make([]Frame, 0, len(s.Location))
@@ -107,9 +108,9 @@ func sampleFrames(s *profile.Sample) []Frame {
 		}
 	}
 	if len(frames) == 0 {
-		return all
+		frames = all
 	}
-	return frames
+	return frames[:min(len(frames), maxFrames)]
 }
 
 // hiddenRuntime reports whether a traceback leaves a function out unless
