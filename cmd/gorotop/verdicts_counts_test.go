@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorotop/gorotop/internal/testproc"
+)
+
+// profileSeries fetches n ?debug=1 profiles of each process of addrs,
+// every gap, into files of a new directory per process named in time
+// order; each file's modification time is when it was fetched, as curl
+// in a loop leaves it.
+func profileSeries(t *testing.T, n int, gap time.Duration, addrs ...string) []string {
+	t.Helper()
+	dirs := make([]string, len(addrs))
+	for i := range dirs {
+		dirs[i] = t.TempDir()
+	}
+	for i := range n {
+		if i > 0 {
+			time.Sleep(gap)
+		}
+		for j, addr := range addrs {
+			body := testproc.Fetch(t, "http://"+addr+"/debug/pprof/goroutine?debug=1")
+			if err := os.WriteFile(filepath.Join(dirs[j], fmt.Sprintf("goroutines-%03d.txt", i)), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dirs
+}
+
+// TestCheckProfileSeries: a check over a directory of ?debug=1 profiles,
+// fetched 3 s apart for 36 s as a cron job would, judges growth from the
+// counts alone: a leaking process fails it, naming the leak; a healthy
+// one (a pool, churn, bursts that drain, fixed waiters) passes.
+func TestCheckProfileSeries(t *testing.T) {
+	leaking := testproc.StartLeaky(t, "-mode", "steady,pool,churn", "-steady-rate", "20")
+	healthy := testproc.StartLeaky(t, "-mode", "healthy", "-burst-every", "3s")
+	waitGoroutines(t, leaking, 10)
+	waitGoroutines(t, healthy, 10)
+	dirs := profileSeries(t, 13, 3*time.Second, leaking, healthy)
+	leakDir, healthyDir := dirs[0], dirs[1]
+
+	code, out, errOut := runIn(t, "", "check", leakDir)
+	if code != exitLeak || !strings.Contains(out, "main.steadyLeak") || strings.Contains(out, "main.poolWorker") || strings.Contains(out, "main.churnTask") {
+		t.Errorf("check of a leaking process's profiles: exit %d (want 1 naming main.steadyLeak only), stderr %q:\n%s", code, errOut, out)
+	}
+	code, out, errOut = runIn(t, "", "check", healthyDir)
+	if code != exitOK {
+		t.Errorf("check of a healthy process's profiles: exit %d (want 0), stderr %q:\n%s", code, errOut, out)
+	}
+}
