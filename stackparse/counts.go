@@ -8,8 +8,12 @@ import (
 // Counted reports whether the group's goroutines were counted from a
 // profile rather than seen in a dump: its state, wait times and creator
 // are not known (states CountsOnlyState and NotKnownState).
-func (g *Group) Counted() bool {
-	return g.State == CountsOnlyState || g.State == NotKnownState
+func (g *Group) Counted() bool { return CountedState(g.State) }
+
+// CountedState reports whether state is that of goroutines counted from
+// a profile, whose wait is not known: CountsOnlyState or NotKnownState.
+func CountedState(state string) bool {
+	return state == CountsOnlyState || state == NotKnownState
 }
 
 // countRecord is a stack and how many goroutines share it, as a profile

@@ -294,7 +294,7 @@ func parked(state string) bool {
 	case "", "running", "runnable", "syscall", "idle", "dead", "copystack", "preempted":
 		return false
 	}
-	return !strings.HasPrefix(state, "unknown") && !strings.HasPrefix(state, "not known")
+	return !stackparse.CountedState(state)
 }
 
 // ageText prints a wait or an age for a cell: ≥12m, or - under a second.
