@@ -233,7 +233,8 @@ func (r *row) cells(cols []column, w []int, full bool) []string {
 		case colTarget:
 			s = "-"
 			if p := r.per[col.target]; p != nil {
-				s = count(p.count) + p.mark()
+				// The mark first: "s12", never "12s", which reads as seconds.
+				s = strings.TrimSpace(p.mark()) + count(p.count)
 			}
 		case colTrend:
 			c[i] = sparkline(r.counts(), width)

@@ -35,6 +35,7 @@ func (m *Model) combinedRows() []*row {
 			c.per[i] = r
 			c.absorb(r)
 			c.suspect = c.suspect || r.suspect
+			c.rising = c.rising || r.rising
 			c.stuck = c.stuck || r.stuck
 			if r.score > c.score {
 				c.score, c.tab, c.group, c.gstate, c.members, c.stat = r.score, i, r.group, r.gstate, r.members, r.stat

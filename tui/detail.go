@@ -140,6 +140,8 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 	switch {
 	case tr.Suspect:
 		d.raw(st.Suspect.Render("! suspected leak: " + clean(tr.Reason)))
+	case tr.Rising:
+		d.raw(st.Rising.Render("↑ " + clean(tr.Reason)))
 	case tr.Stuck:
 		d.raw(st.Suspect.Render("s stuck: " + clean(tr.Reason)))
 	}
@@ -257,8 +259,11 @@ func (m *Model) creatorDetail(d *docWriter, ds *dataset) {
 	if r.stat != nil {
 		d.add("while watched: %s spawned, %s exited", count(r.stat.Spawned), count(r.stat.Exited))
 	}
-	if r.suspect {
+	switch {
+	case r.suspect:
 		d.raw(st.Suspect.Render("! suspected leak: " + clean(r.reason)))
+	case r.rising:
+		d.raw(st.Rising.Render("↑ " + clean(r.reason)))
 	}
 	d.section(m, "Count history")
 	if counts := r.counts(); len(counts) > 0 {
@@ -272,8 +277,11 @@ func (m *Model) creatorDetail(d *docWriter, ds *dataset) {
 		}
 		line := fmt.Sprintf("%s %8s  %6s/min  %-14s  %s %s", g.mark(), count(g.count), rate(g.growth),
 			clean(g.state()), clean(g.site()), clean(stackparse.ShortFunc(g.fn())))
-		if g.suspect {
+		switch {
+		case g.suspect:
 			line = st.Suspect.Render(line)
+		case g.rising:
+			line = st.Rising.Render(line)
 		}
 		d.raw(line)
 	}

@@ -201,7 +201,11 @@ func (m Model) groupSegments() []segment {
 	case n > 1:
 		sus, susStyle = "! "+count(n)+" suspects", st.Suspect
 	}
-	return []segment{{text: groups, prio: 90}, {text: sus, style: susStyle, prio: 95}}
+	segs := []segment{{text: groups, prio: 90}, {text: sus, style: susStyle, prio: 95}}
+	if n := m.table.rising; n > 0 {
+		segs = append(segs, segment{text: "↑ " + count(n) + " rising", style: st.Rising, prio: 94})
+	}
+	return segs
 }
 
 // viewSegments say how the table is sorted, grouped and filtered.

@@ -5,6 +5,7 @@ import "strings"
 // legend explains the marks and the columns, for the help overlay.
 var legend = [][2]string{
 	{"Marks", "> selected   ! suspected leak, with its reason below the row"},
+	{"", "↑ rising: its count climbs, not yet confirmed by a full dump"},
 	{"", "L proven leaked by the runtime   s stuck: none come or go"},
 	{"Columns", "COUNT goroutines now · TREND count per poll · /MIN growth per minute"},
 	{"", "STATE what they wait for · WAIT how long the oldest has waited"},

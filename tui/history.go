@@ -25,6 +25,7 @@ type frame struct {
 	poll     int       // 1 for the dataset's first poll
 	total    int       // goroutines
 	suspects int       // suspected and proven leaks
+	rising   int       // rising groups
 	rows     []frameRow
 }
 
@@ -47,6 +48,7 @@ type frameRow struct {
 const (
 	rowSuspect = 1 << iota
 	rowStuck
+	rowRising
 )
 
 // history holds a dataset's frames, oldest first.
@@ -79,12 +81,18 @@ func (h *history) capture(poll int, at time.Time, snap *stackparse.Snapshot, tr 
 			if t.Stuck {
 				fr.flags |= rowStuck
 			}
-			if t.Suspect || t.Stuck || t.Proven {
+			if t.Rising {
+				fr.flags |= rowRising
+			}
+			if t.Suspect || t.Rising || t.Stuck || t.Proven {
 				fr.reason = t.Reason
 			}
 		}
-		if fr.flags&rowSuspect != 0 || fr.leaked > 0 {
+		switch {
+		case fr.flags&rowSuspect != 0 || fr.leaked > 0:
 			f.suspects++
+		case fr.flags&rowRising != 0:
+			f.rising++
 		}
 		f.rows = append(f.rows, fr)
 	}
@@ -160,7 +168,7 @@ func (fr *frameRow) row(tr *track.Tracker, until time.Time) *row {
 		born: int(fr.born), exited: int(fr.exited),
 		growth: float64(fr.growth), score: float64(fr.score),
 		age: time.Duration(fr.wait) * time.Second, oldest: time.Duration(fr.oldest) * time.Second,
-		suspect: fr.flags&rowSuspect != 0, stuck: fr.flags&rowStuck != 0, reason: fr.reason,
+		suspect: fr.flags&rowSuspect != 0, rising: fr.flags&rowRising != 0, stuck: fr.flags&rowStuck != 0, reason: fr.reason,
 	}
 }
 

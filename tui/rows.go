@@ -38,6 +38,7 @@ type row struct {
 	born    int           // in the tracker's window
 	exited  int
 	suspect bool
+	rising  bool
 	stuck   bool
 	leaked  int
 	reason  string
@@ -129,6 +130,8 @@ func (r *row) mark() string {
 		return "L"
 	case r.suspect:
 		return "!"
+	case r.rising:
+		return "↑"
 	case r.stuck:
 		return "s"
 	}
@@ -149,9 +152,9 @@ func groupRow(g *stackparse.Group, tr *track.Trend) *row {
 	if tr != nil {
 		r.growth, r.age, r.oldest, r.score = tr.GrowthPerMin, tr.WaitAge, tr.OldestAge, tr.Score
 		r.born, r.exited = tr.Born, tr.Exited
-		r.suspect, r.stuck = tr.Suspect, tr.Stuck
+		r.suspect, r.rising, r.stuck = tr.Suspect, tr.Rising, tr.Stuck
 		r.leaked = max(r.leaked, tr.Leaked)
-		if tr.Suspect || tr.Stuck || tr.Proven {
+		if tr.Suspect || tr.Rising || tr.Stuck || tr.Proven {
 			r.reason = tr.Reason
 		}
 	}
@@ -198,6 +201,14 @@ func creatorRows(groups []*row, stats []track.CreatorStat) []*row {
 			}
 		}
 		r.suspect = sus > 0
+		for _, m := range r.members {
+			if !r.suspect && m.rising {
+				r.rising = true
+				if r.reason == "" {
+					r.reason = m.reason
+				}
+			}
+		}
 		if sus > 1 {
 			r.reason = fmt.Sprintf("%s suspect groups; largest: %s", count(sus), r.reason)
 		}

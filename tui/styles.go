@@ -26,6 +26,9 @@ type Styles struct {
 	// CursorSuspect is the selected row when it is a suspect.
 	CursorSuspect lipgloss.Style
 	Suspect       lipgloss.Style // a suspected leak
+	// Rising is a group whose count climbs, not yet confirmed as a leak;
+	// CursorRising the selected row when it is one.
+	Rising, CursorRising lipgloss.Style
 	Leaked        lipgloss.Style // goroutines the runtime proved leaked
 	Reason        lipgloss.Style // the reason line under a suspect
 	Notice        lipgloss.Style // transient notices
@@ -64,6 +67,8 @@ func StylesFor(dark bool) Styles {
 		Cursor:        lipgloss.NewStyle().Reverse(true),
 		CursorSuspect: red.Reverse(true).Bold(true),
 		Suspect:       red.Bold(true),
+		Rising:        fg("166", lipgloss.BrightYellow).Bold(true),
+		CursorRising:  fg("166", lipgloss.BrightYellow).Reverse(true).Bold(true),
 		Leaked:        fg("127", lipgloss.Magenta).Bold(true),
 		Reason:        red,
 		Notice:        yellow.Bold(true),
@@ -91,7 +96,7 @@ func PlainStyles() Styles {
 	p := lipgloss.NewStyle()
 	return Styles{
 		Title: p, Dim: p, Live: p, Paused: p, Ended: p, Error: p, Warn: p,
-		Spark: p, Column: p, Cursor: p, CursorSuspect: p, Suspect: p, Leaked: p,
+		Spark: p, Column: p, Cursor: p, CursorSuspect: p, Suspect: p, Rising: p, CursorRising: p, Leaked: p,
 		Reason: p, Notice: p, Section: p, Marked: p, Prompt: p, Tab: p, TabActive: p,
 		Grew: p, Shrank: p,
 		Help: help.Styles{

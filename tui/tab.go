@@ -195,6 +195,8 @@ func (t *tab) label(i int, g stackparse.Grouping) string {
 	if ds := t.sets[g]; ds != nil {
 		if f := ds.frame(); f != nil && f.suspects > 0 {
 			s += " !" + count(f.suspects)
+		} else if f != nil && f.rising > 0 {
+			s += " ↑" + count(f.rising)
 		}
 	}
 	return s

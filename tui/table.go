@@ -70,6 +70,7 @@ type table struct {
 	// proven leaks.
 	maxCount int
 	suspects int
+	rising   int
 }
 
 // build fills the table from rows, filtered and sorted.
@@ -81,7 +82,7 @@ func (t *table) build(rows []*row) {
 		t.sort = sortSuspicion
 	}
 	t.rows = nil
-	t.maxCount, t.suspects = 0, 0
+	t.maxCount, t.suspects, t.rising = 0, 0, 0
 	t.total = len(rows)
 	terms := strings.Fields(strings.ToLower(t.filter))
 	for _, r := range rows {
@@ -90,8 +91,11 @@ func (t *table) build(rows []*row) {
 		}
 		t.rows = append(t.rows, r)
 		t.maxCount = max(t.maxCount, r.count)
-		if r.suspect || r.leaked > 0 {
+		switch {
+		case r.suspect || r.leaked > 0:
 			t.suspects++
+		case r.rising:
+			t.rising++
 		}
 	}
 	slices.SortFunc(t.rows, t.sort.compare)
@@ -202,12 +206,16 @@ func (t *table) view(width, height int, st *Styles) []string {
 		switch {
 		case selected && (r.suspect || r.leaked > 0):
 			line = st.CursorSuspect.Render(fit(join(sel+r.mark(), cells, w, nil), width))
+		case selected && r.rising:
+			line = st.CursorRising.Render(fit(join(sel+r.mark(), cells, w, nil), width))
 		case selected:
 			line = st.Cursor.Render(fit(join(sel+r.mark(), cells, w, nil), width))
 		case r.leaked > 0:
 			line = st.Leaked.Render(join(sel+r.mark(), cells, w, nil))
 		case r.suspect:
 			line = st.Suspect.Render(join(sel+r.mark(), cells, w, nil))
+		case r.rising:
+			line = st.Rising.Render(join(sel+r.mark(), cells, w, nil))
 		default:
 			line = join(sel+r.mark(), cells, w, func(i int) *lipgloss.Style {
 				switch cols[i].id {
@@ -232,7 +240,11 @@ func (t *table) view(width, height int, st *Styles) []string {
 			if !t.shows(cols, w, colCreator) && r.members == nil && r.group.CreatedBy != nil {
 				reason += "  " + clean(r.creator())
 			}
-			lines = append(lines, st.Reason.Render(truncate(reason, width)))
+			style := st.Reason
+			if r.rising && !r.suspect {
+				style = st.Rising
+			}
+			lines = append(lines, style.Render(truncate(reason, width)))
 		}
 	}
 	return lines

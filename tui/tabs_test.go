@@ -129,7 +129,7 @@ func TestCombinedCounts(t *testing.T) {
 	}
 	v := h.view()
 	for _, want := range []string{
-		"TOTAL 1 pod-a:6060 2 pod-b:6061", "48            -          48!", "↳ pod-b:6061: +24/min", "! 1 suspect",
+		"TOTAL 1 pod-a:6060 2 pod-b:6061", "48            -          !48", "↳ pod-b:6061: +24/min", "! 1 suspect",
 		"goroutines 66", "(pod-a:6060 9 · pod-b:6061 57)", "← main.(*MemQueue).scheduleFlush · pod-b:6061 48",
 	} {
 		if !strings.Contains(v, want) {
