@@ -8,6 +8,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/gorotop/gorotop/internal/poll"
+	dumpsource "github.com/gorotop/gorotop/internal/source"
 	"github.com/gorotop/gorotop/stackparse"
 )
 
@@ -26,8 +28,8 @@ func TestCountOnlyGroupsShowTheirStack(t *testing.T) {
 	}
 	counts := prof.Estimate(full, stackparse.GroupCode)
 	h := newHarness(t, Config{NoColor: true},
-		result{sample: Sample{Snap: full, At: t0}},
-		result{sample: Sample{Snap: counts, At: t0.Add(2 * time.Second), Cost: PollCost{Counts: true}}})
+		result{sample: smp(full, t0)},
+		result{sample: poll.Sample{Snap: counts, Meta: dumpsource.Meta{At: t0.Add(2 * time.Second)}, Cost: poll.Cost{Kind: poll.Counts}}})
 	h.polls(2)
 	view := h.view()
 	for _, row := range []string{

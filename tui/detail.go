@@ -121,7 +121,7 @@ func (d *docWriter) section(m *Model, title string) {
 
 // groupDetail writes the detail of one group.
 func (m *Model) groupDetail(d *docWriter, ds *dataset) {
-	tr := ds.tracker.Trend(m.detail.rowKey)
+	tr := ds.latest.Trend(m.detail.rowKey)
 	if tr == nil || tr.Group == nil {
 		d.raw("this group is not in the data any more")
 		return
@@ -135,7 +135,7 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 		d.raw(st.Paused.Render(fmt.Sprintf("the table shows snapshot %s of %s; this detail is of the latest", count(f.poll), count(ds.polls))))
 	}
 	if !tr.Present {
-		d.raw(st.Dim.Render("gone: last seen " + ago(ds.tracker.Last().Sub(tr.LastSeen)) + " before the latest poll"))
+		d.raw(st.Dim.Render("gone: last seen " + ago(ds.latest.Last().Sub(tr.LastSeen)) + " before the latest poll"))
 	}
 	switch {
 	case tr.Suspect:
@@ -174,7 +174,7 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 	if c := g.CreatedBy; c != nil {
 		d.raw("  " + clean(c.Func))
 		d.add("      %s:%d", clean(c.File), c.Line)
-		if p := ds.tracker.Parents(tr.Key); p.Parents > 0 {
+		if p := ds.latest.Parents(tr.Key); p.Parents > 0 {
 			d.raw(st.Dim.Render("  " + p.String()))
 		}
 	} else if g.Counted() {
@@ -196,10 +196,10 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 	d.section(m, "History")
 	historyLines(d, m, tr)
 
-	if keys := ds.tracker.LabelKeys(tr.Key); len(keys) > 0 {
-		d.section(m, fmt.Sprintf("pprof labels (goroutines; joined in the last %s)", track.FormatAge(ds.tracker.Options().Window)))
+	if keys := ds.latest.LabelKeys(tr.Key); len(keys) > 0 {
+		d.section(m, fmt.Sprintf("pprof labels (goroutines; joined in the last %s)", track.FormatAge(ds.latest.Options().Window)))
 		for _, k := range keys {
-			for i, v := range ds.tracker.LabelValues(tr.Key, k) {
+			for i, v := range ds.latest.LabelValues(tr.Key, k) {
 				if i == detailLabels {
 					d.add("  …")
 					break
@@ -345,7 +345,7 @@ func historyLines(d *docWriter, m *Model, tr *track.Trend) {
 	d.add("  first seen %s · in the window: %s born, %s exited, %s moved in, %s moved out",
 		ago(m.now.Sub(tr.FirstSeen)), count(tr.Born), count(tr.Exited), count(tr.MovedIn), count(tr.MovedOut))
 	d.raw(st.Dim.Render(fmt.Sprintf("  %-8s  %8s  %7s  %7s  %7s  %8s", "poll", "count", "born", "exited", "moved", "survived")))
-	latest := m.current().tracker.Last()
+	latest := m.current().latest.Last()
 	for i := len(tr.History) - 1; i >= 0 && i >= len(tr.History)-detailPolls; i-- {
 		p := tr.History[i]
 		moved := ""

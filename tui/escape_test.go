@@ -8,6 +8,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/gorotop/gorotop/internal/poll"
+	dumpsource "github.com/gorotop/gorotop/internal/source"
 	"github.com/gorotop/gorotop/stackparse"
 )
 
@@ -47,7 +49,7 @@ func TestNoEscapeFromTheDump(t *testing.T) {
 	for name, snap := range map[string]*stackparse.Snapshot{"parsed": parsed, "raw": rawHostile()} {
 		for _, noColor := range []bool{true, false} {
 			h := newHarness(t, Config{NoColor: noColor, Target: "http://x\x1b[2J/"},
-				result{sample: Sample{Snap: snap, At: t0, Source: "src\x1b[2J"}},
+				result{sample: poll.Sample{Snap: snap, Meta: dumpsource.Meta{At: t0, Source: "src\x1b[2J"}}},
 				result{err: errors.New("fetch: bad header \x1b]52;c;ZXZpbA==\x07\x1b[2J")})
 			h.polls(2)
 			var views []string

@@ -6,16 +6,15 @@ import (
 	tea "charm.land/bubbletea/v2"
 )
 
-// export writes the snapshot of the tab on screen with its history
-// through its Exporter. The tracker is not touched until the export is
-// done.
+// export writes the latest snapshot of the tab on screen with what its
+// tracker knew then, through its Exporter; polling goes on meanwhile.
 func (m Model) export() (Model, tea.Cmd) {
 	t := m.tab()
 	if t == nil {
 		m.say(false, "export a target's snapshot from its tab (1–%d)", len(m.tabs))
 		return m, nil
 	}
-	ds := t.data(m.grouping, m.cfg.Track)
+	ds := t.data(m.grouping)
 	switch {
 	case t.cfg.Export == nil:
 		m.say(true, "export is not available here")
@@ -23,7 +22,7 @@ func (m Model) export() (Model, tea.Cmd) {
 	case t.exporting:
 		m.say(false, "an export is already running")
 		return m, nil
-	case ds.sample.Snap == nil:
+	case ds.snap == nil:
 		m.say(true, "nothing to export yet")
 		return m, nil
 	}
@@ -34,35 +33,28 @@ func (m Model) export() (Model, tea.Cmd) {
 		m.say(false, "exporting to %s…", m.cfg.ExportDir)
 	}
 	i := m.active
-	export, dir, snap, tr, at := t.cfg.Export, m.cfg.ExportDir, ds.sample.Snap, ds.tracker, ds.sample.At
+	export, dir, snap, v, at := t.cfg.Export, m.cfg.ExportDir, ds.snap, ds.latest, ds.sample.Meta.At
 	return m, func() (msg tea.Msg) {
 		defer func() {
 			if r := recover(); r != nil {
 				msg = exportedMsg{tab: i, err: fmt.Errorf("internal error: %v", r)}
 			}
 		}()
-		path, err := export(dir, snap, tr, at)
+		path, err := export(dir, snap, v, at)
 		return exportedMsg{tab: i, path: path, err: err}
 	}
 }
 
-// exported shows where the export went and files the samples that came
-// meanwhile.
+// exported shows where the export went.
 func (m Model) exported(msg exportedMsg) (Model, tea.Cmd) {
 	if msg.tab < 0 || msg.tab >= len(m.tabs) {
 		return m, nil
 	}
-	t := m.tabs[msg.tab]
-	t.exporting = false
+	m.tabs[msg.tab].exporting = false
 	if msg.err != nil {
 		m.say(true, "export failed: %s", clean(msg.err.Error()))
 	} else {
 		m.say(false, "exported to %s", clean(msg.path))
-	}
-	pending := t.pending
-	t.pending = nil
-	for _, p := range pending {
-		m.observe(msg.tab, p.grouping, p.sample)
 	}
 	return m, nil
 }

@@ -7,6 +7,9 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/gorotop/gorotop/internal/poll"
+	"github.com/gorotop/gorotop/stackparse"
 )
 
 // segment is one piece of a header line. When a line is too wide, the
@@ -83,7 +86,7 @@ func (m Model) targetHeader(t *tab, w int) []string {
 	}
 	target := t.cfg.Target
 	if target == "" && ds != nil {
-		target = ds.sample.Source
+		target = ds.sample.Meta.Source
 	}
 	stepped := ds != nil && ds.stepped()
 
@@ -115,22 +118,32 @@ func (m Model) targetHeader(t *tab, w int) []string {
 	if t.fetching && t.slow {
 		line1 = append(line1, segment{text: m.spin.View() + " fetching " + cost(m.now.Sub(t.fetchStart)), style: lipgloss.Style{}, prio: 90})
 	}
+	// paced is false when the pace of full dumps says all there is to say
+	// of the pace of polls.
+	paced := true
 	if ds != nil && ds.polls > 0 {
 		s := ds.sample
-		line1 = append(line1,
-			segment{text: "polled " + ago(m.now.Sub(ds.gotAt)), style: lipgloss.Style{}, prio: 80},
-			segment{text: costText(s), style: st.Dim, prio: 60},
-		)
-		if c := s.Cost; c.FullEvery > 0 {
-			text := fmt.Sprintf("stall %s · full dump every %s", percent(c.Share), Pace(c.FullEvery))
-			if c.Counts && !ds.fullAt.IsZero() && !t.cfg.Replay {
+		if !t.cfg.Replay {
+			line1 = append(line1, segment{text: "polled " + ago(m.now.Sub(ds.gotAt)), style: lipgloss.Style{}, prio: 80})
+		}
+		line1 = append(line1, segment{text: costText(s), style: st.Dim, prio: 60})
+		if p := s.Pace; p.FullEvery > 0 {
+			paced = p.FullEvery != t.interval
+			text := fmt.Sprintf("stall %s · full dump every %s", percent(p.Share), Pace(p.FullEvery))
+			switch {
+			case t.cfg.Replay:
+			case p.Confirming != "":
+				// A rising group: the next full dump, brought forward,
+				// confirms or clears it.
+				line1 = append(line1, segment{text: "confirming " + clean(stackparse.ShortFunc(p.Confirming)) + ": full dump " + nextIn(p.NextFull.Sub(m.now)), style: st.Rising, prio: 88})
+			case s.Cost.Kind == poll.Counts && !p.NextFull.IsZero():
 				// Counts only between full dumps: new goroutines are
 				// told from old ones, and leaks confirmed, at the next.
-				text += ", next " + nextIn(ds.fullAt.Add(c.FullEvery).Sub(m.now))
+				text += ", next " + nextIn(p.NextFull.Sub(m.now))
 			}
 			line1 = append(line1, segment{text: text, style: st.Dim, prio: 55})
 		}
-		if rs := ds.tracker.Restarts(); len(rs) > 0 {
+		if rs := ds.latest.Restarts(); len(rs) > 0 {
 			line1 = append(line1, segment{text: "↻ restarted " + ago(m.now.Sub(rs[len(rs)-1])), style: st.Warn, prio: 85})
 		}
 		switch {
@@ -155,7 +168,7 @@ func (m Model) targetHeader(t *tab, w int) []string {
 		every += " (stretched to spare the target)"
 		everyPrio = 65
 	}
-	if !t.ended {
+	if !t.ended && paced {
 		line1 = append(line1, segment{text: every, style: st.Dim, prio: everyPrio})
 	}
 
@@ -175,7 +188,7 @@ func (m Model) targetHeader(t *tab, w int) []string {
 	lines := []string{fitLine(w, line1), fitLine(w, line2)}
 	if t.lastErr != "" {
 		lines = append(lines, st.Error.Render(cutMiddle("✗ "+clean(t.lastErr), w)))
-	} else if ds != nil && ds.sample.Snap != nil {
+	} else if ds != nil && ds.snap != nil {
 		if warn := dumpWarning(ds); warn != "" {
 			lines = append(lines, st.Warn.Render(truncate(warn, w)))
 		}
@@ -263,7 +276,7 @@ func retryIn(d time.Duration) string {
 
 // dumpWarning says what was wrong with the last dump, if anything.
 func dumpWarning(ds *dataset) string {
-	snap := ds.sample.Snap
+	snap := ds.snap
 	var parts []string
 	if snap.Truncated {
 		parts = append(parts, "the dump was cut off: counts may be low")
@@ -284,21 +297,21 @@ func dumpWarning(ds *dataset) string {
 // costText says what the last poll fetched and what it cost: how long it
 // took and how big it was, and for a full dump measured against a stall
 // budget how many stopped-world stack walks it took.
-func costText(s Sample) string {
-	c := s.Cost
+func costText(s poll.Sample) string {
+	c, d, n := s.Cost, s.Meta.Duration, s.Meta.Bytes
 	full := "full dump"
 	if c.Proof {
 		full = "leak-checked dump"
 	}
 	switch {
-	case c.Counts:
-		return fmt.Sprintf("counts %s, %s", cost(s.Duration), size(s.Bytes))
+	case c.Kind == poll.Counts:
+		return fmt.Sprintf("counts %s, %s", cost(d), size(n))
 	case c.Walks > 1:
-		return fmt.Sprintf("%s %s, %s, %d walks", full, cost(s.Duration), size(s.Bytes), c.Walks)
-	case c.FullEvery > 0:
-		return fmt.Sprintf("%s %s, %s", full, cost(s.Duration), size(s.Bytes))
+		return fmt.Sprintf("%s %s, %s, %d walks", full, cost(d), size(n), c.Walks)
+	case s.Pace.FullEvery > 0:
+		return fmt.Sprintf("%s %s, %s", full, cost(d), size(n))
 	}
-	return fmt.Sprintf("cost %s, %s", cost(s.Duration), size(s.Bytes))
+	return fmt.Sprintf("cost %s, %s", cost(d), size(n))
 }
 
 // percent prints a share of wall time as a percentage with two

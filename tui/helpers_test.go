@@ -13,6 +13,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/gorotop/gorotop/internal/poll"
+	dumpsource "github.com/gorotop/gorotop/internal/source"
+	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
 )
 
@@ -49,33 +52,103 @@ func parseFile(t testing.TB, path string) *stackparse.Snapshot {
 	return snap
 }
 
-// script is a Fetch that plays results in order, then io.EOF.
+// script is a Fetch that plays results in order, filing each with a
+// tracker as a poll.Loop does (under the code grouping), then io.EOF.
 type script struct {
-	results []result
-	calls   int
+	results  []result
+	calls    int
+	trackers map[stackparse.Grouping]*track.Tracker
 }
 
 type result struct {
-	sample Sample
+	sample poll.Sample
 	err    error
+	// more holds the sample's snapshot under other groupings than code.
+	more map[stackparse.Grouping]*stackparse.Snapshot
 }
 
-func (s *script) fetch(context.Context) (Sample, error) {
+func (s *script) fetch(ctx context.Context) (poll.Sample, error) {
+	if err := ctx.Err(); err != nil {
+		return poll.Sample{}, err // cancelled before it ran: nothing fetched
+	}
 	if s.calls >= len(s.results) {
-		return Sample{}, io.EOF
+		return poll.Sample{}, io.EOF
 	}
 	r := s.results[s.calls]
 	s.calls++
-	return r.sample, r.err
+	if r.err != nil {
+		return poll.Sample{}, r.err
+	}
+	if s.trackers == nil {
+		s.trackers = map[stackparse.Grouping]*track.Tracker{}
+	}
+	tracker := func(g stackparse.Grouping) *track.Tracker {
+		if s.trackers[g] == nil {
+			s.trackers[g] = track.New(track.Options{})
+		}
+		return s.trackers[g]
+	}
+	smp := observed(tracker(stackparse.GroupCode), stackparse.GroupCode, r.sample)
+	for _, g := range stackparse.Groupings {
+		if snap := r.more[g]; snap != nil {
+			o := r.sample
+			o.Snap = snap
+			smp = smp.With(g, snap, observed(tracker(g), g, o).View())
+		}
+	}
+	return smp, nil
+}
+
+// groupedSamples is samples of the dumps of testdata/dumps parsed under
+// every grouping.
+func groupedSamples(t testing.TB) []result {
+	out := samples(dumps(t))
+	for _, g := range stackparse.Groupings[1:] {
+		for i := range out {
+			path := filepath.Join("testdata", "dumps", fmt.Sprintf("step%d.txt", i+1))
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			snap, err := stackparse.Parse(f, g)
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out[i].more == nil {
+				out[i].more = map[stackparse.Grouping]*stackparse.Snapshot{}
+			}
+			out[i].more[g] = snap
+		}
+	}
+	return out
+}
+
+// observed files a sample with a tracker, as a poll.Loop does, and
+// returns it carrying what the tracker knew then, under grouping g.
+func observed(tr *track.Tracker, g stackparse.Grouping, s poll.Sample) poll.Sample {
+	if s.Snap.CountOnly {
+		tr.ObserveCounts(s.Meta.At, s.Snap)
+	} else {
+		tr.Observe(s.Meta.At, s.Snap)
+	}
+	return s.With(g, s.Snap, tr.View())
+}
+
+// smp is a sample of snap taken at at.
+func smp(snap *stackparse.Snapshot, at time.Time) poll.Sample {
+	return poll.Sample{Snap: snap, Meta: dumpsource.Meta{At: at}, Cost: poll.Cost{Kind: poll.Full}}
 }
 
 // samples turns snapshots into results 20 s apart from t0.
 func samples(snaps []*stackparse.Snapshot) []result {
 	out := make([]result, len(snaps))
 	for i, s := range snaps {
-		out[i] = result{sample: Sample{
-			Snap: s, At: t0.Add(time.Duration(i) * 20 * time.Second), Duration: 38 * time.Millisecond,
-			Bytes: s.Bytes, Source: "http://localhost:6060/debug/pprof/goroutine?debug=2",
+		out[i] = result{sample: poll.Sample{
+			Snap: s,
+			Meta: dumpsource.Meta{At: t0.Add(time.Duration(i) * 20 * time.Second), Duration: 38 * time.Millisecond,
+				Bytes: s.Bytes, Source: "http://localhost:6060/debug/pprof/goroutine?debug=2"},
+			Cost: poll.Cost{Kind: poll.Full},
 		}}
 	}
 	return out
@@ -129,8 +202,8 @@ func newMultiHarness(t testing.TB, cfg Config, names []string, results ...[]resu
 func (h *harness) pollTab(i int) {
 	h.t.Helper()
 	s := h.fetches[i]
-	if r := s.calls; r < len(s.results) && !s.results[r].sample.At.IsZero() {
-		h.clock.now = s.results[r].sample.At
+	if r := s.calls; r < len(s.results) && !s.results[r].sample.Meta.At.IsZero() {
+		h.clock.now = s.results[r].sample.Meta.At
 	}
 	cmd := h.send(pollMsg{tab: i, gen: h.m.tabs[i].gen})
 	if cmd == nil {
@@ -154,8 +227,8 @@ func (h *harness) send(msg tea.Msg) tea.Cmd {
 // back. The clock stands at the sample's time.
 func (h *harness) poll() {
 	h.t.Helper()
-	if r := h.fetch.calls; r < len(h.fetch.results) && !h.fetch.results[r].sample.At.IsZero() {
-		h.clock.now = h.fetch.results[r].sample.At
+	if r := h.fetch.calls; r < len(h.fetch.results) && !h.fetch.results[r].sample.Meta.At.IsZero() {
+		h.clock.now = h.fetch.results[r].sample.Meta.At
 	}
 	cmd := h.send(h.pollMsg())
 	if cmd == nil {

@@ -8,10 +8,11 @@ import (
 	"github.com/gorotop/gorotop/stackparse"
 )
 
-// Bounds of the snapshots a tab keeps for stepping back, per grouping:
-// at most keepFrames polls and keepRows group rows in all (a row is about
-// 80 bytes: some 40 MB at the most). The latest snapshot is always kept;
-// with 10 000 groups a poll, the last 52 polls are.
+// Bounds of the snapshots a tab keeps for stepping back: per grouping at
+// most keepFrames polls, and keepRows group rows in all, shared by its
+// groupings (a row is about 80 bytes: some 40 MB at the most). The latest
+// snapshot is always kept; with 10 000 groups a poll and one grouping, the
+// last 52 polls are.
 const (
 	keepFrames = 1000
 	keepRows   = 1 << 19
@@ -55,6 +56,8 @@ const (
 type history struct {
 	frames []*frame
 	rows   int
+	// maxRows bounds rows; zero means keepRows.
+	maxRows int
 	// groups are the stack-less copies by key; states interns state
 	// strings, so that frames hold no part of a dump.
 	groups map[string]*stackparse.Group
@@ -63,14 +66,14 @@ type history struct {
 
 // capture files the frame of a poll the tracker has just observed, and
 // returns how many of the oldest frames it dropped to stay in bounds.
-func (h *history) capture(poll int, at time.Time, snap *stackparse.Snapshot, tr *track.Tracker) int {
+func (h *history) capture(poll int, at time.Time, snap *stackparse.Snapshot, v *track.View) int {
 	if h.groups == nil {
 		h.groups, h.states = map[string]*stackparse.Group{}, map[string]string{}
 	}
 	f := &frame{at: at, poll: poll, total: snap.Total, rows: make([]frameRow, 0, len(snap.Groups))}
 	for _, g := range snap.Groups {
 		fr := frameRow{group: h.shared(g), state: h.intern(g.State), count: int32(g.Count()), leaked: int32(g.Leaked)}
-		if t := tr.Trend(g.Key); t != nil {
+		if t := v.Trend(g.Key); t != nil {
 			fr.growth, fr.score = float32(t.GrowthPerMin), float32(t.Score)
 			fr.born, fr.exited = int32(t.Born), int32(t.Exited)
 			fr.leaked = max(fr.leaked, int32(t.Leaked))
@@ -98,8 +101,12 @@ func (h *history) capture(poll int, at time.Time, snap *stackparse.Snapshot, tr 
 	}
 	h.frames = append(h.frames, f)
 	h.rows += len(f.rows)
+	maxRows := h.maxRows
+	if maxRows <= 0 {
+		maxRows = keepRows
+	}
 	drop := 0
-	for len(h.frames)-drop > 1 && (len(h.frames)-drop > keepFrames || h.rows > keepRows) {
+	for len(h.frames)-drop > 1 && (len(h.frames)-drop > keepFrames || h.rows > maxRows) {
 		h.rows -= len(h.frames[drop].rows)
 		drop++
 	}
@@ -161,9 +168,9 @@ func seconds(d time.Duration) uint32 {
 
 // row makes the table row of a frame row. until, when not zero, cuts the
 // count history drawn in the trend column at that time.
-func (fr *frameRow) row(tr *track.Tracker, until time.Time) *row {
+func (fr *frameRow) row(v *track.View, until time.Time) *row {
 	return &row{
-		key: fr.group.Key, group: fr.group, trend: tr.Trend(fr.group.Key), until: until,
+		key: fr.group.Key, group: fr.group, trend: v.Trend(fr.group.Key), until: until,
 		gstate: fr.state, count: int(fr.count), leaked: int(fr.leaked),
 		born: int(fr.born), exited: int(fr.exited),
 		growth: float64(fr.growth), score: float64(fr.score),

@@ -1,5 +1,7 @@
 package tui
 
+import "github.com/gorotop/gorotop/internal/poll"
+
 // pollMsg asks tab for its next fetch (or, in a replay playing back
 // through kept snapshots, its next step). It is dropped unless gen is the
 // tab's current generation, so a timer armed before a pause, a resume, a
@@ -17,7 +19,7 @@ type pollMsg struct {
 type fetchedMsg struct {
 	tab    int
 	gen    int
-	sample Sample
+	sample poll.Sample
 	err    error
 }
 

@@ -223,7 +223,7 @@ func (m *Model) tab() *tab {
 // current returns the dataset on screen, or nil in the combined view.
 func (m *Model) current() *dataset {
 	if t := m.tab(); t != nil {
-		return t.data(m.grouping, m.cfg.Track)
+		return t.data(m.grouping)
 	}
 	return nil
 }
@@ -231,7 +231,7 @@ func (m *Model) current() *dataset {
 // rebuild refills the table and the detail view from the current data.
 func (m *Model) rebuild() {
 	if t := m.tab(); t != nil {
-		ds := t.data(m.grouping, m.cfg.Track)
+		ds := t.data(m.grouping)
 		m.table.targets = nil
 		m.table.diff = m.diff && ds.mark != nil
 		m.table.build(ds.rows(m.creator, m.table.diff))

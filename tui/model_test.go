@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
 )
@@ -166,7 +167,7 @@ func TestPauseDropsStaleResults(t *testing.T) {
 	if cmd := h.send(first(fetch)); cmd != nil {
 		t.Error("a stale result armed a poll")
 	}
-	if n := len(h.m.current().tracker.Totals()); n != 2 {
+	if n := len(h.m.current().latest.Totals()); n != 2 {
 		t.Errorf("the stale result was observed: %d polls", n)
 	}
 	if cmd := h.send(h.pollMsg()); cmd != nil {
@@ -186,7 +187,7 @@ func TestPauseDropsStaleResults(t *testing.T) {
 	}
 	h.fetch.calls = 2
 	h.poll()
-	if n := len(h.m.current().tracker.Totals()); n != 3 {
+	if n := len(h.m.current().latest.Totals()); n != 3 {
 		t.Errorf("after resume: %d polls, want 3", n)
 	}
 }
@@ -217,8 +218,8 @@ func TestFetchErrorKeepsHistoryAndBacksOff(t *testing.T) {
 			t.Errorf("header lacks %q:\n%s", s, view)
 		}
 	}
-	if len(h.m.table.rows) != 5 || len(h.m.current().tracker.Totals()) != 2 {
-		t.Errorf("data lost after errors: %d rows, %d polls", len(h.m.table.rows), len(h.m.current().tracker.Totals()))
+	if len(h.m.table.rows) != 5 || len(h.m.current().latest.Totals()) != 2 {
+		t.Errorf("data lost after errors: %d rows, %d polls", len(h.m.table.rows), len(h.m.current().latest.Totals()))
 	}
 	h.clock.now = h.m.tabs[0].retryAt.Add(-2500 * time.Millisecond)
 	h.send(clockMsg{})
@@ -227,13 +228,13 @@ func TestFetchErrorKeepsHistoryAndBacksOff(t *testing.T) {
 	}
 	h.clock.now = t0.Add(40 * time.Second)
 	h.poll()
-	if h.m.tabs[0].lastErr != "" || h.m.tabs[0].failures != 0 || len(h.m.current().tracker.Totals()) != 3 {
+	if h.m.tabs[0].lastErr != "" || h.m.tabs[0].failures != 0 || len(h.m.current().latest.Totals()) != 3 {
 		t.Errorf("a success did not clear the error: %q %d", h.m.tabs[0].lastErr, h.m.tabs[0].failures)
 	}
 }
 
 func TestFetchPanicIsAnError(t *testing.T) {
-	h := newHarness(t, Config{Fetch: func(context.Context) (Sample, error) { panic("parser bug") }})
+	h := newHarness(t, Config{Fetch: func(context.Context) (poll.Sample, error) { panic("parser bug") }})
 	h.send(first(h.send(h.pollMsg())))
 	if !strings.Contains(h.m.tabs[0].lastErr, "parser bug") || h.m.tabs[0].failures != 1 {
 		t.Errorf("lastErr = %q", h.m.tabs[0].lastErr)
@@ -331,32 +332,30 @@ func TestQuit(t *testing.T) {
 func TestExport(t *testing.T) {
 	var gotDir string
 	var gotSnap *stackparse.Snapshot
-	var gotTracker *track.Tracker
-	export := func(dir string, snap *stackparse.Snapshot, tr *track.Tracker, at time.Time) (string, error) {
-		gotDir, gotSnap, gotTracker = dir, snap, tr
+	var gotView *track.View
+	export := func(dir string, snap *stackparse.Snapshot, v *track.View, at time.Time) (string, error) {
+		gotDir, gotSnap, gotView = dir, snap, v
 		return dir + "/gorotop-20261125-190100.json", nil
 	}
 	h := newHarness(t, Config{Export: export, ExportDir: "/tmp/out"}, samples(dumps(t))...)
 	h.polls(3)
-	snap3 := h.m.current().sample.Snap
+	snap3, view3 := h.m.current().snap, h.m.current().latest
 	cmd := h.press("e")
 	if cmd == nil || !h.m.tabs[0].exporting {
 		t.Fatal("e started no export")
 	}
-	// A sample comes in while the exporter reads the tracker: it waits.
+	// A sample comes in while the export runs: it is filed, and the
+	// export still writes what was on screen when e was pressed.
 	h.poll()
-	if n := len(h.m.current().tracker.Totals()); n != 3 {
-		t.Fatalf("the tracker changed during an export: %d polls", n)
+	if n := len(h.m.current().latest.Totals()); n != 4 {
+		t.Fatalf("a sample that came during the export was not filed: %d polls", n)
 	}
 	h.send(cmd())
-	if gotDir != "/tmp/out" || gotSnap != snap3 || gotTracker != h.m.current().tracker {
-		t.Errorf("exporter got dir=%q, the right snapshot: %v", gotDir, gotSnap == snap3)
+	if gotDir != "/tmp/out" || gotSnap != snap3 || gotView != view3 || len(gotView.Totals()) != 3 {
+		t.Errorf("exporter got dir=%q, the right snapshot: %v, the right view: %v", gotDir, gotSnap == snap3, gotView == view3)
 	}
 	if !strings.Contains(h.m.notice, "exported to /tmp/out/gorotop-20261125-190100.json") {
 		t.Errorf("notice = %q", h.m.notice)
-	}
-	if n := len(h.m.current().tracker.Totals()); n != 4 {
-		t.Errorf("the sample that came during the export was lost: %d polls", n)
 	}
 	if !strings.Contains(h.view(), "exported to") {
 		t.Error("the notice is not on screen")
@@ -369,7 +368,7 @@ func TestExport(t *testing.T) {
 }
 
 func TestExportFailsAndUnavailable(t *testing.T) {
-	fail := func(string, *stackparse.Snapshot, *track.Tracker, time.Time) (string, error) {
+	fail := func(string, *stackparse.Snapshot, *track.View, time.Time) (string, error) {
 		return "", errors.New("open /ro/x.json: read-only file system")
 	}
 	h := newHarness(t, Config{Export: fail}, samples(dumps(t))...)
@@ -417,30 +416,36 @@ func TestCreatorViewWithoutRegroup(t *testing.T) {
 	}
 }
 
+// TestRegroupCycle: g cycles the groupings the samples carry, at once
+// and without a fetch, each with its whole history and its verdicts: the
+// leak suspected under code is suspected under exact and pointer too, and
+// going back to code finds its history whole.
 func TestRegroupCycle(t *testing.T) {
-	var asked []stackparse.Grouping
-	h := &harness{}
-	regroup := func(g stackparse.Grouping) Fetch {
-		asked = append(asked, g)
-		return h.fetch.fetch
+	h := newHarness(t, Config{Groupings: stackparse.Groupings}, groupedSamples(t)...)
+	h.polls(nDumps)
+	suspects := func() int {
+		n := 0
+		for _, r := range h.m.table.rows {
+			if r.suspect {
+				n++
+			}
+		}
+		return n
 	}
-	h = newHarness(t, Config{Regroup: regroup}, samples(dumps(t))...)
-	h.polls(2)
-	inflight := h.send(h.pollMsg())
-	cmd := h.press("g")
-	if h.m.grouping != stackparse.GroupExact || cmd == nil {
-		t.Fatalf("g: grouping %s", h.m.grouping)
+	if suspects() != 1 {
+		t.Fatalf("code: %d suspects, want 1", suspects())
 	}
-	if c := h.send(first(inflight)); c != nil || len(h.m.tabs[0].sets[stackparse.GroupCode].tracker.Totals()) != 2 {
-		t.Error("a result fetched under the old grouping was kept")
-	}
-	h.send(first(h.send(cmd())))
-	if len(h.m.table.rows) == 0 || h.m.tabs[0].sets[stackparse.GroupExact].polls != 1 {
-		t.Errorf("no data under the new grouping")
-	}
-	h.press("g")
-	if h.m.grouping != stackparse.GroupPointer {
-		t.Errorf("grouping %s, want pointer", h.m.grouping)
+	for _, want := range []stackparse.Grouping{stackparse.GroupExact, stackparse.GroupPointer} {
+		if cmd := h.press("g"); h.m.grouping != want || h.m.creator || cmd != nil {
+			t.Fatalf("g: grouping %s, creator %v, a command %v; want %s at once", h.m.grouping, h.m.creator, cmd != nil, want)
+		}
+		ds := h.m.tabs[0].sets[want]
+		if ds.polls != nDumps || len(ds.latest.Totals()) != nDumps || len(h.m.table.rows) == 0 {
+			t.Errorf("%s: %d polls, %d in the tracker, %d rows; want the whole history", want, ds.polls, len(ds.latest.Totals()), len(h.m.table.rows))
+		}
+		if suspects() != 1 {
+			t.Errorf("%s: %d suspects, want the leak still suspected", want, suspects())
+		}
 	}
 	h.press("g")
 	if !h.m.creator || h.m.grouping != stackparse.GroupPointer {
@@ -450,11 +455,8 @@ func TestRegroupCycle(t *testing.T) {
 	if h.m.creator || h.m.grouping != stackparse.GroupCode {
 		t.Errorf("after creator: creator=%v grouping=%s", h.m.creator, h.m.grouping)
 	}
-	if len(h.m.tabs[0].sets[stackparse.GroupCode].tracker.Totals()) != 2 || len(h.m.table.rows) != 5 {
-		t.Error("going back to code lost its history")
-	}
-	if len(asked) != 3 {
-		t.Errorf("Regroup asked for %v", asked)
+	if suspects() != 1 || h.m.tabs[0].sets[stackparse.GroupCode].polls != nDumps {
+		t.Error("going back to code lost its history or its verdict")
 	}
 }
 
@@ -496,7 +498,7 @@ func TestResizeFitsEverySize(t *testing.T) {
 
 func TestScrollKeepsCursorOnScreen(t *testing.T) {
 	snap := syntheticSnapshot(500)
-	h := newHarness(t, Config{NoColor: true}, result{sample: Sample{Snap: snap, At: t0}})
+	h := newHarness(t, Config{NoColor: true}, result{sample: smp(snap, t0)})
 	h.poll()
 	for range 100 {
 		h.press("j")
@@ -535,7 +537,7 @@ func growing(i int) *stackparse.Snapshot {
 func TestCursorStaysOnTopUntilMoved(t *testing.T) {
 	var results []result
 	for i := range 8 {
-		results = append(results, result{sample: Sample{Snap: growing(i), At: t0.Add(time.Duration(i) * 20 * time.Second)}})
+		results = append(results, result{sample: smp(growing(i), t0.Add(time.Duration(i)*20*time.Second))})
 	}
 	h := newHarness(t, Config{}, results...)
 	h.poll()

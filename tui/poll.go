@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/stackparse"
 )
 
@@ -107,42 +109,40 @@ func (m Model) fetched(msg fetchedMsg) (Model, tea.Cmd) {
 	}
 	t.failures, t.lastErr = 0, ""
 	t.interval = m.cfg.Interval
-	if msg.sample.Interval > 0 {
-		t.interval = msg.sample.Interval
+	if p := msg.sample.Pace; p.Stretched {
+		t.interval = p.Wait
 	}
-	m.observe(msg.tab, m.grouping, msg.sample)
+	m.file(msg.tab, msg.sample)
 	if m.paused {
 		return m, nil // one snapshot, read by a step forward
 	}
 	return m, m.pollIn(msg.tab, m.pace(t))
 }
 
-// observe files a sample with its tab's tracker for grouping g, or keeps
-// it for later while an export reads the tracker.
-func (m *Model) observe(i int, g stackparse.Grouping, s Sample) {
+// file keeps a sample, already filed with its trackers, in its tab's
+// dataset of each grouping it carries: the frame each table shows.
+func (m *Model) file(i int, s poll.Sample) {
 	t := m.tabs[i]
-	if t.exporting {
-		t.pending = append(t.pending, pendingSample{grouping: g, sample: s})
-		return
+	at := s.Meta.At
+	if at.IsZero() {
+		at = m.now
 	}
-	if s.At.IsZero() {
-		s.At = m.now
+	for _, g := range t.groupings(m.cfg.Grouping) {
+		snap, v := s.For(g)
+		if snap == nil || v == nil {
+			continue
+		}
+		ds := t.data(g)
+		ds.sample, ds.snap, ds.latest, ds.gotAt = s, snap, v, m.now
+		if s.Cost.Kind != poll.Counts {
+			ds.fullAt = at
+		}
+		ds.polls++
+		if dropped := ds.hist.capture(ds.polls, at, snap, v); ds.view >= 0 {
+			ds.view = max(ds.view-dropped, 0) // the same snapshot stays on screen
+		}
 	}
-	ds := t.data(g, m.cfg.Track)
-	if s.Snap.CountOnly {
-		ds.tracker.ObserveCounts(s.At, s.Snap)
-	} else {
-		ds.tracker.Observe(s.At, s.Snap)
-	}
-	ds.sample, ds.gotAt = s, m.now
-	if !s.Cost.Counts {
-		ds.fullAt = s.At
-	}
-	ds.polls++
-	if dropped := ds.hist.capture(ds.polls, s.At, s.Snap, ds.tracker); ds.view >= 0 {
-		ds.view = max(ds.view-dropped, 0) // the same snapshot stays on screen
-	}
-	if g == m.grouping && (i == m.active || m.combined()) {
+	if i == m.active || m.combined() {
 		m.rebuild()
 	}
 }
@@ -237,61 +237,39 @@ func (m *Model) allEnded() bool {
 	return true
 }
 
-// regroup cycles the code, exact and pointer groupings (when every target
-// has Regroup) and the creator view, for every tab.
+// regroup cycles the groupings every target's samples carry, each with
+// the history gathered all along, and then the creator view.
 func (m Model) regroup() (Model, tea.Cmd) {
 	m.detail.close()
-	canRegroup := true
-	for _, t := range m.tabs {
-		canRegroup = canRegroup && t.cfg.Regroup != nil && !t.ended
-	}
-	if !canRegroup || m.paused {
-		m.creator = !m.creator
-		m.rebuild()
-		switch {
-		case !canRegroup && m.creator:
-			m.say(false, "creator view; code/exact/pointer grouping is chosen at start (--group)")
-		case canRegroup && m.creator:
-			m.say(false, "creator view; resume polling to switch grouping")
-		}
-		return m, nil
-	}
+	gs := m.groupings()
 	next := 0
 	if !m.creator {
-		for i, g := range stackparse.Groupings {
-			if g == m.grouping {
-				next = i + 1
-			}
-		}
+		next = slices.Index(gs, m.grouping) + 1
 	}
-	if next == len(stackparse.Groupings) {
+	if next >= len(gs) {
 		m.creator = true
 		m.rebuild()
-		return m, nil
-	}
-	g := stackparse.Groupings[next]
-	m.creator = false
-	if g == m.grouping {
-		m.rebuild()
-		return m, nil
-	}
-	fetches := make([]Fetch, len(m.tabs))
-	for i, t := range m.tabs {
-		if fetches[i] = t.cfg.Regroup(g); fetches[i] == nil {
-			m.say(true, "grouping %s is not available", g)
-			m.rebuild()
-			return m, nil
+		if len(gs) == 1 {
+			m.say(false, "creator view; this source is grouped one way only (--group)")
 		}
+		return m, nil
 	}
-	m.grouping = g
-	var cmds []tea.Cmd
-	for i, t := range m.tabs {
-		t.gen++
-		t.stopFetch()
-		t.fetch = fetches[i]
-		t.failures, t.lastErr = 0, ""
-		cmds = append(cmds, m.pollIn(i, 0))
-	}
+	m.creator, m.grouping = false, gs[next]
 	m.rebuild()
-	return m, tea.Batch(cmds...)
+	return m, nil
+}
+
+// groupings returns the groupings every tab's samples carry, in the
+// order of the first tab's.
+func (m *Model) groupings() []stackparse.Grouping {
+	var out []stackparse.Grouping
+	for i, t := range m.tabs {
+		gs := t.groupings(m.cfg.Grouping)
+		if i == 0 {
+			out = slices.Clone(gs)
+			continue
+		}
+		out = slices.DeleteFunc(out, func(g stackparse.Grouping) bool { return !slices.Contains(gs, g) })
+	}
+	return out
 }

@@ -33,7 +33,7 @@ func TestProgram(t *testing.T) {
 	if !final.detail.open || final.detail.rowKey != final.table.rows[1].key {
 		t.Error("the detail of the second row is not open")
 	}
-	if got := len(final.current().tracker.Totals()); got != nDumps || !final.tabs[0].ended {
+	if got := len(final.current().latest.Totals()); got != nDumps || !final.tabs[0].ended {
 		t.Errorf("polled %d dumps (ended=%v), want all %d", got, final.tabs[0].ended, nDumps)
 	}
 	if final.fatal != nil {

@@ -32,7 +32,7 @@ func TestProvenLeakIsMarked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, Config{NoColor: true}, result{sample: Sample{Snap: snap, At: t0}})
+	h := newHarness(t, Config{NoColor: true}, result{sample: smp(snap, t0)})
 	h.poll()
 	r := h.m.table.rows[0]
 	if r.fn() != "main.produce" || r.mark() != "L" || !strings.Contains(r.reason, "2 proven leaked") {
@@ -53,10 +53,10 @@ func TestProvenLeakIsMarked(t *testing.T) {
 func TestRestartIsShown(t *testing.T) {
 	all := dumps(t)
 	h := newHarness(t, Config{NoColor: true},
-		result{sample: Sample{Snap: all[5], At: t0}},
-		result{sample: Sample{Snap: all[0], At: t0.Add(20 * time.Second)}})
+		result{sample: smp(all[5], t0)},
+		result{sample: smp(all[0], t0.Add(20*time.Second))})
 	h.polls(2)
-	if len(h.m.current().tracker.Restarts()) == 0 {
+	if len(h.m.current().latest.Restarts()) == 0 {
 		t.Skip("the tracker does not read this as a restart")
 	}
 	if v := h.view(); !strings.Contains(v, "↻ restarted just now") {

@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"github.com/gorotop/gorotop/internal/export"
+	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
 )
@@ -32,23 +33,20 @@ func TestRaceProgram(t *testing.T) {
 	dir := t.TempDir()
 	var exports atomic.Int64
 	var targets []TargetConfig
-	var lives []*liveFetch
+	var lives []*poll.Loop
 	for i := range 2 {
 		srv := httptest.NewServer(&soakTarget{})
 		t.Cleanup(srv.Close)
-		live := newLiveFetch(t, srv.URL, nil)
+		live := liveLoop(t, srv.URL, nil)
 		lives = append(lives, live)
-		targets = append(targets, TargetConfig{
-			Target:  srv.URL,
-			Name:    fmt.Sprintf("svc%d", i+1),
-			Fetch:   live.fetch(stackparse.NewParser(stackparse.GroupCode)),
-			Regroup: live.regroup,
-			Export: func(dir string, snap *stackparse.Snapshot, tr *track.Tracker, at time.Time) (string, error) {
-				exports.Add(1)
-				format := []export.Format{export.FormatJSON, export.FormatText, export.FormatHTML, export.FormatPprof}[exports.Load()%4]
-				return export.ToDir(dir, format, export.Input{Source: srv.URL, TakenAt: at, Snap: snap, Tracker: tr})
-			},
-		})
+		target := liveTarget(live)
+		target.Name = fmt.Sprintf("svc%d", i+1)
+		target.Export = func(dir string, snap *stackparse.Snapshot, v *track.View, at time.Time) (string, error) {
+			exports.Add(1)
+			format := []export.Format{export.FormatJSON, export.FormatText, export.FormatHTML, export.FormatPprof}[exports.Load()%4]
+			return export.ToDir(dir, format, export.Input{Source: srv.URL, TakenAt: at, Snap: snap, History: v})
+		}
+		targets = append(targets, target)
 	}
 	in, inW := io.Pipe()
 	defer inW.Close()
@@ -118,7 +116,11 @@ func TestRaceProgram(t *testing.T) {
 			}
 		}()
 	}
-	fetches := func() int64 { return lives[0].fetches.Load() + lives[1].fetches.Load() }
+	fetches := func() int64 {
+		n0, _ := lives[0].Polls()
+		n1, _ := lives[1].Polls()
+		return int64(n0 + n1)
+	}
 	wg.Wait()
 	hammered := fetches()
 	// Then, calm: polling goes on (once resumed: whether the last key

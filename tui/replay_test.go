@@ -156,7 +156,7 @@ func TestMarkAndDiff(t *testing.T) {
 	}
 	var results []result
 	for i := range 5 {
-		results = append(results, result{sample: Sample{Snap: snap(i), At: t0.Add(time.Duration(i) * 20 * time.Second)}})
+		results = append(results, result{sample: smp(snap(i), t0.Add(time.Duration(i)*20*time.Second))})
 	}
 	h := newHarness(t, Config{NoColor: true}, results...)
 	h.press("d")
@@ -203,7 +203,7 @@ func TestMarkAndDiff(t *testing.T) {
 }
 
 func TestMouse(t *testing.T) {
-	h := newHarness(t, Config{NoColor: true}, result{sample: Sample{Snap: syntheticSnapshot(500), At: t0}})
+	h := newHarness(t, Config{NoColor: true}, result{sample: smp(syntheticSnapshot(500), t0)})
 	h.poll()
 	if h.m.View().MouseMode != tea.MouseModeCellMotion {
 		t.Error("the view does not ask for the mouse")
@@ -322,7 +322,7 @@ func TestHistoryBounds(t *testing.T) {
 	for i := range keepFrames + 10 {
 		at := t0.Add(time.Duration(i) * time.Second)
 		tr.Observe(at, small)
-		dropped := h.capture(i+1, at, small, tr)
+		dropped := h.capture(i+1, at, small, tr.View())
 		if want := max(i+1-keepFrames, 0) - max(i-keepFrames, 0); dropped != want {
 			t.Fatalf("poll %d dropped %d frames, want %d", i+1, dropped, want)
 		}
@@ -337,7 +337,7 @@ func TestHistoryBounds(t *testing.T) {
 	var big history
 	snap := syntheticSnapshot(100000)
 	for i := range 8 {
-		big.capture(i+1, t0, snap, tr)
+		big.capture(i+1, t0, snap, tr.View())
 	}
 	if big.rows > keepRows || len(big.frames) != keepRows/100000 || big.latest().poll != 8 {
 		t.Errorf("%d rows in %d frames", big.rows, len(big.frames))

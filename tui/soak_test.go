@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -10,7 +9,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"go.uber.org/goleak"
 
+	"github.com/gorotop/gorotop/internal/poll"
 	dumpsource "github.com/gorotop/gorotop/internal/source"
 	"github.com/gorotop/gorotop/stackparse"
 )
@@ -36,6 +35,10 @@ type soakTarget struct {
 const soakEvil = "main.evil\x1b]52;c;cHduZWQ=\x07\x1b]0;pwned\x07\x1b[2J\x9b31m"
 
 func (st *soakTarget) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/debug/pprof/goroutine" {
+		http.NotFound(w, r) // no round-trip probe, no leak profile
+		return
+	}
 	n := int(st.polls.Add(1))
 	switch {
 	case n%97 == 0:
@@ -67,16 +70,10 @@ func (st *soakTarget) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(soakDump(n))
 }
 
-// liveFetch makes the Fetch functions cmd/gorotop makes for a live
-// target: one source over real HTTP, a parser per grouping.
-type liveFetch struct {
-	src     dumpsource.Source
-	now     func() time.Time // stamps the samples; nil: when fetched
-	mu      sync.Mutex       // a Source is not safe for concurrent use
-	fetches atomic.Int64
-}
-
-func newLiveFetch(t testing.TB, url string, now func() time.Time) *liveFetch {
+// liveLoop is the loop cmd/gorotop makes for a live target: one source
+// over real HTTP, every grouping tracked, with the budget off and no
+// floor between polls. clock, when set, dates the samples.
+func liveLoop(t testing.TB, url string, clock func() time.Time) *poll.Loop {
 	t.Helper()
 	tg, err := dumpsource.ParseTarget(url)
 	if err != nil {
@@ -86,37 +83,15 @@ func newLiveFetch(t testing.TB, url string, now func() time.Time) *liveFetch {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { src.Close() })
-	return &liveFetch{src: src, now: now}
+	l := poll.NewLoop(src, poll.Options{Interval: time.Nanosecond, Groupings: stackparse.Groupings, Clock: clock})
+	t.Cleanup(func() { l.Close() })
+	return l
 }
 
-// fetch returns a Fetch that parses with p.
-func (l *liveFetch) fetch(p *stackparse.Parser) Fetch {
-	return func(ctx context.Context) (Sample, error) {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		l.fetches.Add(1)
-		var snap *stackparse.Snapshot
-		meta, err := l.src.Next(ctx, func(r io.Reader) error {
-			var err error
-			snap, err = p.Parse(r)
-			return err
-		})
-		if err == nil && snap.Total == 0 {
-			err = fmt.Errorf("%s: no goroutine dump found", meta.Source)
-		}
-		if err != nil {
-			return Sample{}, err
-		}
-		if l.now != nil {
-			meta.At = l.now()
-		}
-		return Sample{Snap: snap, At: meta.At, Duration: meta.Duration, Bytes: meta.Bytes, Source: meta.Source}, nil
-	}
+// liveTarget is a live loop's target for the UI.
+func liveTarget(l *poll.Loop) TargetConfig {
+	return TargetConfig{Target: l.Source().String(), Fetch: l.Next, Groupings: l.Groupings()}
 }
-
-// regroup returns the Fetch of another grouping.
-func (l *liveFetch) regroup(g stackparse.Grouping) Fetch { return l.fetch(stackparse.NewParser(g)) }
 
 // soakStep is the time between polls on the model's clock.
 const soakStep = 10 * time.Second
@@ -189,9 +164,8 @@ func TestSoak(t *testing.T) {
 	target := &soakTarget{}
 	srv := httptest.NewServer(target)
 	clk := &clock{now: t0}
-	live := newLiveFetch(t, srv.URL, clk.Now)
-	fetch := live.fetch(stackparse.NewParser(stackparse.GroupCode))
-	m := New(Config{Target: live.src.String(), Fetch: fetch, Interval: 2 * time.Second, NoColor: true, Now: clk.Now})
+	live := liveLoop(t, srv.URL, clk.Now)
+	m := New(Config{Targets: []TargetConfig{liveTarget(live)}, Interval: 2 * time.Second, NoColor: true, Now: clk.Now})
 	send := func(msg tea.Msg) tea.Cmd {
 		next, cmd := m.Update(msg)
 		m = next.(Model)
@@ -245,7 +219,7 @@ func TestSoak(t *testing.T) {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			heap[i] = ms.HeapInuse
-			t.Logf("poll %4d: heap in use %5.2f MiB, %d goroutines, %d groups tracked, %v", i, float64(ms.HeapInuse)/(1<<20), routines[i], len(m.current().tracker.Trends()), time.Since(start).Round(time.Millisecond))
+			t.Logf("poll %4d: heap in use %5.2f MiB, %d goroutines, %d groups tracked, %v", i, float64(ms.HeapInuse)/(1<<20), routines[i], len(m.current().latest.Trends()), time.Since(start).Round(time.Millisecond))
 		}
 	}
 	t.Logf("%d polls in %v: %d failed (%d served), %d views; goroutines %d to %d after poll 100",
@@ -271,9 +245,10 @@ func TestSoak(t *testing.T) {
 	}
 	// Tolerance: from poll 500 to 2 000 the heap may grow by what the
 	// histories add by design — the UI's frames 500 to 1 000 and the
-	// tracker's minute points — and no more: 40 % and 1 MiB. Once the
-	// UI's history is full, from poll 1 000 on: 15 % and 512 KiB.
-	if h1, h2 := heap[500], heap[2000]; h2 > h1+h1*40/100+1<<20 {
+	// trackers' minute points, for each of the three groupings tracked —
+	// and no more: 40 % and 1 MiB a grouping. Once the UI's history is
+	// full, from poll 1 000 on: 15 % and 512 KiB.
+	if h1, h2 := heap[500], heap[2000]; h2 > h1+h1*40/100+uint64(len(stackparse.Groupings))<<20 {
 		t.Errorf("heap in use grew from %.2f MiB at poll 500 to %.2f MiB at poll 2 000", float64(h1)/(1<<20), float64(h2)/(1<<20))
 	}
 	if h1, h2 := heap[1000], heap[2000]; h2 > h1+h1*15/100+512<<10 {
@@ -283,7 +258,7 @@ func TestSoak(t *testing.T) {
 	for _, tab := range m.tabs {
 		tab.stopFetch()
 	}
-	live.src.Close()
+	live.Close()
 	srv.Close()
 	goleak.VerifyNone(t, ignore)
 }

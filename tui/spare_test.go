@@ -6,6 +6,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/gorotop/gorotop/internal/poll"
 )
 
 // TestSparedPolls feeds the UI what a target polled within a stall budget
@@ -15,14 +17,16 @@ import (
 // exited; the totals sparkline follows every poll.
 func TestSparedPolls(t *testing.T) {
 	results := samples(dumps(t))[:3]
-	full := PollCost{Stall: 1800 * time.Millisecond, Walks: 6, Share: 0.0061, FullEvery: 5*time.Minute + 42*time.Second}
-	results[0].sample.Cost = full
+	every := 5*time.Minute + 42*time.Second
+	pace := poll.Pace{FullEvery: every, Share: 0.0061, NextFull: t0.Add(every), Wait: 20 * time.Second, Stretched: true}
+	results[0].sample.Cost = poll.Cost{Kind: poll.Full, Stall: 1800 * time.Millisecond, Walks: 6}
+	results[0].sample.Pace = pace
 	for i := 1; i < 3; i++ {
-		results[i].sample.Cost = PollCost{Counts: true, Stall: 3 * time.Millisecond, Share: 0.0061, FullEvery: full.FullEvery}
+		results[i].sample.Cost = poll.Cost{Kind: poll.Counts, Stall: 3 * time.Millisecond}
+		results[i].sample.Pace = pace
 		snap := *results[i].sample.Snap
 		snap.CountOnly = true
 		results[i].sample.Snap = &snap
-		results[i].sample.Interval = 20 * time.Second
 	}
 	h := newHarness(t, Config{Interval: 2 * time.Second}, results...)
 	h.send(tea.WindowSizeMsg{Width: 200, Height: 40})
@@ -56,10 +60,10 @@ func TestSparedPolls(t *testing.T) {
 	}
 	h.send(tea.WindowSizeMsg{Width: 200, Height: 40})
 	ds := h.m.current()
-	if n := len(ds.tracker.Totals()); n != 1 {
+	if n := len(ds.latest.Totals()); n != 1 {
 		t.Errorf("the tracker holds %d full polls, want 1", n)
 	}
-	for _, tr := range ds.tracker.Trends() {
+	for _, tr := range ds.latest.Trends() {
 		for _, p := range tr.History[1:] {
 			if p.Born != 0 || p.Exited != 0 {
 				t.Errorf("%s: a cheap poll counted %d born, %d exited", tr.Group.Top().Func, p.Born, p.Exited)

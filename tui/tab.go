@@ -9,17 +9,22 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
 )
 
-// dataset is what one grouping of one target has gathered: its tracker,
-// the last sample, and the frames kept for stepping back. Switching
-// grouping and back keeps each one's history.
+// dataset is what one grouping of one target has gathered: the last
+// sample, what its tracker knew then, and the frames kept for stepping
+// back. Every sample fills every grouping's, so switching grouping keeps
+// each one's history.
 type dataset struct {
-	tracker *track.Tracker
-	sample  Sample    // the last sample
-	gotAt   time.Time // when it arrived
+	sample poll.Sample // the last sample
+	// snap is the last sample's snapshot under this grouping, latest what
+	// its tracker knew after it.
+	snap   *stackparse.Snapshot
+	latest *track.View
+	gotAt  time.Time // when it arrived
 	// fullAt is when the latest full dump was taken: verdicts on
 	// goroutine IDs wait for the next, which the header says.
 	fullAt time.Time
@@ -63,13 +68,13 @@ func (ds *dataset) rows(creator, diff bool) []*row {
 	}
 	rows := make([]*row, 0, len(f.rows))
 	for i := range f.rows {
-		rows = append(rows, f.rows[i].row(ds.tracker, until))
+		rows = append(rows, f.rows[i].row(ds.latest, until))
 	}
 	if diff && ds.mark != nil {
 		rows = diffRows(rows, ds.mark)
 	}
 	if creator {
-		rows = creatorRows(rows, ds.tracker.Creators())
+		rows = creatorRows(rows, ds.latest.Creators())
 	}
 	return rows
 }
@@ -125,16 +130,8 @@ type tab struct {
 	sets map[stackparse.Grouping]*dataset
 
 	exporting bool
-	pending   []pendingSample
 
 	sel selection
-}
-
-// pendingSample is a sample that arrived while an export was reading the
-// tracker; it is observed when the export is done.
-type pendingSample struct {
-	grouping stackparse.Grouping
-	sample   Sample
 }
 
 // newTab returns the tab of one target.
@@ -164,11 +161,21 @@ func tabName(target string) string {
 	return t
 }
 
+// groupings returns the groupings the tab's samples carry, the one shown
+// first first: fallback alone when its config names none.
+func (t *tab) groupings(fallback stackparse.Grouping) []stackparse.Grouping {
+	if len(t.cfg.Groupings) == 0 {
+		return []stackparse.Grouping{fallback}
+	}
+	return t.cfg.Groupings
+}
+
 // data returns the dataset of a grouping, made on first use.
-func (t *tab) data(g stackparse.Grouping, opts track.Options) *dataset {
+func (t *tab) data(g stackparse.Grouping) *dataset {
 	ds := t.sets[g]
 	if ds == nil {
-		ds = &dataset{tracker: track.New(opts), view: -1}
+		ds = &dataset{view: -1}
+		ds.hist.maxRows = keepRows / max(len(t.cfg.Groupings), 1)
 		t.sets[g] = ds
 	}
 	return ds

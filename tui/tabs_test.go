@@ -146,7 +146,7 @@ func TestCombinedCounts(t *testing.T) {
 // TestWideLayout shows born, exited, oldest and whole function names from
 // 180 columns on, and keeps the main columns at 60.
 func TestWideLayout(t *testing.T) {
-	h := newHarness(t, Config{NoColor: true}, result{sample: Sample{Snap: syntheticSnapshot(20), At: t0}})
+	h := newHarness(t, Config{NoColor: true}, result{sample: smp(syntheticSnapshot(20), t0)})
 	h.poll()
 	h.send(windowSize(200, 30))
 	v := h.view()

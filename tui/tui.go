@@ -1,20 +1,20 @@
 // Package tui is gorotop's terminal user interface: a Bubble Tea program
-// that polls goroutine dump sources, follows the groups over time with a
-// track.Tracker, and shows them as a table sorted by leak suspicion, with a
-// detail view per group, a text filter, sorting, grouping, pause, export and
-// help (SPEC §3).
+// that shows the groups of goroutines of one or more targets as a table
+// sorted by leak suspicion, with a detail view per group, a text filter,
+// sorting, grouping, pause, export and help.
 //
-// Several targets get a tab each, with its own poll loop, tracker and
-// history, and a combined tab that matches each group across the targets
-// (group keys are the same for the same code in every process). Each tab
-// keeps what its table showed at every poll, within bounds (keepFrames,
-// keepRows), so that the user can step back in time while paused or in a
-// replay, mark a snapshot and see what grew or shrank since.
+// Several targets get a tab each, with its own poll loop and history, and
+// a combined tab that matches each group across the targets (group keys
+// are the same for the same code in every process). Each tab keeps what
+// its table showed at every poll, within bounds (keepFrames, keepRows), so
+// that the user can step back in time while paused or in a replay, mark a
+// snapshot and see what grew or shrank since.
 //
-// The package depends only on stackparse and track: where dumps come from
-// is a Fetch function the caller builds, and exports go through an
-// Exporter. All I/O runs in tea.Cmds; the model, the tracker and every
-// view are touched only in Update and View.
+// Where samples come from is a Fetch the caller builds (a poll.Loop's
+// Next): it fetches, parses and files each dump with its trackers inside
+// a tea.Cmd, so that keys never wait for a big target's poll. The model
+// reads only what the trackers knew after each poll (track.View, which
+// never changes), and exports go through an Exporter, also in a tea.Cmd.
 //
 // One root Model holds plain child structs: header, table, detail and
 // help. Every string that came from a dump or an error goes through
@@ -33,60 +33,20 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 
+	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
 )
 
-// Sample is one poll's result.
-type Sample struct {
-	// Snap is the dump, grouped.
-	Snap *stackparse.Snapshot
-	// At is when the dump was taken; the tracker files the snapshot under
-	// it. Zero means when the sample arrived.
-	At time.Time
-	// Duration is what the fetch took, connect to last byte.
-	Duration time.Duration
-	// Bytes is the size of the dump.
-	Bytes int64
-	// Source names where the dump came from (a URL, a file).
-	Source string
-	// Interval, when positive, replaces Config.Interval until the next
-	// sample: the source stretched the interval to spare the target.
-	Interval time.Duration
-	// Cost says what the poll cost the target, when the source measures
-	// it against a stall budget (gorotop --max-stall); zero otherwise.
-	Cost PollCost
-}
+// Fetch takes the next sample, filed with a tracker per grouping (a
+// poll.Loop's Next): it does I/O and the trackers' work, and runs inside
+// a tea.Cmd, so that the screen stays live however big the target. io.EOF
+// means a finite source (file, directory, replay) has no more.
+type Fetch func(ctx context.Context) (poll.Sample, error)
 
-// PollCost is what a poll of a live target cost it, and the pace that
-// keeps its stall share within budget.
-type PollCost struct {
-	// Counts says the poll was a cheap ?debug=1 profile, its counts
-	// mapped onto the last full dump's groups.
-	Counts bool
-	// Completed says a dump cut at 64 MiB was completed from counts.
-	Completed bool
-	// Proof says the full dump came from the goroutineleak profile: the
-	// goroutines the garbage collector proved leaked are marked.
-	Proof bool
-	// Stall is what the poll is charged as stopping the target.
-	Stall time.Duration
-	// Walks is how many stopped-world stack walks a full dump took.
-	Walks int
-	// Share is the share of wall time the target spends stalled at the
-	// current pace; FullEvery is the time between full dumps.
-	Share     float64
-	FullEvery time.Duration
-}
-
-// Fetch takes the next sample; it does I/O and runs inside a tea.Cmd.
-// io.EOF means a finite source (file, directory, replay) has no more.
-type Fetch func(ctx context.Context) (Sample, error)
-
-// Exporter writes the current snapshot with its history to dir and returns
-// the file's path. It runs inside a tea.Cmd; the tracker is not changed
-// while it runs.
-type Exporter func(dir string, snap *stackparse.Snapshot, tr *track.Tracker, at time.Time) (string, error)
+// Exporter writes a snapshot with what its tracker knew to dir and returns
+// the file's path. It runs inside a tea.Cmd.
+type Exporter func(dir string, snap *stackparse.Snapshot, v *track.View, at time.Time) (string, error)
 
 // TargetConfig is one watched target: a tab of its own.
 type TargetConfig struct {
@@ -103,40 +63,40 @@ type TargetConfig struct {
 	Replay bool
 	// Export writes an export for the `e` key; nil disables the key.
 	Export Exporter
-	// Regroup, if set, returns a Fetch whose parser groups by g; the `g`
-	// key then cycles code, exact and pointer groupings before the creator
-	// view. Without it `g` toggles the creator view only.
-	Regroup func(g stackparse.Grouping) Fetch
+	// Groupings are those each sample carries (poll.Sample.For), the
+	// first the one shown first; empty means Config.Grouping alone. With
+	// several, the `g` key cycles them (each kept with its history) before
+	// the creator view; with one it toggles the creator view.
+	Groupings []stackparse.Grouping
 }
 
 // Config sets up the UI.
 type Config struct {
 	// Targets are the targets watched, a tab each; with more than one, a
 	// combined tab follows them. When Targets is empty, Target, Fetch,
-	// Replay, Export and Regroup below are the one target.
+	// Replay, Export and Groupings below are the one target.
 	Targets []TargetConfig
 
-	// Target, Fetch, Replay, Export and Regroup are as in TargetConfig,
+	// Target, Fetch, Replay, Export and Groupings are as in TargetConfig,
 	// for a single target.
-	Target  string
-	Fetch   Fetch
-	Replay  bool
-	Export  Exporter
-	Regroup func(g stackparse.Grouping) Fetch
+	Target    string
+	Fetch     Fetch
+	Replay    bool
+	Export    Exporter
+	Groupings []stackparse.Grouping
 
 	// Interval is the time between polls; zero means 2s. In a replay it
 	// is the time between snapshots at speed 1×.
 	Interval time.Duration
 	// ExportDir is where exports go; empty means ".".
 	ExportDir string
-	// Grouping is the grouping every Fetch's parser uses.
+	// Grouping is the grouping shown first when a target has no
+	// Groupings.
 	Grouping stackparse.Grouping
 	// SrcDir is where the detail view looks for the source of a blocking
 	// frame: the file's path from the dump, and its tails under SrcDir.
 	// Empty means no source lines.
 	SrcDir string
-	// Track tunes the tracker.
-	Track track.Options
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// NoColor draws without colour or any other escape sequence.
@@ -149,7 +109,7 @@ func (c *Config) targets() []TargetConfig {
 	if len(c.Targets) > 0 {
 		return c.Targets
 	}
-	return []TargetConfig{{Target: c.Target, Fetch: c.Fetch, Replay: c.Replay, Export: c.Export, Regroup: c.Regroup}}
+	return []TargetConfig{{Target: c.Target, Fetch: c.Fetch, Replay: c.Replay, Export: c.Export, Groupings: c.Groupings}}
 }
 
 // Run runs the UI on the terminal until the user quits or ctx is done. It

@@ -3,12 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/gorotop/gorotop/internal/export"
+	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
 	"github.com/gorotop/gorotop/tui"
@@ -61,25 +61,25 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if o.interval <= 0 || o.forDur <= 0 {
 		return usagef("check", "--interval and --for must be positive")
 	}
-	s, format, err := o.open(ctx, "check", target, stdin, true)
+	l, format, err := o.open("check", target, stdin, poll.Options{Stream: true})
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	s.spare(o.interval, float64(o.maxStall))
-	tr := track.New(track.Options{})
-	last, polls, err := watch(ctx, s, tr, o.interval, o.forDur)
-	printWarnings(stderr, s.src)
+	defer l.Close()
+	last, err := poll.Watch(ctx, l, o.forDur, nil)
+	printWarnings(stderr, l.Source())
 	if err != nil {
 		return err
 	}
 	if format.Binary() && (o.output == "" || o.output == "-") && isTerminal(stdout) {
 		return usagef("check", "--format %s is binary: write it to a file with -o FILE", format)
 	}
-	in := export.Input{Source: last.meta.Source, TakenAt: last.meta.At, Snap: last.snap, Tracker: tr, Polls: s.log.list()}
+	v := last.View()
+	in := export.Input{Source: last.Meta.Source, TakenAt: last.Meta.At, Snap: last.Snap, History: v, Polls: l.Log()}
 	err = writeOutput(ctx, o.output, o.force, stdout, func(w io.Writer) error {
 		if format == export.FormatText {
-			return checkReport(w, in, pollsText(polls, s.cheap, last))
+			all, cheap := l.Polls()
+			return checkReport(w, in, pollsText(all, cheap, last))
 		}
 		// JSON, the HTML page (each group's chart over the run) or a
 		// pprof profile of the last snapshot with each group's verdict
@@ -89,96 +89,26 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
-	switch tr.Verdict() {
+	switch v.Verdict() {
 	case track.Leak, track.Rising:
-		return &leakError{n: len(tr.Suspects()) + len(tr.Rises()) + len(provenOnly(tr))}
+		return &leakError{n: len(v.Suspects()) + len(v.Rises()) + len(provenOnly(v))}
 	case track.NotJudged:
-		return &notJudgedError{msg: notJudged(tr, last, o.forDur, s.src.Live())}
+		return &notJudgedError{msg: notJudged(v, last, o.forDur, l.Source().Live())}
 	}
 	return nil
-}
-
-// watch polls a sampler into a tracker for a while, or until a finite
-// source ends. A live target that fails is retried until the time is up;
-// it is an error only if no poll succeeded at all.
-func watch(ctx context.Context, s *sampler, tr *track.Tracker, interval, span time.Duration) (last sample, polls int, err error) {
-	deadline := time.Now().Add(span)
-	proofAsked := false // a poll past the deadline, for proof
-	for {
-		smp, err := s.next(ctx)
-		switch {
-		case errors.Is(err, io.EOF):
-			if polls == 0 {
-				return last, 0, errors.New(s.src.String() + ": no goroutine dump found")
-			}
-			return last, polls, nil
-		case err != nil && (!s.src.Live() || ctx.Err() != nil):
-			return last, polls, err
-		case err != nil && s.poller != nil:
-			// The poller paces failed polls too (an answer that was
-			// no dump still cost a wait): never wait past the end.
-			if s.poller.NextAt().After(deadline) {
-				if polls == 0 {
-					return last, 0, err
-				}
-				return last, polls, nil
-			}
-			continue
-		case err != nil:
-			if time.Now().Add(interval).After(deadline) && polls == 0 {
-				return last, 0, err
-			}
-		default:
-			smp.meta.At = smp.takenAt()
-			smp.observe(tr)
-			last = smp
-			polls++
-			if smp.safe != nil {
-				// The poller paces itself: the next poll waits out
-				// this one's Wait inside s.next. The last poll is a
-				// full dump, from the goroutineleak profile where the
-				// target serves one, so the verdict ends on proof.
-				// Should the pace change so that the poll before the
-				// deadline was not that, one more poll gives the proof.
-				next := s.poller.NextAt()
-				switch {
-				case next.After(deadline) && (smp.safe.Proof || !s.poller.HasLeaks() || proofAsked):
-					return last, polls, nil
-				case next.After(deadline) || next.Add(smp.safe.Wait).After(deadline):
-					s.poller.ProveNext()
-					proofAsked = proofAsked || next.After(deadline)
-				}
-				continue
-			}
-		}
-		if !s.src.Live() {
-			continue // files, directories and streams: read them whole
-		}
-		if polls > 0 && time.Now().Add(interval).After(deadline) {
-			return last, polls, nil
-		}
-		select {
-		case <-ctx.Done():
-			if polls == 0 {
-				return last, 0, ctx.Err()
-			}
-			return last, polls, nil
-		case <-time.After(interval):
-		}
-	}
 }
 
 // checkReport prints the verdict of a check for people. It reports a
 // failed write (a full disk), so that -o never leaves a cut report.
 func checkReport(out io.Writer, in export.Input, polls string) error {
 	w := bufio.NewWriter(out)
-	suspects, rises, proven := in.Tracker.Suspects(), in.Tracker.Rises(), provenOnly(in.Tracker)
+	suspects, rises, proven := in.History.Suspects(), in.History.Rises(), provenOnly(in.History)
 	fmt.Fprintf(w, "gorotop check of %s: %s, %s goroutines in %d groups at the end\n",
 		stackparse.Clean(in.Source, 0), polls, export.Thousands(in.Snap.Total), len(in.Snap.Groups))
 	if lacks := in.Snap.Format.Lacks(); lacks != "" {
 		fmt.Fprintf(w, "read from %s\n", lacks)
 	}
-	switch verdict := in.Tracker.Verdict(); {
+	switch verdict := in.History.Verdict(); {
 	case verdict == track.NotJudged:
 		fmt.Fprintln(w, "could not judge: the polls could not have shown a leak")
 	case verdict == track.Clean:
@@ -222,7 +152,7 @@ func reportGroup(w io.Writer, verdict string, tr *track.Trend) {
 // third of it after the one before at most; the goroutine IDs of full
 // dumps show a suspect once four of them or more span Options.Sustain
 // after the first.
-func notJudged(tr *track.Tracker, last sample, span time.Duration, live bool) string {
+func notJudged(tr *track.View, last poll.Sample, span time.Duration, live bool) string {
 	o := tr.Options()
 	needs := fmt.Sprintf("a verdict needs polls over %s no more than %s apart, or 4 full dumps over %s", o.RiseFor, o.RiseFor/3, o.Sustain)
 	if !live {
@@ -235,15 +165,13 @@ func notJudged(tr *track.Tracker, last sample, span time.Duration, live bool) st
 	}
 	msg := fmt.Sprintf("could not judge: --for %s took %s", span, dumps)
 	pace := span
-	if s := last.safe; s != nil {
-		switch {
-		case s.CountsEvery > 0:
-			pace = s.CountsEvery
-			msg += fmt.Sprintf(" and cheap polls every %s", tui.Pace(pace))
-		case s.FullEvery > 0:
-			pace = s.FullEvery
-			msg += fmt.Sprintf(", one every %s", tui.Pace(pace))
-		}
+	switch p := last.Pace; {
+	case p.CountsEvery > 0:
+		pace = p.CountsEvery
+		msg += fmt.Sprintf(" and cheap polls every %s", tui.Pace(pace))
+	case p.FullEvery > 0:
+		pace = p.FullEvery
+		msg += fmt.Sprintf(", one every %s", tui.Pace(pace))
 	}
 	msg += "; " + needs
 	need := o.RiseFor + 2*pace
@@ -258,20 +186,20 @@ func notJudged(tr *track.Tracker, last sample, span time.Duration, live bool) st
 
 // pollsText says how many polls a check took and, when it spared the
 // target, how many were cheap and what share of the time they stalled it.
-func pollsText(polls, cheap int, last sample) string {
+func pollsText(polls, cheap int, last poll.Sample) string {
 	text := fmt.Sprintf("%d polls", polls)
-	if last.safe == nil {
-		return text
+	if last.Pace.FullEvery == 0 {
+		return text // not polled live
 	}
 	if cheap > 0 {
 		text += fmt.Sprintf(" (%d full, %d cheap ?debug=1)", polls-cheap, cheap)
 	}
-	return text + fmt.Sprintf(", the target stalled %.2f %% of the time", 100*last.safe.Share)
+	return text + fmt.Sprintf(", the target stalled %.2f %% of the time", 100*last.Pace.Share)
 }
 
 // provenOnly returns the groups the runtime proved leaked that are not
 // suspects: a check reports them apart, and fails on them too.
-func provenOnly(tr *track.Tracker) []*track.Trend {
+func provenOnly(tr *track.View) []*track.Trend {
 	var out []*track.Trend
 	for _, t := range tr.Trends() {
 		if t.Proven && !t.Suspect {

@@ -8,6 +8,8 @@ import (
 	"slices"
 
 	"github.com/gorotop/gorotop/internal/diff"
+	"github.com/gorotop/gorotop/internal/poll"
+	"github.com/gorotop/gorotop/internal/source"
 	"github.com/gorotop/gorotop/stackparse"
 )
 
@@ -83,17 +85,22 @@ func runDiff(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 // diffSide reads one side of a diff: the snapshot `gorotop snapshot`
 // would show of target.
 func diffSide(ctx context.Context, target string, o *options, g stackparse.Grouping, stdin io.Reader) (diff.Side, error) {
-	s, err := openSampler(target, o.sourceOptions(stdin), g)
+	t, err := source.ParseTarget(target)
 	if err != nil {
 		return diff.Side{}, err
 	}
-	defer s.close()
-	smp, err := s.next(ctx)
+	src, err := source.Open(t, o.sourceOptions(stdin))
+	if err != nil {
+		return diff.Side{}, err
+	}
+	l := poll.NewLoop(src, poll.Options{Groupings: []stackparse.Grouping{g}})
+	defer l.Close()
+	s, err := l.Next(ctx)
 	if errors.Is(err, io.EOF) {
-		return diff.Side{}, fmt.Errorf("%s: no goroutine dump found", s.src)
+		return diff.Side{}, fmt.Errorf("%s: no goroutine dump found", src)
 	}
 	if err != nil {
 		return diff.Side{}, err
 	}
-	return diff.Side{Source: smp.meta.Source, TakenAt: smp.meta.At, Snap: smp.snap}, nil
+	return diff.Side{Source: s.Meta.Source, TakenAt: s.Meta.At, Snap: s.Snap}, nil
 }

@@ -1,21 +1,22 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/gorotop/gorotop/internal/export"
+	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/record"
-	"github.com/gorotop/gorotop/internal/safety"
 	"github.com/gorotop/gorotop/internal/source"
 	"github.com/gorotop/gorotop/stackparse"
 )
@@ -93,7 +94,7 @@ func (o *options) register(fs *flag.FlagSet, which flagSet) {
 	o.exportDir = "."
 	o.forDur = 30 * time.Second
 	o.format = "text"
-	o.maxStall = stallBudget(safety.DefaultMaxShare)
+	o.maxStall = stallBudget(poll.DefaultMaxShare)
 	if which&withFetch != 0 {
 		fs.DurationVar(&o.timeout, "timeout", o.timeout, "one fetch, connect to last byte")
 		fs.Var(&o.headers, "header", "extra request header 'Name: value' (repeatable)")
@@ -158,10 +159,12 @@ func (o *options) sourceOptions(stdin io.Reader) source.Options {
 	}
 }
 
-// open checks the --group and --format flags of command cmd and opens
-// target. With stream set, standard input is read as a stream of dumps,
-// each a sample as it arrives; else as one input.
-func (o *options) open(ctx context.Context, cmd, target string, stdin io.Reader, stream bool) (*sampler, export.Format, error) {
+// open checks the --group and --format flags of command cmd, opens target
+// and returns the loop that polls it, with po's groupings (--group's alone
+// when po has none), the pace and budget of the flags, and --record's
+// recording (full dumps only). With po.Stream, standard input is read as
+// a stream of dumps, each a sample as it arrives; else as one input.
+func (o *options) open(cmd, target string, stdin io.Reader, po poll.Options) (*poll.Loop, export.Format, error) {
 	g, err := stackparse.ParseGrouping(o.group)
 	if err != nil {
 		return nil, "", usagef(cmd, "--group: %v", err)
@@ -170,26 +173,32 @@ func (o *options) open(ctx context.Context, cmd, target string, stdin io.Reader,
 	if err != nil {
 		return nil, "", usagef(cmd, "--format: %v", err)
 	}
-	s, err := openSampler(target, o.sourceOptions(stdin), g)
+	t, err := source.ParseTarget(target)
+	if err != nil {
+		return nil, "", err
+	}
+	src, err := source.Open(t, o.sourceOptions(stdin))
 	if err != nil {
 		return nil, "", err
 	}
 	if o.record != "" {
-		if target == "-" {
-			s.close()
+		if t.Kind == source.Stdin {
+			src.Close()
 			return nil, "", usagef(cmd, "--record does not take standard input: record the dumps where they come from")
 		}
 		w, err := record.Create(o.record, o.force)
 		if err != nil {
-			s.close()
+			src.Close()
 			return nil, "", err
 		}
-		s.src = recordingSource{source.Tee(s.src, w), w}
+		src = recordingSource{source.Tee(src, w), w}
+		po.FullOnly = true
 	}
-	if stream && target == "-" {
-		s.streaming(ctx)
-	}
-	return s, format, nil
+	po.Stream = po.Stream && t.Kind == source.Stdin
+	po.Interval, po.MaxShare = o.interval, float64(o.maxStall)
+	po.Groupings = slices.DeleteFunc(slices.Clone(po.Groupings), func(x stackparse.Grouping) bool { return x == g })
+	po.Groupings = append([]stackparse.Grouping{g}, po.Groupings...)
+	return poll.NewLoop(src, po), format, nil
 }
 
 // parseArgs parses flags wherever they stand among the arguments, so that
@@ -329,4 +338,38 @@ func oneLine(s string) string {
 		s = s[:i]
 	}
 	return stackparse.Clean(s, 400)
+}
+
+// stallBudget is the --max-stall flag: the share of wall time the target
+// may spend stalled by gorotop's polls, as a percentage ("1%", "0.5%") or
+// "off" (a full dump at every --interval, whatever it costs).
+type stallBudget float64
+
+func (b stallBudget) String() string {
+	if b <= 0 {
+		return "off"
+	}
+	return strconv.FormatFloat(float64(b)*100, 'f', -1, 64) + "%"
+}
+
+func (b *stallBudget) Set(v string) error {
+	v = strings.TrimSpace(v)
+	if v == "off" || v == "0" || v == "0%" {
+		*b = 0
+		return nil
+	}
+	f, err := strconv.ParseFloat(strings.TrimSuffix(v, "%"), 64)
+	if err != nil || !strings.HasSuffix(v, "%") || f <= 0 || f > 100 {
+		return fmt.Errorf("want a percentage of wall time such as 1%% or 0.5%%, or off")
+	}
+	*b = stallBudget(f / 100)
+	return nil
+}
+
+// version is the module version when installed with go install.
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
 }

@@ -25,9 +25,9 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/gorotop/gorotop/internal/export"
+	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/record"
 	"github.com/gorotop/gorotop/internal/testproc"
-	"github.com/gorotop/gorotop/internal/track"
 )
 
 // The tests here feed the real binary broken and hostile input over real
@@ -1117,18 +1117,16 @@ func (failingWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
 // be written, so that -o on a full disk is an error, not an empty file.
 func TestCheckReportFails(t *testing.T) {
 	path := "../../testdata/dumps/escapes.txt"
-	s, _, err := (&options{group: "code", format: "text"}).open(context.Background(), "check", path, nil, false)
+	l, _, err := (&options{group: "code", format: "text"}).open("check", path, nil, poll.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.close()
-	smp, err := s.next(context.Background())
+	defer l.Close()
+	s, err := l.Next(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := track.New(track.Options{})
-	tr.Observe(smp.meta.At, smp.snap)
-	in := export.Input{Source: path, TakenAt: smp.meta.At, Snap: smp.snap, Tracker: tr}
+	in := export.Input{Source: path, TakenAt: s.Meta.At, Snap: s.Snap, History: s.View()}
 	if err := checkReport(failingWriter{}, in, "1 polls"); err == nil {
 		t.Error("checkReport to a full disk: no error")
 	}

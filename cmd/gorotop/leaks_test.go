@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/gorotop/gorotop/internal/export"
+	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/source"
 	"github.com/gorotop/gorotop/internal/testproc"
-	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
 )
 
@@ -347,39 +347,41 @@ type observation struct {
 	err      error // no poll succeeded
 }
 
-// observe polls addr every interval until ctx ends, into a tracker with
-// check's options, and notes every suspicion.
+// observe polls addr every interval until ctx ends, as check does with
+// the budget off, and notes every suspicion.
 func observe(ctx context.Context, addr string, interval time.Duration, start time.Time) observation {
 	obs := observation{first: map[string]time.Duration{}}
-	s, err := openSampler(addr, source.Options{}, stackparse.GroupCode)
+	tg, err := source.ParseTarget(addr)
 	if err != nil {
 		obs.err = err
 		return obs
 	}
-	defer s.close()
-	tr := track.New(track.Options{})
+	src, err := source.Open(tg, source.Options{})
+	if err != nil {
+		obs.err = err
+		return obs
+	}
+	l := poll.NewLoop(src, poll.Options{Interval: interval})
+	defer l.Close()
 	for {
-		smp, err := s.next(ctx)
-		if err == nil {
-			tr.Observe(smp.meta.At, smp.snap)
+		s, err := l.Next(ctx)
+		switch {
+		case err == nil:
 			obs.polls++
-			for _, st := range tr.Suspects() {
+			obs.restarts = len(s.View().Restarts())
+			for _, st := range s.View().Suspects() {
 				fn := st.Group.Top().Func
 				if _, ok := obs.first[fn]; !ok {
-					obs.first[fn] = smp.meta.At.Sub(start)
+					obs.first[fn] = s.Meta.At.Sub(start)
 				}
 			}
-		} else if obs.polls == 0 {
-			obs.err = err
-		}
-		select {
-		case <-ctx.Done():
-			obs.restarts = len(tr.Restarts())
+		case ctx.Err() != nil:
 			if obs.polls > 0 {
 				obs.err = nil
 			}
 			return obs
-		case <-time.After(interval):
+		case obs.polls == 0:
+			obs.err = err
 		}
 	}
 }

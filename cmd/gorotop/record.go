@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/gorotop/gorotop/internal/export"
+	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/record"
-	"github.com/gorotop/gorotop/internal/safety"
 	"github.com/gorotop/gorotop/internal/source"
 	"github.com/gorotop/gorotop/stackparse"
 )
@@ -33,9 +33,6 @@ Examples:
   gorotop api.rec                          # replay it in the UI
   gorotop check api.rec                    # was anything leaking?
 `
-
-// errNotDump refuses a body that holds no goroutine.
-var errNotDump = errors.New("not a goroutine dump (is this a debug=2 goroutine dump?); not recorded")
 
 func runRecord(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var o options
@@ -67,18 +64,23 @@ func runRecord(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
-	defer src.Close()
 	w, err := record.Create(o.output, o.force)
 	if err != nil {
+		src.Close()
 		return err
 	}
 	defer w.Close()
-
-	tee := source.Tee(src, w)
-	r := &recorder{src: tee, w: w, parser: stackparse.NewParser(g), log: stderr,
-		policy: safety.NewPolicy(o.interval, float64(o.maxStall)), proof: safety.NewProver(tee), trips: safety.NewRoundTrips(tee)}
-	defer r.proof.Close()
-	err = r.run(ctx, o.forDur)
+	// Full dumps only, spaced by the budget: a recording holds dumps, and
+	// those of the goroutineleak profile too, so that a replay shows what
+	// the session saw, the runtime's proof included.
+	l := poll.NewLoop(source.Tee(src, w), poll.Options{Interval: o.interval, MaxShare: float64(o.maxStall), Groupings: []stackparse.Grouping{g}, FullOnly: true})
+	defer l.Close()
+	_, err = poll.Watch(ctx, l, o.forDur, func(s poll.Sample, err error) error {
+		return progress(stderr, w, src, s, err, o.maxStall)
+	})
+	if errors.Is(err, context.Canceled) {
+		err = nil // interrupted: what was recorded stays
+	}
 	printWarnings(stderr, src)
 	if cerr := w.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("%s: %w", o.output, cerr)
@@ -88,7 +90,7 @@ func runRecord(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	if w.Count() == 0 {
 		w.Remove()
-		if err == nil {
+		if err == nil || errors.Is(err, poll.ErrNotDump) {
 			err = errors.New(src.String() + ": no goroutine dump recorded")
 		}
 		return err
@@ -98,97 +100,24 @@ func runRecord(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	return err
 }
 
-// recorder polls a source that records what it yields (source.Tee),
-// parsing each body to refuse what is not a dump and to report progress.
-type recorder struct {
-	src    source.Source
-	w      *record.Writer
-	parser *stackparse.Parser
-	log    io.Writer
-	// policy paces the polls: every Interval, stretched to keep the
-	// target's stall share within budget. A recording holds full dumps
-	// only, so no cheap polls come between them.
-	policy *safety.Policy
-	// proof takes dumps from the target's goroutineleak profile when it
-	// serves one, recorded like the rest (source.Leaks through the Tee).
-	proof *safety.Prover
-	// trips measures the network's round trip before each dump.
-	trips *safety.RoundTrips
-}
-
-// run polls every interval for span, or until ctx ends or a finite source
-// is done. Failed polls of a live target are reported and retried; an
-// interruption is not an error.
-func (r *recorder) run(ctx context.Context, span time.Duration) error {
-	deadline := time.Now().Add(span)
-	var lastErr error
-	for {
-		start := time.Now()
-		r.trips.Measure(ctx, r.policy)
-		meta, total, err := r.poll(ctx)
-		switch {
-		case err == nil:
-			r.trips.Measure(ctx, r.policy) // again: the smaller of two is charged
-			c := r.policy.Record(safety.NewCost(safety.Full, meta.At, meta.Wait, meta.Duration, meta.Bytes))
-			spaced := ""
-			if wait := r.policy.Wait(start, false); wait > r.policy.Interval {
-				spaced = fmt.Sprintf("  (stalled it %s: next in %s, to keep its stall share ≤ %s)", c.Stall.Round(time.Millisecond), wait.Round(100*time.Millisecond), stallBudget(r.policy.MaxShare))
-			}
-			fmt.Fprintf(r.log, "%s  %s goroutines  %s  → %s: %s, %s%s\n", meta.At.Format("15:04:05"),
-				export.Thousands(total), sizeOf(meta.Bytes), r.w.Path(), snapshots(r.w.Count()), sizeOf(r.w.Size()), spaced)
-		case errors.Is(err, io.EOF), ctx.Err() != nil:
-			return nil
-		case errors.Is(err, source.ErrFile) && r.src.Live():
-			return err // the recording failed (a full disk): polling on would record nothing
-		case !errors.Is(err, errNotDump) && !r.src.Live():
-			return err
-		default:
-			lastErr = err
-			msg := err.Error()
-			if errors.Is(err, errNotDump) {
-				msg = r.src.String() + ": " + msg
-			}
-			fmt.Fprintf(r.log, "%s  %s\n", start.Format("15:04:05"), oneLine(msg))
+// progress says on stderr, a line a poll, how a recording goes: the dump
+// recorded and how the budget spaces the next, or the poll's failure. A
+// recording that fails (a full disk) ends it.
+func progress(log io.Writer, w *record.Writer, src source.Source, s poll.Sample, err error, budget stallBudget) error {
+	switch {
+	case err == nil:
+		spaced := ""
+		if p := s.Pace; p.Stretched {
+			spaced = fmt.Sprintf("  (stalled it %s: next in %s, to keep its stall share ≤ %s)", s.Cost.Stall.Round(time.Millisecond), p.Wait.Round(100*time.Millisecond), budget)
 		}
-		if !r.src.Live() {
-			continue
-		}
-		next := start.Add(r.policy.Wait(start, false))
-		if next.After(deadline) {
-			if r.w.Count() == 0 {
-				return lastErr
-			}
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(time.Until(next)):
-		}
+		fmt.Fprintf(log, "%s  %s goroutines  %s  → %s: %s, %s%s\n", s.Meta.At.Format("15:04:05"),
+			export.Thousands(s.Snap.Total), sizeOf(s.Meta.Bytes), w.Path(), snapshots(w.Count()), sizeOf(w.Size()), spaced)
+	case errors.Is(err, source.ErrFile) && src.Live():
+		return err // the recording failed: polling on would record nothing
+	default:
+		fmt.Fprintf(log, "%s  %s\n", time.Now().Format("15:04:05"), oneLine(err.Error()))
 	}
-}
-
-// poll records one dump and returns its Meta and goroutine count.
-func (r *recorder) poll(ctx context.Context) (source.Meta, int, error) {
-	total := 0
-	read := func(body io.Reader) error {
-		snap, err := r.parser.Parse(body)
-		if err != nil {
-			return err
-		}
-		if snap == nil || snap.Total == 0 {
-			return errNotDump
-		}
-		total = snap.Total
-		return nil
-	}
-	if now := time.Now(); r.proof.Due(now) {
-		if meta, ok, err := r.proof.Next(ctx, now, read); ok {
-			return meta, total, err
-		}
-	}
-	meta, err := r.src.Next(ctx, read)
-	return meta, total, err
+	return nil
 }
 
 func snapshots(n int) string {
@@ -216,15 +145,15 @@ func printWarnings(stderr io.Writer, src source.Source) {
 
 // lastSample reads a finite source to its end and returns its last
 // sample: what a snapshot of a recording shows.
-func lastSample(ctx context.Context, s *sampler) (sample, error) {
-	last, err := s.next(ctx)
+func lastSample(ctx context.Context, l *poll.Loop) (poll.Sample, error) {
+	last, err := l.Next(ctx)
 	for err == nil {
-		var smp sample
-		if smp, err = s.next(ctx); err == nil {
-			last = smp
+		var s poll.Sample
+		if s, err = l.Next(ctx); err == nil {
+			last = s
 		}
 	}
-	if errors.Is(err, io.EOF) && last.snap != nil {
+	if errors.Is(err, io.EOF) && last.Snap != nil {
 		return last, nil
 	}
 	return last, err

@@ -20,12 +20,11 @@ import (
 	"time"
 
 	"github.com/gorotop/gorotop/internal/export"
+	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/record"
-	"github.com/gorotop/gorotop/internal/source"
 	"github.com/gorotop/gorotop/internal/testproc"
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
-	"github.com/gorotop/gorotop/tui"
 )
 
 // recordServe makes this test process a Go service to record: a few
@@ -180,7 +179,7 @@ func TestRecordRefuses(t *testing.T) {
 	defer srv.Close()
 	path := filepath.Join(t.TempDir(), "none.rec")
 	code, _, stderr := recordRun(context.Background(), "record", "-o", path, "--for", "500ms", "-i", "100ms", srv.URL)
-	if code != exitProblem || !strings.Contains(stderr, "not a goroutine dump") {
+	if code != exitProblem || !strings.Contains(stderr, "no goroutine dump found") || !strings.Contains(stderr, "no goroutine dump recorded") {
 		t.Errorf("record of a non-dump: exit %d, %s", code, stderr)
 	}
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
@@ -228,30 +227,30 @@ func TestLastSample(t *testing.T) {
 	info, _ := os.Stat(path)
 	os.Truncate(path, info.Size()-1) // the third dump is cut off
 
-	s, err := openSampler(path, source.Options{}, stackparse.GroupCode)
+	l, _, err := (&options{group: "code", format: "text"}).open("snapshot", path, nil, poll.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.close()
-	smp, err := lastSample(context.Background(), s)
+	defer l.Close()
+	s, err := lastSample(context.Background(), l)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := at.Add(time.Minute); !smp.meta.At.Equal(want) || smp.snap.Total < 40 {
-		t.Errorf("last sample at %v with %d goroutines, want the second dump, at %v", smp.meta.At, smp.snap.Total, want)
+	if want := at.Add(time.Minute); !s.Meta.At.Equal(want) || s.Snap.Total < 40 {
+		t.Errorf("last sample at %v with %d goroutines, want the second dump, at %v", s.Meta.At, s.Snap.Total, want)
 	}
 	var stderr bytes.Buffer
-	printWarnings(&stderr, s.src)
+	printWarnings(&stderr, l.Source())
 	if want := "gorotop: warning: " + path + ": recording ends with an incomplete snapshot ("; !strings.HasPrefix(stderr.String(), want) {
 		t.Errorf("warnings %q, want %q…", stderr.String(), want)
 	}
 }
 
 // TestReplayMatchesLive watches a real leaking process as the UI does
-// with --record (its Fetch, a tracker fed as the UI feeds it), then
-// replays the recording the same way: every sample has the same time,
-// goroutines and groups, and the tracker ends with the same history and
-// verdicts. The process serves the goroutineleak profile: the session's
+// with --record (its Fetch, which files each sample with its trackers),
+// then replays the recording the same way: every sample has the same
+// time, goroutines and groups, and the trackers end with the same history
+// and verdicts. The process serves the goroutineleak profile: the session's
 // first dump comes from there, is recorded like the others, and the
 // proof it brings is replayed too.
 func TestReplayMatchesLive(t *testing.T) {
@@ -264,22 +263,20 @@ func TestReplayMatchesLive(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "session.rec")
 	ctx := context.Background()
 
-	session := func(target string, record string, polls int) ([]tui.Sample, *track.Tracker) {
+	session := func(target string, record string, polls int) ([]poll.Sample, *track.View) {
 		t.Helper()
 		var o options
 		o.register(newFlags("gorotop", rootUsage), commandFlags[""])
 		o.interval, o.record = 500*time.Millisecond, record
-		s, format, err := o.open(ctx, "", target, nil, true)
+		l, format, err := o.open("", target, nil, poll.Options{Groupings: stackparse.Groupings})
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer s.close()
-		s.spare(o.interval, float64(o.maxStall))
-		fetch := targetConfig(s, format).Fetch
-		tr := track.New(track.Options{})
-		var got []tui.Sample
+		defer l.Close()
+		fetch := targetConfig(l, format).Fetch
+		var got []poll.Sample
 		for len(got) < polls {
-			smp, err := fetch(ctx)
+			s, err := fetch(ctx)
 			if errors.Is(err, io.EOF) {
 				break
 			}
@@ -287,15 +284,12 @@ func TestReplayMatchesLive(t *testing.T) {
 				t.Logf("%s: %v", target, err)
 				continue
 			}
-			if smp.Snap.CountOnly {
-				tr.ObserveCounts(smp.At, smp.Snap)
-			} else {
-				tr.Observe(smp.At, smp.Snap)
-			}
-			got = append(got, smp)
-			time.Sleep(smp.Interval)
+			got = append(got, s)
 		}
-		return got, tr
+		if len(got) == 0 {
+			t.Fatalf("%s: no sample", target)
+		}
+		return got, got[len(got)-1].View()
 	}
 
 	live, liveTr := session(addr, path, 30)
@@ -305,8 +299,15 @@ func TestReplayMatchesLive(t *testing.T) {
 	}
 	for i := range live {
 		l, r := live[i], replay[i]
-		if !l.At.Equal(r.At) || l.Snap.Total != r.Snap.Total || groupsOf(l.Snap) != groupsOf(r.Snap) {
-			t.Fatalf("sample %d: live %v, %d goroutines, %s\nreplayed %v, %d goroutines, %s", i, l.At, l.Snap.Total, groupsOf(l.Snap), r.At, r.Snap.Total, groupsOf(r.Snap))
+		if !l.Meta.At.Equal(r.Meta.At) || l.Snap.Total != r.Snap.Total || groupsOf(l.Snap) != groupsOf(r.Snap) {
+			t.Fatalf("sample %d: live %v, %d goroutines, %s\nreplayed %v, %d goroutines, %s", i, l.Meta.At, l.Snap.Total, groupsOf(l.Snap), r.Meta.At, r.Snap.Total, groupsOf(r.Snap))
+		}
+		for _, g := range stackparse.Groupings[1:] {
+			ls, lv := l.For(g)
+			rs, rv := r.For(g)
+			if groupsOf(ls) != groupsOf(rs) || trendsOf(lv) != trendsOf(rv) {
+				t.Fatalf("sample %d under grouping %s: live and replayed differ", i, g)
+			}
 		}
 	}
 	if a, b := trendsOf(liveTr), trendsOf(replayTr); a != b {
@@ -325,7 +326,7 @@ func TestReplayMatchesLive(t *testing.T) {
 	if !slices.Equal(suspects, []string{"main.orphanSender", "main.steadyLeak"}) || !slices.Equal(proven, []string{"main.orphanSender"}) {
 		t.Errorf("live suspects %v, proven %v; want orphanSender and steadyLeak, orphanSender proven:\n%s", suspects, proven, trendsOf(liveTr))
 	}
-	t.Logf("%d samples over %v, the same live and replayed; %d groups tracked", len(live), live[len(live)-1].At.Sub(live[0].At).Round(time.Second), len(liveTr.Trends()))
+	t.Logf("%d samples over %v, the same live and replayed; %d groups tracked", len(live), live[len(live)-1].Meta.At.Sub(live[0].Meta.At).Round(time.Second), len(liveTr.Trends()))
 }
 
 // groupsOf lists a snapshot's groups: key and count.
@@ -338,11 +339,11 @@ func groupsOf(snap *stackparse.Snapshot) string {
 }
 
 // trendsOf prints a tracker's verdicts and every group's history.
-func trendsOf(tr *track.Tracker) string {
+func trendsOf(tr *track.View) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "restarts %v\n", tr.Restarts())
 	for _, t := range tr.Trends() {
-		fmt.Fprintf(&b, "%s %s suspect=%v stuck=%v proven=%v %q:", t.Key, t.Group.Top().Func, t.Suspect, t.Stuck, t.Proven, t.Reason)
+		fmt.Fprintf(&b, "%s %s suspect=%v rising=%v stuck=%v proven=%v %q:", t.Key, t.Group.Top().Func, t.Suspect, t.Rising, t.Stuck, t.Proven, t.Reason)
 		for _, p := range t.History {
 			fmt.Fprintf(&b, " %d+%d-%d", p.Count, p.Born, p.Exited)
 		}

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/gorotop/gorotop/internal/export"
+	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/source"
 )
 
@@ -36,25 +37,25 @@ func runSnapshot(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if err != nil {
 		return err
 	}
-	s, format, err := o.open(ctx, "snapshot", target, stdin, false)
+	l, format, err := o.open("snapshot", target, stdin, poll.Options{})
 	if err != nil {
 		return err
 	}
-	defer s.close()
+	defer l.Close()
 	if format.Binary() && (o.output == "" || o.output == "-") && isTerminal(stdout) {
 		return usagef("snapshot", "--format %s is binary: write it to a file with -o FILE", format)
 	}
-	next := s.next
+	next := l.Next
 	if t, err := source.ParseTarget(target); err == nil && t.Kind == source.Recording {
 		// A recording's snapshot is its last dump: where the session ended.
-		next = func(ctx context.Context) (sample, error) { return lastSample(ctx, s) }
+		next = func(ctx context.Context) (poll.Sample, error) { return lastSample(ctx, l) }
 	}
-	smp, err := next(ctx)
-	printWarnings(stderr, s.src)
+	s, err := next(ctx)
+	printWarnings(stderr, l.Source())
 	if err != nil {
 		return err
 	}
-	in := export.Input{Source: smp.meta.Source, TakenAt: smp.takenAt(), Snap: smp.snap, Polls: s.log.list()}
+	in := export.Input{Source: s.Meta.Source, TakenAt: s.Meta.At, Snap: s.Snap, Polls: l.Log()}
 	return writeOutput(ctx, o.output, o.force, stdout, func(w io.Writer) error { return export.Write(w, format, in) })
 }
 

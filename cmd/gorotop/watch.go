@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gorotop/gorotop/internal/export"
+	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
 	"github.com/gorotop/gorotop/tui"
@@ -70,52 +71,30 @@ func watchTargets(ctx context.Context, targets []string, o options, stdin io.Rea
 		NoColor:   o.noColorWanted(),
 	}
 	for _, target := range targets {
-		s, format, err := o.open(ctx, "", target, stdin, true)
+		// Every grouping is tracked from the first poll on, so that g
+		// switches at once and keeps each one's history.
+		l, format, err := o.open("", target, stdin, poll.Options{Groupings: stackparse.Groupings, Stream: true})
 		if err != nil {
 			return err
 		}
-		defer s.close()
-		s.spare(o.interval, float64(o.maxStall))
-		cfg.Grouping = s.parser.Grouping()
-		cfg.Targets = append(cfg.Targets, targetConfig(s, format))
+		defer l.Close()
+		cfg.Grouping = l.Groupings()[0]
+		cfg.Targets = append(cfg.Targets, targetConfig(l, format))
 	}
 	return runUI(ctx, cfg)
 }
 
-// targetConfig wires one opened target into the UI: its Fetch, its
-// exports and, unless it is a stream read once, its regrouping.
-func targetConfig(s *sampler, format export.Format) tui.TargetConfig {
-	fetchWith := func(p *stackparse.Parser) tui.Fetch {
-		return func(ctx context.Context) (tui.Sample, error) {
-			smp, err := s.nextWith(ctx, p)
-			if err != nil {
-				return tui.Sample{}, err
-			}
-			return tui.Sample{
-				Snap:     smp.snap,
-				At:       smp.meta.At,
-				Duration: smp.meta.Duration,
-				Bytes:    smp.meta.Bytes,
-				Source:   smp.meta.Source,
-				Interval: smp.interval(),
-				Cost:     smp.cost(),
-			}, nil
-		}
-	}
-	var regroup func(g stackparse.Grouping) tui.Fetch
-	if s.stream == nil {
-		// A stream's dumps go by once; anything else can be read again
-		// with another grouping.
-		regroup = func(g stackparse.Grouping) tui.Fetch { return fetchWith(stackparse.NewParser(g)) }
-	}
-	exporter := func(dir string, snap *stackparse.Snapshot, tr *track.Tracker, at time.Time) (string, error) {
-		return export.ToDir(dir, format, export.Input{Source: s.src.String(), TakenAt: at, Snap: snap, Tracker: tr, Polls: s.log.list()})
+// targetConfig wires one target's loop into the UI: its samples, and its
+// exports.
+func targetConfig(l *poll.Loop, format export.Format) tui.TargetConfig {
+	exporter := func(dir string, snap *stackparse.Snapshot, v *track.View, at time.Time) (string, error) {
+		return export.ToDir(dir, format, export.Input{Source: l.Source().String(), TakenAt: at, Snap: snap, History: v, Polls: l.Log()})
 	}
 	return tui.TargetConfig{
-		Target:  s.src.String(),
-		Fetch:   fetchWith(s.parser),
-		Replay:  !s.src.Live(),
-		Export:  exporter,
-		Regroup: regroup,
+		Target:    l.Source().String(),
+		Fetch:     l.Next,
+		Replay:    !l.Source().Live(),
+		Export:    exporter,
+		Groupings: l.Groupings(),
 	}
 }

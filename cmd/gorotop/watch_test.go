@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/testproc"
 	"github.com/gorotop/gorotop/stackparse"
 	"github.com/gorotop/gorotop/tui"
@@ -57,7 +58,7 @@ func TestWatchUsage(t *testing.T) {
 }
 
 // TestWatchOneTarget keeps the single-target UI as it was: one target in
-// Config, live, with regrouping and exports.
+// Config, live, with every grouping tracked (--group's first) and exports.
 func TestWatchOneTarget(t *testing.T) {
 	cfg := fakeUI(t)
 	addr := testproc.StartLeaky(t, "-mode", "steady,pool")
@@ -68,7 +69,7 @@ func TestWatchOneTarget(t *testing.T) {
 		t.Fatalf("config: %d targets, grouping %s, interval %v", len(cfg.Targets), cfg.Grouping, cfg.Interval)
 	}
 	tc := cfg.Targets[0]
-	if tc.Replay || tc.Regroup == nil || tc.Export == nil || !strings.HasSuffix(tc.Target, "/debug/pprof/goroutine?debug=2") {
+	if tc.Replay || len(tc.Groupings) != 3 || tc.Groupings[0] != stackparse.GroupExact || tc.Export == nil || !strings.HasSuffix(tc.Target, "/debug/pprof/goroutine?debug=2") {
 		t.Errorf("target %+v", tc)
 	}
 }
@@ -131,12 +132,12 @@ func TestWatchSparesTarget(t *testing.T) {
 	// past the round trip, which is not charged.
 	addr := testproc.StartLeaky(t, "-mode", "pool", "-pool-workers", "3000")
 	ctx := context.Background()
-	fetchAll := func(t *testing.T, n int, args ...string) []tui.Sample {
+	fetchAll := func(t *testing.T, n int, args ...string) []poll.Sample {
 		cfg := fakeUI(t)
 		if code, _, errOut := runIn(t, "", append(args, addr)...); code != 0 {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}
-		var out []tui.Sample
+		var out []poll.Sample
 		for range n {
 			s, err := cfg.Targets[0].Fetch(ctx)
 			if err != nil {
@@ -157,14 +158,14 @@ func TestWatchSparesTarget(t *testing.T) {
 		got := fetchAll(t, 4, "--interval", "100ms", "--max-stall", "0.1%")
 		cheap := 0
 		for i, s := range got {
-			c := s.Cost
-			if s.Snap.CountOnly != c.Counts || c.Share <= 0 || c.Share > 0.001 || i == 0 && c.Counts {
-				t.Errorf("poll %d: %+v; want a full dump first, counts filed as counts only, a share within 0.1 %%", i, c)
+			c, counts := s.Cost, s.Cost.Kind == poll.Counts
+			if s.Snap.CountOnly != counts || s.Pace.Share <= 0 || s.Pace.Share > 0.001 || i == 0 && counts {
+				t.Errorf("poll %d: %+v, %+v; want a full dump first, counts filed as counts only, a share within 0.1 %%", i, c, s.Pace)
 			}
-			if c.Counts && (c.Walks != 0 || s.Snap.Total == 0) || !c.Counts && c.Walks != 1 {
+			if counts && (c.Walks != 0 || s.Snap.Total == 0) || !counts && c.Walks != 1 {
 				t.Errorf("poll %d: %+v, %d goroutines", i, c, s.Snap.Total)
 			}
-			if c.Counts {
+			if counts {
 				cheap++
 			}
 		}
@@ -176,8 +177,8 @@ func TestWatchSparesTarget(t *testing.T) {
 		start := time.Now()
 		got := fetchAll(t, 3, "--interval", "100ms", "--max-stall", "off")
 		for i, s := range got {
-			if s.Cost.Counts || s.Snap.CountOnly || s.Interval != 0 || s.Cost.FullEvery != 100*time.Millisecond {
-				t.Errorf("poll %d with the budget off: interval %v, %+v", i, s.Interval, s.Cost)
+			if s.Cost.Kind == poll.Counts || s.Snap.CountOnly || s.Pace.Stretched || s.Pace.FullEvery != 100*time.Millisecond {
+				t.Errorf("poll %d with the budget off: %+v, %+v", i, s.Pace, s.Cost)
 			}
 		}
 		if d := time.Since(start); d < 200*time.Millisecond {

@@ -53,7 +53,7 @@ func TestJSONSchema(t *testing.T) {
 		tr.Observe(at.Add(time.Duration(i)*10*time.Second), snap)
 	}
 	var buf bytes.Buffer
-	if err := JSON(&buf, Input{Source: "http://127.0.0.1:6060/debug/pprof/goroutine?debug=2", TakenAt: at, Snap: snap, Tracker: tr}); err != nil {
+	if err := JSON(&buf, Input{Source: "http://127.0.0.1:6060/debug/pprof/goroutine?debug=2", TakenAt: at, Snap: snap, History: tr.View()}); err != nil {
 		t.Fatal(err)
 	}
 	var doc map[string]any

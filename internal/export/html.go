@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
 )
@@ -183,7 +184,7 @@ func newPage(in Input) page {
 		Dumps:     in.Snap.Dumps,
 		DumpSize:  byteSize(in.Snap.Bytes),
 		Truncated: in.Snap.Truncated,
-		History:   in.Tracker != nil,
+		History:   in.History != nil,
 	}
 	for _, w := range in.Snap.Warnings {
 		p.Warnings = append(p.Warnings, stackparse.Clean(w, 0))
@@ -196,7 +197,7 @@ func newPage(in Input) page {
 	if len(p.Groups) > 0 && !p.Groups[0].Open && p.Suspects+p.Rising+p.Proven+p.Stuck == 0 {
 		p.Groups[0].Open = true
 	}
-	if tr := in.Tracker; tr != nil {
+	if tr := in.History; tr != nil {
 		p.Polls = tr.Polls()
 		p.TotalLine = newChart(tr.Totals())
 		if h := tr.Totals(); len(h) > 0 {
@@ -206,7 +207,7 @@ func newPage(in Input) page {
 	}
 	p.Cost = newCostView(in.Polls)
 	p.Input = inputLine(in.Snap)
-	if in.Tracker == nil {
+	if in.History == nil {
 		// Without history there is no chart of counts: the sizes of the
 		// groups are the picture.
 		p.Bars, p.BarsLeft = bars(p.Groups)
@@ -266,7 +267,7 @@ func bars(groups []groupView) ([]barView, string) {
 }
 
 // newCostView sums up polls; nil without any.
-func newCostView(polls []Poll) *costView {
+func newCostView(polls []poll.Cost) *costView {
 	if len(polls) == 0 {
 		return nil
 	}
@@ -276,7 +277,7 @@ func newCostView(polls []Poll) *costView {
 	for i, p := range polls {
 		durations[i] = p.Duration
 		biggest = max(biggest, p.Bytes)
-		if p.Kind == "counts" {
+		if p.Kind == poll.Counts {
 			c.Cheap++
 		} else {
 			c.Full++
@@ -287,12 +288,13 @@ func newCostView(polls []Poll) *costView {
 	c.Max = durations[len(durations)-1].Round(time.Millisecond).String()
 	c.Biggest = byteSize(biggest)
 	last := polls[len(polls)-1]
-	c.Last = fmt.Sprintf("%s, %s, %s", pollKind(last.Kind), last.Duration.Round(time.Millisecond), byteSize(last.Bytes))
-	if last.Share > 0 {
+	c.Last = fmt.Sprintf("%s, %s, %s", pollKind(last), last.Duration.Round(time.Millisecond), byteSize(last.Bytes))
+	if last.Share > 0 && len(polls) > 1 {
+		// A share of wall time over polls: none for one poll alone.
 		c.Share = fmt.Sprintf("%.2f %%", 100*last.Share)
 	}
 	for _, p := range polls[max(len(polls)-costRows, 0):] {
-		row := costRow{At: p.At.UTC().Format("15:04:05"), Kind: pollKind(p.Kind), Duration: p.Duration.Round(time.Millisecond).String(), Bytes: byteSize(p.Bytes)}
+		row := costRow{At: p.At.UTC().Format("15:04:05"), Kind: pollKind(p), Duration: p.Duration.Round(time.Millisecond).String(), Bytes: byteSize(p.Bytes)}
 		if p.Stall > 0 {
 			row.Stall = p.Stall.Round(time.Millisecond).String()
 		}
@@ -301,12 +303,12 @@ func newCostView(polls []Poll) *costView {
 	return c
 }
 
-// pollKind names a Poll.Kind for people.
-func pollKind(kind string) string {
-	switch kind {
-	case "counts":
+// pollKind names what a poll fetched, for people.
+func pollKind(c poll.Cost) string {
+	switch {
+	case c.Kind == poll.Counts:
 		return "cheap ?debug=1"
-	case "proof":
+	case c.Proof:
 		return "leak-checked dump"
 	}
 	return "full dump"
@@ -316,7 +318,7 @@ func pollKind(kind string) string {
 // proved leaked first when there is no history to judge by.
 func htmlOrder(in Input) []*stackparse.Group {
 	groups := in.groups()
-	if in.Tracker == nil {
+	if in.History == nil {
 		groups = slices.Clone(groups)
 		slices.SortStableFunc(groups, func(a, b *stackparse.Group) int {
 			return cmp.Compare(min(b.Leaked, 1), min(a.Leaked, 1))
@@ -376,9 +378,9 @@ func newGroupView(in Input, g *stackparse.Group, i int) groupView {
 	gv.Open = len(gv.Verdicts) > 0
 	gv.WaitAges, gv.AgeNote = waitAges(g, tr)
 	if tr != nil {
-		gv.Trend = newTrendView(tr, in.Tracker.Options().Window)
+		gv.Trend = newTrendView(tr, in.History.Options().Window)
 		gv.Chart = newChart(tr.History)
-		if ps := in.Tracker.Parents(g.Key); ps.Parents > 0 {
+		if ps := in.History.Parents(g.Key); ps.Parents > 0 {
 			gv.Parents = ps.String()
 		}
 	}

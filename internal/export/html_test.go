@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
 )
@@ -62,18 +63,16 @@ func richInput(t *testing.T) Input {
 		snap = parse(t, richDump(5+5*i))
 		tr.Observe(reportAt.Add(time.Duration(i-15)*10*time.Second), snap)
 	}
-	var polls []Poll
+	var polls []poll.Cost
 	for i := range 16 {
-		p := Poll{At: reportAt.Add(time.Duration(i-15) * 10 * time.Second), Kind: "counts", Duration: 12 * time.Millisecond, Bytes: 2 << 10, Stall: time.Millisecond, Share: 0.0061}
+		p := poll.Cost{At: reportAt.Add(time.Duration(i-15) * 10 * time.Second), Kind: poll.Counts, Duration: 12 * time.Millisecond, Bytes: 2 << 10, Stall: time.Millisecond, Share: 0.0061}
 		if i%8 == 0 {
-			p.Kind, p.Duration, p.Bytes, p.Stall = "full", 1800*time.Millisecond, 22<<20, 1700*time.Millisecond
+			p.Kind, p.Duration, p.Bytes, p.Stall = poll.Full, 1800*time.Millisecond, 22<<20, 1700*time.Millisecond
 		}
-		if i == 0 {
-			p.Kind = "proof"
-		}
+		p.Proof = i == 0
 		polls = append(polls, p)
 	}
-	return Input{Source: "http://127.0.0.1:6060/debug/pprof/goroutine?debug=2", TakenAt: reportAt, Snap: snap, Tracker: tr, Polls: polls}
+	return Input{Source: "http://127.0.0.1:6060/debug/pprof/goroutine?debug=2", TakenAt: reportAt, Snap: snap, History: tr.View(), Polls: polls}
 }
 
 func renderHTML(t *testing.T, in Input) string {
@@ -162,7 +161,7 @@ func TestHTMLReport(t *testing.T) {
 
 func TestHTMLWithoutHistory(t *testing.T) {
 	in := richInput(t)
-	in.Tracker = nil
+	in.History = nil
 	page := renderHTML(t, in)
 	if strings.Contains(page, `<figure class="chart`) {
 		t.Error("a chart without history")
@@ -259,9 +258,9 @@ func TestHTMLEscapes(t *testing.T) {
 	tr.Observe(reportAt.Add(-time.Second), snap)
 	tr.Observe(reportAt, snap)
 	for name, in := range map[string]Input{
-		"escapes.txt":           {Source: "escapes.txt", TakenAt: reportAt, Snap: snap, Tracker: tr},
+		"escapes.txt":           {Source: "escapes.txt", TakenAt: reportAt, Snap: snap, History: tr.View()},
 		"synthetic":             {Source: "http://x/\x1b[2J<script>alert(0)</script>", TakenAt: reportAt, Snap: evilSnapshot()},
-		"synthetic, no history": {Source: "-", TakenAt: reportAt, Snap: evilSnapshot(), Tracker: track.New(track.Options{})},
+		"synthetic, no history": {Source: "-", TakenAt: reportAt, Snap: evilSnapshot(), History: track.New(track.Options{}).View()},
 	} {
 		t.Run(name, func(t *testing.T) {
 			page := renderHTML(t, in)

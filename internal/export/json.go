@@ -90,8 +90,8 @@ func BuildReport(in Input) Report {
 		Input:     InputFormat{Format: in.Snap.Format.String(), Log: in.Snap.Log.String(), Lacks: in.Snap.Format.Missing()},
 		Groups:    []Group{},
 	}
-	if in.Tracker != nil {
-		r.Verdict = string(in.Tracker.Verdict())
+	if in.History != nil {
+		r.Verdict = string(in.History.Verdict())
 	}
 	for _, g := range in.groups() {
 		jg := Group{

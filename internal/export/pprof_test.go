@@ -104,7 +104,7 @@ func TestPprofProfile(t *testing.T) {
 	}
 
 	// Without history there is no verdict but the runtime's proof.
-	in.Tracker = nil
+	in.History = nil
 	p = readProfile(t, in)
 	leak = sampleAt(t, p, "example.com/app/queue.(*MemQueue).scheduleFlush.func1")
 	for _, k := range []string{"suspect", "proven", "stuck", "reason"} {
@@ -151,7 +151,7 @@ func TestPprofEscapes(t *testing.T) {
 		{ID: 9, Labels: []stackparse.Label{{Key: "v\x1b[2J", Value: "\x1b]52;c;ZXZpbA==\x07"}}},
 	}})
 	for name, in := range map[string]Input{
-		"escapes.txt": {Source: "escapes.txt", TakenAt: reportAt, Snap: parse(t, string(raw)), Tracker: track.New(track.Options{})},
+		"escapes.txt": {Source: "escapes.txt", TakenAt: reportAt, Snap: parse(t, string(raw)), History: track.New(track.Options{}).View()},
 		"synthetic":   {Source: "x\x1b[2J", TakenAt: reportAt, Snap: evil},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -242,7 +242,7 @@ func TestGoToolPprof(t *testing.T) {
 // count-only and says so.
 func TestPprofReadsBack(t *testing.T) {
 	in := richInput(t)
-	in.Tracker = nil
+	in.History = nil
 	var buf bytes.Buffer
 	if err := Pprof(&buf, in); err != nil {
 		t.Fatal(err)

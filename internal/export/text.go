@@ -32,8 +32,8 @@ func Text(w io.Writer, in Input) error {
 	for _, warn := range in.Snap.Warnings {
 		fmt.Fprintf(bw, "warning: %s\n", stackparse.Clean(warn, 0))
 	}
-	if in.Tracker != nil {
-		suspects, rises := len(in.Tracker.Suspects()), len(in.Tracker.Rises())
+	if in.History != nil {
+		suspects, rises := len(in.History.Suspects()), len(in.History.Rises())
 		switch {
 		case suspects > 0 && rises > 0:
 			fmt.Fprintf(bw, "%d suspected leak(s), %d rising\n", suspects, rises)

@@ -162,7 +162,7 @@ func TestScrapeLeakyTarget(t *testing.T) {
 		stall, lastCt metrics.Cost
 		polls         int
 	)
-	for i := 0; polls < 6 || len(tr.Suspects()) == 0; i++ {
+	for i := 0; polls < 6 || len(tr.View().Suspects()) == 0; i++ {
 		if i == 20 {
 			t.Fatal("no suspect after 20 polls of a steady leak")
 		}
@@ -201,8 +201,8 @@ func TestScrapeLeakyTarget(t *testing.T) {
 		if got := fams.value(t, "gorotop_stall_share", target); got != 0.0042 {
 			t.Errorf("gorotop_stall_share = %v, want 0.0042", got)
 		}
-		if got := fams.value(t, "gorotop_groups_flagged", map[string]string{"target": "leaky", "verdict": "suspect"}); got != float64(len(tr.Suspects())) {
-			t.Errorf("suspect groups = %v, want the tracker's %d", got, len(tr.Suspects()))
+		if got := fams.value(t, "gorotop_groups_flagged", map[string]string{"target": "leaky", "verdict": "suspect"}); got != float64(len(tr.View().Suspects())) {
+			t.Errorf("suspect groups = %v, want the tracker's %d", got, len(tr.View().Suspects()))
 		}
 		if got := fams.value(t, "gorotop_last_poll_timestamp_seconds", target); got != float64(tr.Last().Unix()) {
 			t.Errorf("last poll at %v, want %v", got, tr.Last().Unix())
@@ -304,7 +304,7 @@ func TestBounds(t *testing.T) {
 		}
 		tr.Observe(start.Add(time.Duration(i)*5*time.Second), snap)
 	}
-	if n := len(tr.Suspects()); n != suspects {
+	if n := len(tr.View().Suspects()); n != suspects {
 		t.Fatalf("the tracker suspects %d groups, want %d", n, suspects)
 	}
 	for i := range 5 {

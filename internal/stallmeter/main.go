@@ -37,9 +37,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorotop/gorotop/internal/safety"
+	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/source"
-	"github.com/gorotop/gorotop/stackparse"
 )
 
 func main() {
@@ -107,7 +106,7 @@ func measure(name string, n int, leak float64, procs, clients int, span, interva
 	case "none":
 		time.Sleep(span)
 	case "naive", "default":
-		r, err = poll(ctx, name, "http://"+tg.addr, span, interval)
+		r, err = pollAs(ctx, name, "http://"+tg.addr, span, interval)
 		if err != nil {
 			return r, err
 		}
@@ -122,9 +121,9 @@ func measure(name string, n int, leak float64, procs, clients int, span, interva
 	return r, nil
 }
 
-// poll polls the target as gorotop would for span: naive takes a full
+// pollAs polls the target as gorotop would for span: naive takes a full
 // dump every interval (the budget off), default follows the policy.
-func poll(ctx context.Context, name, url string, span, interval time.Duration) (result, error) {
+func pollAs(ctx context.Context, name, url string, span, interval time.Duration) (result, error) {
 	t, err := source.ParseTarget(url)
 	if err != nil {
 		return result{}, err
@@ -133,19 +132,18 @@ func poll(ctx context.Context, name, url string, span, interval time.Duration) (
 	if err != nil {
 		return result{}, err
 	}
-	defer src.Close()
-	share := safety.DefaultMaxShare
+	share := poll.DefaultMaxShare
 	if name == "naive" {
 		share = 0
 	}
-	p := safety.NewPoller(src, safety.NewPolicy(interval, share))
-	defer p.Close()
-	parser := stackparse.NewParser(stackparse.GroupCode)
+	// The loop gorotop's UI and check drive, its trackers and all.
+	l := poll.NewLoop(src, poll.Options{Interval: interval, MaxShare: share})
+	defer l.Close()
 	var r result
 	end := time.Now().Add(span)
 	for time.Now().Before(end) {
 		pctx, cancel := context.WithDeadline(ctx, end)
-		s, err := p.Next(pctx, parser)
+		s, err := l.Next(pctx)
 		cancel()
 		if err != nil {
 			if time.Now().After(end) {
@@ -153,7 +151,7 @@ func poll(ctx context.Context, name, url string, span, interval time.Duration) (
 			}
 			return r, err
 		}
-		if s.Kind == safety.Full {
+		if s.Cost.Kind == poll.Full {
 			r.full++
 		} else {
 			r.cheap++
@@ -164,8 +162,8 @@ func poll(ctx context.Context, name, url string, span, interval time.Duration) (
 		r.charged += s.Cost.Stall
 		r.polls = append(r.polls, ping{s.Cost.At, s.Cost.Duration})
 		fmt.Fprintf(os.Stderr, "%s: %-6s wait %-12v %5.1f MB %d walks, next in %v, full every %v, share %.2f %%\n",
-			name, s.Kind, s.Cost.Wait.Round(time.Millisecond), float64(s.Cost.Bytes)/1e6, s.Cost.Walks,
-			s.Wait.Round(100*time.Millisecond), s.FullEvery.Round(time.Second), 100*s.Share)
+			name, s.Cost.Kind, s.Cost.Wait.Round(time.Millisecond), float64(s.Cost.Bytes)/1e6, s.Cost.Walks,
+			s.Pace.Wait.Round(100*time.Millisecond), s.Pace.FullEvery.Round(time.Second), 100*s.Pace.Share)
 	}
 	return r, nil
 }

@@ -159,13 +159,13 @@ func (p ParentStat) String() string {
 
 // Parents tells whether the parents of a present group's goroutines are
 // alive, and where.
-func (t *Tracker) Parents(key string) ParentStat {
-	gs := t.group(key)
-	if gs == nil || !gs.tr.Present || gs.tr.Group == nil {
+func (v *View) Parents(key string) ParentStat {
+	tr := v.byKey[key]
+	if tr == nil || !tr.Present || tr.Group == nil {
 		return ParentStat{}
 	}
 	var ids []int64
-	for _, g := range gs.tr.Group.Goroutines {
+	for _, g := range tr.Group.Goroutines {
 		if g.Parent != 0 {
 			ids = append(ids, g.Parent)
 		}
@@ -174,18 +174,18 @@ func (t *Tracker) Parents(key string) ParentStat {
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	p.Parents = len(ids)
-	byGroup := map[int32]int{}
+	byGroup := map[string]int{}
 	for _, id := range ids {
-		if e, ok := t.lookup(id); ok {
+		if e, ok := lookup(v.ids, id); ok {
 			p.Alive++
-			byGroup[e.group]++
+			byGroup[v.keys[e.group]]++
 		}
 	}
-	for gi := range byGroup {
-		p.Groups = append(p.Groups, t.groups[gi].tr.Key)
+	for k := range byGroup {
+		p.Groups = append(p.Groups, k)
 	}
 	slices.SortFunc(p.Groups, func(a, b string) int {
-		if n := cmp.Compare(byGroup[t.byKey[b]], byGroup[t.byKey[a]]); n != 0 {
+		if n := cmp.Compare(byGroup[b], byGroup[a]); n != 0 {
 			return n
 		}
 		return cmp.Compare(a, b)

@@ -65,18 +65,18 @@ func TestParents(t *testing.T) {
 			s.spawnBy("conn.serve", listener, 1)
 		}
 	})
-	conns := tr.Parents("conn.serve")
+	conns := tr.View().Parents("conn.serve")
 	if conns.Parents != 1 || conns.Alive != 1 || conns.Goroutines != 30 || !slices.Equal(conns.Groups, []string{bgListener}) {
 		t.Errorf("conn.serve: %+v", conns)
 	}
 	if got := conns.String(); got != "spawned by one live parent" {
 		t.Errorf("conn.serve: %q", got)
 	}
-	reads := tr.Parents("http.(*persistConn).readLoop")
+	reads := tr.View().Parents("http.(*persistConn).readLoop")
 	if reads.Parents != 30 || reads.Alive != 0 || reads.Gone() != 30 || reads.String() != "spawned by 30 parents, all gone" {
 		t.Errorf("readLoop: %+v %q", reads, reads.String())
 	}
-	if got := tr.Parents(bgSignal); got.Parents != 0 || got.String() != "parent unknown" {
+	if got := tr.View().Parents(bgSignal); got.Parents != 0 || got.String() != "parent unknown" {
 		t.Errorf("signal: %+v", got)
 	}
 	if got := (ParentStat{Parents: 5, Alive: 2}).String(); got != "spawned by 5 parents, 2 alive, 3 gone" {
@@ -97,18 +97,18 @@ func TestLabels(t *testing.T) {
 	s.live[s.members("other")[0]].labels = []stackparse.Label{{Key: "job", Value: "x"}}
 	tr := New(Options{})
 	tr.Observe(s.now, s.snapshot())
-	got := tr.LabelValues("handler", "tenant")
+	got := tr.View().LabelValues("handler", "tenant")
 	want := []ValueCount{{Value: "acme", Count: 2}, {Value: "bolt", Count: 1}, {Count: 1, Unset: true}}
 	if !slices.Equal(got, want) {
 		t.Errorf("tenant values %+v, want %+v", got, want)
 	}
-	if got := tr.LabelKeys("handler"); !slices.Equal(got, []string{"route", "tenant"}) {
+	if got := tr.View().LabelKeys("handler"); !slices.Equal(got, []string{"route", "tenant"}) {
 		t.Errorf("handler keys %v", got)
 	}
-	if got := tr.LabelKeys(""); !slices.Equal(got, []string{"job", "route", "tenant"}) {
+	if got := tr.View().LabelKeys(""); !slices.Equal(got, []string{"job", "route", "tenant"}) {
 		t.Errorf("all keys %v", got)
 	}
-	if got := tr.LabelValues("nope", "tenant"); got != nil {
+	if got := tr.View().LabelValues("nope", "tenant"); got != nil {
 		t.Errorf("unknown group: %v", got)
 	}
 
@@ -119,14 +119,14 @@ func TestLabels(t *testing.T) {
 		s.live[id].labels = b
 	}
 	tr.Observe(s.now, s.snapshot())
-	got = tr.LabelValues("handler", "tenant")
+	got = tr.View().LabelValues("handler", "tenant")
 	want = []ValueCount{{Value: "bolt", Count: 4, Joined: 3}, {Value: "acme", Count: 2}, {Count: 1, Unset: true}}
 	if !slices.Equal(got, want) {
 		t.Errorf("after a minute: tenant values %+v, want %+v", got, want)
 	}
 	s.advance(tr.Options().Window + time.Second)
 	tr.Observe(s.now, s.snapshot())
-	if got := tr.LabelValues("handler", "tenant"); got[0].Joined != 0 {
+	if got := tr.View().LabelValues("handler", "tenant"); got[0].Joined != 0 {
 		t.Errorf("a window later: %+v, want none joined lately", got)
 	}
 }

@@ -56,7 +56,7 @@ func ExampleReplay() {
 		snap, _ := stackparse.Parse(strings.NewReader(dump(100+5*i)), stackparse.GroupCode)
 		samples = append(samples, track.Sample{At: start.Add(time.Duration(i) * 2 * time.Second), Snap: snap})
 	}
-	for _, t := range track.Replay(track.Options{}, samples...).Suspects() {
+	for _, t := range track.Replay(track.Options{}, samples...).View().Suspects() {
 		fmt.Println(t.Group.Top().Func, t.Reason)
 	}
 	// Output:

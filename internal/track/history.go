@@ -12,7 +12,7 @@ const (
 	fullResolution = time.Hour
 	minuteTier     = 24 * time.Hour
 	coarseStep     = 15 * time.Minute
-	compactEvery   = time.Minute
+	compactEvery   = 10 * time.Minute
 )
 
 // compact downsamples every history once a minute of observed time.
@@ -36,7 +36,8 @@ func (t *Tracker) compact(now time.Time) {
 // minute, and those older than minuteTier into one per coarseStep; points
 // before final are already merged and left alone. Buckets are aligned on
 // the clock, so compacting again changes nothing until points age into the
-// next tier.
+// next tier. It returns a new slice when it merges anything, and never
+// changes h: Views share it.
 func downsample(h []Point, now, final time.Time) []Point {
 	end := searchAt(h, now.Add(-fullResolution))
 	lo := max(searchAt(h, final)-1, 0)
@@ -44,12 +45,13 @@ func downsample(h []Point, now, final time.Time) []Point {
 		return h
 	}
 	nowSec := now.Unix()
+	out := make([]Point, 0, len(h)-end+lo+64)
+	out = append(out, h[:lo+1]...)
 	tier, b := bucketOf(h[lo].At.Unix(), nowSec)
-	out := lo + 1
 	for _, p := range h[lo+1 : end] {
 		pt, pb := bucketOf(p.At.Unix(), nowSec)
 		if pt == tier && pb == b {
-			q := &h[out-1]
+			q := &out[len(out)-1]
 			q.At, q.Count = p.At, p.Count
 			q.Born += p.Born
 			q.Exited += p.Exited
@@ -59,17 +61,10 @@ func downsample(h []Point, now, final time.Time) []Point {
 			q.Full = q.Full || p.Full
 			continue
 		}
-		h[out] = p
-		out++
+		out = append(out, p)
 		tier, b = pt, pb
 	}
-	n := out + copy(h[out:], h[end:])
-	clear(h[n:])
-	h = h[:n]
-	if cap(h) > 2*n+64 {
-		h = slices.Clone(h)
-	}
-	return h
+	return append(out, h[end:]...)
 }
 
 // searchAt returns the index of the first point at or after at.

@@ -21,16 +21,16 @@ type ValueCount struct {
 // pprof label, and those of them that joined it lately, most common
 // first; goroutines without the label are counted in an entry marked
 // Unset, last. It is nil for an unknown or absent group.
-func (t *Tracker) LabelValues(key, labelKey string) []ValueCount {
-	gs := t.group(key)
-	if gs == nil || !gs.tr.Present || gs.tr.Group == nil {
+func (v *View) LabelValues(key, labelKey string) []ValueCount {
+	tr := v.byKey[key]
+	if tr == nil || !tr.Present || tr.Group == nil {
 		return nil
 	}
 	type tally struct{ count, joined int }
 	counts := map[string]*tally{}
 	var unset tally
-	from := max(t.baseline.UnixNano()+1, t.last.Add(-t.opts.Window).UnixNano())
-	for _, g := range gs.tr.Group.Goroutines {
+	from := max(v.baseline.UnixNano()+1, v.last.Add(-v.opts.Window).UnixNano())
+	for _, g := range tr.Group.Goroutines {
 		c := &unset
 		for _, l := range g.Labels {
 			if l.Key == labelKey {
@@ -42,7 +42,7 @@ func (t *Tracker) LabelValues(key, labelKey string) []ValueCount {
 			}
 		}
 		c.count++
-		if e, ok := t.lookup(g.ID); ok && e.since >= from {
+		if e, ok := lookup(v.ids, g.ID); ok && e.since >= from {
 			c.joined++
 		}
 	}
@@ -64,23 +64,23 @@ func (t *Tracker) LabelValues(key, labelKey string) []ValueCount {
 
 // LabelKeys returns the pprof label keys carried by a present group's
 // goroutines, sorted; with key "", those of every present group.
-func (t *Tracker) LabelKeys(key string) []string {
+func (v *View) LabelKeys(key string) []string {
 	seen := map[string]bool{}
-	add := func(gs *groupState) {
-		if gs == nil || !gs.tr.Present || gs.tr.Group == nil {
+	add := func(tr *Trend) {
+		if tr == nil || !tr.Present || tr.Group == nil {
 			return
 		}
-		for _, g := range gs.tr.Group.Goroutines {
+		for _, g := range tr.Group.Goroutines {
 			for _, l := range g.Labels {
 				seen[l.Key] = true
 			}
 		}
 	}
 	if key != "" {
-		add(t.group(key))
+		add(v.byKey[key])
 	} else {
-		for _, gs := range t.groups {
-			add(gs)
+		for _, tr := range v.trends {
+			add(tr)
 		}
 	}
 	out := make([]string, 0, len(seen))

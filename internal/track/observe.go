@@ -238,13 +238,18 @@ func (t *Tracker) intern(g *stackparse.Group, at time.Time) *groupState {
 }
 
 // forget drops a group long gone; goroutines away from it stop
-// remembering it.
+// remembering it. The goroutine table is copied before it changes: Views
+// share it.
 func (t *Tracker) forget(gs *groupState) {
 	delete(t.byKey, gs.tr.Key)
 	t.groups[gs.idx] = nil
 	t.free = append(t.free, gs.idx)
+	cloned := false
 	for i := range t.ids {
 		if t.ids[i].home == gs.idx {
+			if !cloned {
+				t.ids, cloned = slices.Clone(t.ids), true
+			}
 			t.ids[i].home = noHome
 		}
 	}
@@ -412,13 +417,13 @@ func (t *Tracker) record(gs *groupState, at time.Time, restart, full bool) bool 
 	return true
 }
 
-// lookup finds a live goroutine by ID.
-func (t *Tracker) lookup(id int64) (entry, bool) {
-	i, ok := slices.BinarySearchFunc(t.ids, id, func(e entry, id int64) int { return cmp.Compare(e.id, id) })
+// lookup finds a live goroutine by ID in a goroutine table.
+func lookup(ids []entry, id int64) (entry, bool) {
+	i, ok := slices.BinarySearchFunc(ids, id, func(e entry, id int64) int { return cmp.Compare(e.id, id) })
 	if !ok {
 		return entry{}, false
 	}
-	return t.ids[i], true
+	return ids[i], true
 }
 
 // goneIDs bounds the IDs Tracker.gone remembers: a restarted process

@@ -248,19 +248,25 @@ func (t *Tracker) Trends() []*Trend {
 			out = append(out, gs.tr)
 		}
 	}
-	slices.SortFunc(out, func(a, b *Trend) int {
-		if c := trueFirst(a.Present, b.Present); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(b.Score, a.Score); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(b.Count, a.Count); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Key, b.Key)
-	})
+	sortTrends(out)
 	return out
+}
+
+// sortTrends orders trends as Trends returns them.
+func sortTrends(trends []*Trend) { slices.SortFunc(trends, byScore) }
+
+// byScore orders present trends first, then by Score, count and key.
+func byScore(a, b *Trend) int {
+	if c := trueFirst(a.Present, b.Present); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.Score, a.Score); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.Count, a.Count); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Key, b.Key)
 }
 
 // Trend returns the trend of one group, or nil.
@@ -277,19 +283,6 @@ func (t *Tracker) Totals() []Point { return t.totals }
 
 // Restarts returns when the target was seen to restart, oldest first.
 func (t *Tracker) Restarts() []time.Time { return t.restarts }
-
-// Suspects returns the suspected leaks (Trend.Suspect), most suspicious
-// first. Groups the runtime proved leaked without being suspected are not
-// in it; Trends puts them first.
-func (t *Tracker) Suspects() []*Trend {
-	var out []*Trend
-	for _, tr := range t.Trends() {
-		if tr.Suspect {
-			out = append(out, tr)
-		}
-	}
-	return out
-}
 
 // maxPolled bounds Tracker.polled.
 const maxPolled = 4096
@@ -336,82 +329,6 @@ func (t *Tracker) Judged() bool {
 		}
 	}
 	return false
-}
-
-// Verdict is what a tracker concludes of the target as a whole.
-type Verdict string
-
-// The verdicts, most serious first.
-const (
-	// Leak: a group is suspected of leaking, or holds goroutines the
-	// runtime proved leaked.
-	Leak Verdict = "leak"
-	// Rising: no group is suspected yet, but one rises (Trend.Rising):
-	// full dumps have not confirmed it.
-	Rising Verdict = "rising"
-	// NotJudged: nothing is flagged, but the polls so far could not have
-	// shown a leak (Judged).
-	NotJudged Verdict = "not-judged"
-	// Clean: nothing is flagged, and the polls could have shown it.
-	Clean Verdict = "clean"
-)
-
-// Verdict returns the tracker's verdict on the latest poll.
-func (t *Tracker) Verdict() Verdict {
-	rising := false
-	for _, gs := range t.groups {
-		if gs == nil || !gs.tr.Present {
-			continue
-		}
-		if gs.tr.Suspect || gs.tr.Proven {
-			return Leak
-		}
-		rising = rising || gs.tr.Rising
-	}
-	switch {
-	case rising:
-		return Rising
-	case !t.Judged():
-		return NotJudged
-	}
-	return Clean
-}
-
-// Rises returns the rising groups (Trend.Rising), steepest first.
-func (t *Tracker) Rises() []*Trend {
-	var out []*Trend
-	for _, tr := range t.Trends() {
-		if tr.Rising {
-			out = append(out, tr)
-		}
-	}
-	return out
-}
-
-// Sighting is what the tracker knows of one live goroutine.
-type Sighting struct {
-	ID int64
-	// Key is the group it was in at the latest poll.
-	Key string
-	// FirstSeen is when gorotop first saw it, in any group.
-	FirstSeen time.Time
-	// InGroupSince is when gorotop saw it enter its current group.
-	InGroupSince time.Time
-}
-
-// Goroutine returns what the tracker knows of a goroutine in the latest
-// snapshot.
-func (t *Tracker) Goroutine(id int64) (Sighting, bool) {
-	e, ok := t.lookup(id)
-	if !ok {
-		return Sighting{}, false
-	}
-	return Sighting{
-		ID:           id,
-		Key:          t.groups[e.group].tr.Key,
-		FirstSeen:    time.Unix(0, e.first),
-		InGroupSince: time.Unix(0, e.since),
-	}, true
 }
 
 // trueFirst orders true before false.

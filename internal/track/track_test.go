@@ -98,11 +98,11 @@ func TestAccounting(t *testing.T) {
 	}
 	// Goroutine 6 was born at step 2 and moved at step 3: its first sighting
 	// survives the move.
-	g, ok := tr.Goroutine(6)
+	g, ok := tr.View().Goroutine(6)
 	if !ok || g.Key != "C" || !g.FirstSeen.Equal(t0.Add(2*pollEvery)) || !g.InGroupSince.Equal(t0.Add(3*pollEvery)) {
 		t.Errorf("goroutine 6: %+v, %v", g, ok)
 	}
-	if _, ok := tr.Goroutine(3); ok {
+	if _, ok := tr.View().Goroutine(3); ok {
 		t.Errorf("goroutine 3 exited but is still known")
 	}
 }
@@ -251,7 +251,7 @@ func TestProven(t *testing.T) {
 		if !leaked && first != "fast" {
 			t.Errorf("without proof: %s first", first)
 		}
-		if s := tr.Suspects(); len(s) != 1 || s[0].Key != "fast" {
+		if s := tr.View().Suspects(); len(s) != 1 || s[0].Key != "fast" {
 			t.Errorf("suspects: %d, want only fast (proof is apart from suspicion)", len(s))
 		}
 	}
@@ -284,7 +284,7 @@ func TestScoreOrder(t *testing.T) {
 	if !slices.IsSortedFunc(counts[4:], func(a, b int) int { return b - a }) {
 		t.Errorf("the rest is not by count: %v %v", keys[4:], counts[4:])
 	}
-	if got := tr.Suspects(); len(got) != 2 || got[0].Key != "fast" {
+	if got := tr.View().Suspects(); len(got) != 2 || got[0].Key != "fast" {
 		t.Errorf("%d suspects, want fast, slow", len(got))
 	}
 }

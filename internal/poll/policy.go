@@ -1,37 +1,4 @@
-// Package safety keeps gorotop from hurting the process it watches
-// (SPEC §4).
-//
-// A ?debug=2 goroutine dump stops the target's world while runtime/pprof
-// writes every stack, and it retries with a doubled buffer from 1 MiB up
-// to 64 MiB, walking every stack again each time: on a 100 000-goroutine
-// service one dump stalls every other request for most of a second. A
-// ?debug=1 profile (counts per stack) is collected while the program
-// runs, stopping the world only briefly. So a Poller takes a full dump
-// only as often as a stall budget allows, and between full dumps polls the
-// cheap profile, whose counts stackparse maps onto the last full dump's
-// groups.
-//
-// The policy, in plain words: every poll is charged what it cost the
-// target. A full dump is charged its response-header wait: net/http/pprof
-// writes nothing until the last stopped-world walk is done, so the wait
-// bounds the stall (it includes the runs between walks, so it is an upper
-// bound). The network's round trip is no stall: where the target serves
-// /debug/pprof/cmdline (answered at once), probes before and after each
-// full dump measure it, and waits are charged net of the smallest of the
-// latest probes, but never less than a quarter of the wait. A cheap poll
-// is charged a tenth of its wait (CountsWeight):
-// most of that wait is one goroutine's CPU work beside the running
-// program. Cheap polls get at most half the budget (MaxShare, 1 % of wall
-// time by default) and come every --interval unless their charge needs
-// more; full dumps get the rest and come every max(--interval, stall /
-// (budget − cheap share)): a 0.75 s dump with tiny cheap polls comes every
-// 76 s or so. --interval is a floor. Where there is no cheap profile (a
-// URL that is not net/http/pprof's), every poll is a full dump and the
-// interval stretches to max(--interval, stall / budget). A dump cut at
-// 64 MiB is completed from a cheap profile fetched right after it.
-//
-// The Policy is pure (the clock is a parameter); the Poller does the I/O.
-package safety
+package poll
 
 import (
 	"context"
@@ -84,6 +51,10 @@ const (
 // Cost is what one fetch cost the target.
 type Cost struct {
 	Kind Kind
+	// Proof says a full dump came from the goroutineleak profile: a
+	// leak-detecting garbage collection ran first, and the goroutines it
+	// proved leaked are marked (leaked).
+	Proof bool
 	// At is when the fetch started.
 	At time.Time
 	// Wait is from sending the request to the response header.
@@ -99,6 +70,9 @@ type Cost struct {
 	// CountsWeight for a cheap poll, the round trip taken off Wait first
 	// once one is known, down to a quarter of it (Policy.Record).
 	Stall time.Duration
+	// Share is the target's stall share at the pace after this poll, as
+	// the loop's log keeps it; zero when not measured.
+	Share float64
 }
 
 // NewCost makes the Cost of a fetch of kind.
@@ -232,7 +206,7 @@ func (p *Policy) Last(kind Kind) Cost {
 // used: there is one, and a full dump to map it onto. Without one, and
 // when the budget is off, every poll is a full dump.
 func (p *Policy) Plan(now time.Time, canCount bool) Kind {
-	if p.Off() || !canCount || p.full.At.IsZero() || !now.Before(p.nextFull()) {
+	if p.Off() || !canCount || p.full.At.IsZero() || !now.Before(p.NextFull()) {
 		return Full
 	}
 	return Counts
@@ -248,11 +222,11 @@ func (p *Policy) Wait(start time.Time, canCount bool) time.Duration {
 	case !canCount:
 		return p.FullEvery(false)
 	}
-	return max(p.Interval, min(p.CountsEvery(), p.nextFull().Sub(start)))
+	return max(p.Interval, min(p.CountsEvery(), p.NextFull().Sub(start)))
 }
 
-// nextFull is when the next full dump is due.
-func (p *Policy) nextFull() time.Time { return p.full.At.Add(p.FullEvery(true)) }
+// NextFull is when the next full dump is due.
+func (p *Policy) NextFull() time.Time { return p.full.At.Add(p.FullEvery(true)) }
 
 // CountsEvery is the time between cheap polls: Interval, or more if their
 // charge (the median of the latest few) would take more than half the

@@ -1,4 +1,4 @@
-package safety
+package poll
 
 import (
 	"context"
@@ -71,14 +71,14 @@ func TestPollerCompletesCutDump(t *testing.T) {
 		}
 		fmt.Fprint(w, dump)
 	})
-	p := NewPoller(src, NewPolicy(time.Millisecond, DefaultMaxShare))
+	p := NewPoller(src, NewPolicy(time.Millisecond, DefaultMaxShare), false)
 	defer p.Close()
 	s, err := p.Next(context.Background(), stackparse.NewParser(stackparse.GroupCode))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !s.Completed || !s.CountOnly || s.Kind != Full || !s.Snap.Truncated {
-		t.Fatalf("sample: completed %v, count only %v, kind %v, truncated %v", s.Completed, s.CountOnly, s.Kind, s.Snap.Truncated)
+	if !s.Completed || !s.Snap.CountOnly || s.Cost.Kind != Full || !s.Snap.Truncated {
+		t.Fatalf("sample: completed %v, count only %v, kind %v, truncated %v", s.Completed, s.Snap.CountOnly, s.Cost.Kind, s.Snap.Truncated)
 	}
 	if want := began + more + 500; s.Snap.Total != want {
 		t.Errorf("total %d, want %d", s.Snap.Total, want)
@@ -110,14 +110,14 @@ func TestPollerWithoutCounts(t *testing.T) {
 	})
 	now := time.Now()
 	var slept time.Duration
-	p := NewPoller(src, NewPolicy(time.Millisecond, DefaultMaxShare))
+	p := NewPoller(src, NewPolicy(time.Millisecond, DefaultMaxShare), false)
 	p.Now = func() time.Time { return now }
 	p.Sleep = func(_ context.Context, d time.Duration) error { slept += d; now = now.Add(d); return nil }
 	defer p.Close()
 	parser := stackparse.NewParser(stackparse.GroupCode)
 	ctx := context.Background()
-	if s, err := p.Next(ctx, parser); err != nil || s.Kind != Full {
-		t.Fatalf("first poll: %v %v", s.Kind, err)
+	if s, err := p.Next(ctx, parser); err != nil || s.Cost.Kind != Full {
+		t.Fatalf("first poll: %v %v", s.Cost.Kind, err)
 	}
 	now = now.Add(time.Millisecond)
 	if _, err := p.Next(ctx, parser); err == nil || !strings.Contains(err.Error(), "full dumps only") {
@@ -128,8 +128,8 @@ func TestPollerWithoutCounts(t *testing.T) {
 	}
 	s, err := p.Next(ctx, parser)
 	// 20 ms a dump, less the round trip (well under 5 ms), at 1 %.
-	if err != nil || s.Kind != Full || !s.Stretched || s.Wait < 1500*time.Millisecond {
-		t.Fatalf("then: %v %v, wait %v stretched %v", s.Kind, err, s.Wait, s.Stretched)
+	if err != nil || s.Cost.Kind != Full || !s.Pace.Stretched || s.Pace.Wait < 1500*time.Millisecond {
+		t.Fatalf("then: %v %v, wait %v stretched %v", s.Cost.Kind, err, s.Pace.Wait, s.Pace.Stretched)
 	}
 	if slept == 0 {
 		t.Error("a poll asked for early did not wait")
@@ -164,7 +164,7 @@ func TestPollerLeakProof(t *testing.T) {
 				}
 			})
 			now := time.Now()
-			p := NewPoller(src, NewPolicy(time.Second, DefaultMaxShare))
+			p := NewPoller(src, NewPolicy(time.Second, DefaultMaxShare), false)
 			p.Now = func() time.Time { return now }
 			p.Sleep = func(_ context.Context, d time.Duration) error { now = now.Add(d); return nil }
 			defer p.Close()
@@ -177,13 +177,13 @@ func TestPollerLeakProof(t *testing.T) {
 				if err != nil || s.Snap == nil || s.Snap.Total != 2 {
 					t.Fatalf("poll %d: %v, %+v", len(proofs)+1, err, s.Snap)
 				}
-				proofs = append(proofs, s.Proof)
+				proofs = append(proofs, s.Cost.Proof)
 				leaked := 0
 				for _, g := range s.Snap.Groups {
 					leaked += g.Leaked
 				}
-				if s.Proof && leaked != 1 || !s.Proof && s.Kind == Full && leaked != 0 {
-					t.Errorf("poll %d (proof %v, %v): %d leaked", len(proofs), s.Proof, s.Kind, leaked)
+				if s.Cost.Proof && leaked != 1 || !s.Cost.Proof && s.Cost.Kind == Full && leaked != 0 {
+					t.Errorf("poll %d (proof %v, %v): %d leaked", len(proofs), s.Cost.Proof, s.Cost.Kind, leaked)
 				}
 				if !strings.HasSuffix(s.Meta.Source, "/goroutine?debug=2") {
 					t.Errorf("poll %d: source %s, want the target's", len(proofs), s.Meta.Source)
@@ -194,8 +194,8 @@ func TestPollerLeakProof(t *testing.T) {
 			poll(2 * time.Second)
 			poll(2 * time.Second)
 			p.ProveNext()
-			if s := poll(2 * time.Second); s.Kind != Full {
-				t.Errorf("the poll after ProveNext: %v, want a full dump", s.Kind)
+			if s := poll(2 * time.Second); s.Cost.Kind != Full {
+				t.Errorf("the poll after ProveNext: %v, want a full dump", s.Cost.Kind)
 			}
 			poll(DefaultLeakEvery)
 			want := []bool{true, false, false, true, true}
@@ -249,20 +249,20 @@ func TestPollerNetOfRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer src.Close()
-			p := NewPoller(src, NewPolicy(500*time.Millisecond, DefaultMaxShare))
+			p := NewPoller(src, NewPolicy(500*time.Millisecond, DefaultMaxShare), false)
 			defer p.Close()
 			s, err := p.Next(context.Background(), stackparse.NewParser(stackparse.GroupCode))
-			if err != nil || s.Kind != Full {
-				t.Fatalf("first poll: %v %v", s.Kind, err)
+			if err != nil || s.Cost.Kind != Full {
+				t.Fatalf("first poll: %v %v", s.Cost.Kind, err)
 			}
-			t.Logf("wait %v, round trip %v, charged %v, full dumps every %v", s.Cost.Wait, p.Policy.RoundTrip(), s.Cost.Stall, s.FullEvery)
+			t.Logf("wait %v, round trip %v, charged %v, full dumps every %v", s.Cost.Wait, p.Policy.RoundTrip(), s.Cost.Stall, s.Pace.FullEvery)
 			if s.Cost.Wait < 40*time.Millisecond {
 				t.Fatalf("the dump waited %v, want 40 ms or more", s.Cost.Wait)
 			}
 			// Charged whole, 40 ms at 1 % is 4 s; net of the round
 			// trip, a quarter of the wait: 1 s.
-			if spaced := s.FullEvery >= 3*time.Second; spaced != c.spaced {
-				t.Errorf("full dumps every %v (charged %v of a %v wait), spaced %v, want %v", s.FullEvery, s.Cost.Stall, s.Cost.Wait, spaced, c.spaced)
+			if spaced := s.Pace.FullEvery >= 3*time.Second; spaced != c.spaced {
+				t.Errorf("full dumps every %v (charged %v of a %v wait), spaced %v, want %v", s.Pace.FullEvery, s.Cost.Stall, s.Cost.Wait, spaced, c.spaced)
 			}
 		})
 	}

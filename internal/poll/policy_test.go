@@ -1,4 +1,4 @@
-package safety
+package poll
 
 import (
 	"fmt"

@@ -1,52 +1,16 @@
-package safety
+package poll
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/gorotop/gorotop/internal/source"
 	"github.com/gorotop/gorotop/stackparse"
 )
-
-// Sample is one poll's result.
-type Sample struct {
-	// Snap is the snapshot: the full dump, or the cheap profile's counts
-	// on the last full dump's groups (stackparse.Profile.Estimate), or a
-	// dump cut at 64 MiB completed from a cheap profile.
-	Snap *stackparse.Snapshot
-	// Meta is the fetch the snapshot is dated by: the cheap profile's, or
-	// the full dump's (also when completed).
-	Meta source.Meta
-	// Kind is what the poll fetched first.
-	Kind Kind
-	// CountOnly says Snap's goroutine IDs are not to be accounted (a cheap
-	// poll, or a cut dump, whose IDs are a part of the process's): observe
-	// it with track.Tracker.ObserveCounts.
-	CountOnly bool
-	// Completed says Snap is a dump cut at 64 MiB completed from a cheap
-	// profile fetched right after it.
-	Completed bool
-	// Proof says the full dump came from the goroutineleak profile: a
-	// leak-detecting garbage collection ran first, and the goroutines it
-	// proved leaked are marked (leaked).
-	Proof bool
-	// Cost is what the poll cost the target; for a completed dump, both
-	// fetches: times, bytes and stall added up.
-	Cost Cost
-	// Wait is how long after this poll's start the next should start.
-	Wait time.Duration
-	// Stretched says Wait is longer than the Policy's Interval.
-	Stretched bool
-	// FullEvery is the time between full dumps at the current pace;
-	// CountsEvery that between cheap polls, zero when there are none.
-	FullEvery, CountsEvery time.Duration
-	// Share is the share of wall time the target spends stalled by polls
-	// at the current pace (Policy.Share).
-	Share float64
-}
 
 // Poller polls a target's full dumps and, where it can, its cheap
 // profile, as its Policy says. A Poller is not safe for concurrent use.
@@ -61,17 +25,20 @@ type Poller struct {
 	trips        *RoundTrips   // probed before full dumps
 	proof        *Prover
 	prove        bool // the next poll is a full dump from proof
-	last         *stackparse.Snapshot
-	lastParser   *stackparse.Parser
-	next         time.Time // the next poll's earliest start
+	// last holds the latest full dump under each parser's grouping, the
+	// parsers it was parsed with, for cheap polls to map onto.
+	last        []*stackparse.Snapshot
+	lastParsers []*stackparse.Parser
+	next        time.Time // the next poll's earliest start
 }
 
 // NewPoller returns a Poller of full dumps from full, of cheap profiles
-// from the same target when source.Counts finds one, and of proof from
-// its goroutineleak profile when it serves one (see Prover).
-func NewPoller(full source.Source, policy *Policy) *Poller {
+// from the same target when source.Counts finds one (unless fullOnly),
+// and of proof from its goroutineleak profile when it serves one (see
+// Prover).
+func NewPoller(full source.Source, policy *Policy, fullOnly bool) *Poller {
 	p := &Poller{Policy: policy, full: full, proof: NewProver(full)}
-	if c, ok := source.Counts(full); ok {
+	if c, ok := source.Counts(full); ok && !fullOnly {
 		p.counts = c
 	}
 	p.trips = NewRoundTrips(full)
@@ -115,59 +82,64 @@ func (p *Poller) sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Next polls once, grouping with parser. Called before the previous
+// Next polls once, parsing what it fetches with each parser (a grouping
+// each; the sample's Snap is the first's). Called before the previous
 // poll's Wait is over, it waits (or until ctx is done): the budget holds
-// whatever the caller's pace. The first poll, and the first with another
-// parser (another grouping), is a full dump, whatever the budget: a cheap
-// profile needs a full dump of the same grouping to map onto.
+// whatever the caller's pace. The first poll, and the first with other
+// parsers (other groupings), is a full dump, whatever the budget: a cheap
+// profile needs a full dump of the same groupings to map onto.
 //
 // A cheap profile that the target does not serve (an error status, an
 // HTML page, not a profile) turns cheap polls off for good; the error is
 // returned once, saying so.
-func (p *Poller) Next(ctx context.Context, parser *stackparse.Parser) (Sample, error) {
+func (p *Poller) Next(ctx context.Context, parsers ...*stackparse.Parser) (Sample, error) {
 	if d := p.next.Sub(p.now()); d > 0 {
 		if err := p.sleep(ctx, d); err != nil {
 			return Sample{}, err
 		}
 	}
 	start := p.now()
-	canCount := p.counts != nil && p.last != nil && p.lastParser == parser
+	canCount := p.counts != nil && p.last != nil && slices.Equal(p.lastParsers, parsers)
 	var (
 		s   Sample
 		err error
 	)
 	if !p.prove && p.Policy.Plan(start, canCount) == Counts {
-		s, err = p.cheap(ctx, parser)
+		s, err = p.cheap(ctx, parsers)
 	} else {
-		s, err = p.dump(ctx, parser, start)
+		s, err = p.dump(ctx, parsers, start)
 	}
 	canCount = p.counts != nil && p.last != nil
-	s.Wait = p.Policy.Wait(start, canCount)
-	s.Stretched = s.Wait > p.Policy.Interval
-	s.FullEvery = p.Policy.FullEvery(canCount)
-	if canCount && !p.Policy.Off() {
-		s.CountsEvery = p.Policy.CountsEvery()
+	s.Pace = Pace{
+		Wait:      p.Policy.Wait(start, canCount),
+		FullEvery: p.Policy.FullEvery(canCount),
+		NextFull:  p.Policy.NextFull(),
+		Share:     p.Policy.Share(canCount),
 	}
-	s.Share = p.Policy.Share(canCount)
-	p.next = start.Add(s.Wait)
+	s.Pace.Stretched = s.Pace.Wait > p.Policy.Interval
+	if canCount && !p.Policy.Off() {
+		s.Pace.CountsEvery = p.Policy.CountsEvery()
+	}
+	s.Cost.Share = s.Pace.Share
+	p.next = start.Add(s.Pace.Wait)
 	return s, err
 }
 
-// cheap fetches the cheap profile and maps it onto the last full dump.
-func (p *Poller) cheap(ctx context.Context, parser *stackparse.Parser) (Sample, error) {
+// cheap fetches the cheap profile and maps it onto the last full dump
+// under each grouping.
+func (p *Poller) cheap(ctx context.Context, parsers []*stackparse.Parser) (Sample, error) {
 	prof, meta, err := p.profile(ctx)
 	if err != nil {
-		return Sample{Kind: Counts}, err
+		return Sample{Cost: Cost{Kind: Counts}}, err
 	}
 	c := p.Policy.Record(NewCost(Counts, meta.At, meta.Wait, meta.Duration, meta.Bytes))
 	meta.Source = p.full.String() // the sample is of the target, not of ?debug=1
-	return Sample{
-		Snap:      prof.Estimate(p.last, parser.Grouping()),
-		Meta:      meta,
-		Kind:      Counts,
-		CountOnly: true,
-		Cost:      c,
-	}, nil
+	s := Sample{Meta: meta, Cost: c}
+	for i, parser := range parsers {
+		s.snaps = append(s.snaps, prof.Estimate(p.last[i], parser.Grouping()))
+	}
+	s.Snap = s.snaps[0]
+	return s, nil
 }
 
 // profile fetches and reads the cheap profile; when the target does not
@@ -205,11 +177,11 @@ func Refused(err error) bool {
 // dump fetches a full dump, from the goroutineleak profile when one is
 // due, and completes it from the cheap profile when runtime/pprof cut it
 // at 64 MiB.
-func (p *Poller) dump(ctx context.Context, parser *stackparse.Parser, start time.Time) (Sample, error) {
-	var snap *stackparse.Snapshot
+func (p *Poller) dump(ctx context.Context, parsers []*stackparse.Parser, start time.Time) (Sample, error) {
+	var snaps []*stackparse.Snapshot
 	parse := func(r io.Reader) error {
 		var err error
-		snap, err = parser.Parse(r)
+		snaps, err = ParseAll(r, parsers)
 		return err
 	}
 	var (
@@ -225,36 +197,57 @@ func (p *Poller) dump(ctx context.Context, parser *stackparse.Parser, start time
 	if proof {
 		meta.Source = p.full.String() // the sample is of the target
 	} else {
-		snap = nil // nothing of a refused try
+		snaps = nil // nothing of a refused try
 		meta, err = p.full.Next(ctx, parse)
 	}
-	s := Sample{Snap: snap, Meta: meta, Kind: Full, Proof: proof}
+	if errors.Is(err, ErrNotDump) {
+		err = fmt.Errorf("%s: %w", p.full.String(), err)
+	}
+	s := Sample{Meta: meta, Cost: Cost{Kind: Full, Proof: proof}}
 	if err != nil {
 		return s, err
 	}
 	p.trips.Measure(ctx, p.Policy) // again: the smaller of two is charged
 	s.Cost = p.Policy.Record(NewCost(Full, meta.At, meta.Wait, meta.Duration, meta.Bytes))
-	if snap == nil {
+	s.Cost.Proof = proof
+	if snaps == nil {
 		return s, nil
 	}
-	cut := snap.Truncated && meta.Bytes == pprofLimit
-	snap.CountOnly = snap.CountOnly || cut
-	if cut && p.counts != nil {
-		if prof, cmeta, err := p.profile(ctx); err == nil {
-			c := p.Policy.Record(NewCost(Counts, cmeta.At, cmeta.Wait, cmeta.Duration, cmeta.Bytes))
-			s.Snap = prof.Complete(snap, parser.Grouping())
-			s.Completed = true
-			s.Cost.Wait += c.Wait
-			s.Cost.Duration = cmeta.At.Add(cmeta.Duration).Sub(meta.At)
-			s.Cost.Bytes += c.Bytes
-			s.Cost.Stall += c.Stall
-		} else {
+	s.snaps = snaps
+	if snaps[0].Truncated && meta.Bytes == pprofLimit {
+		p.complete(ctx, &s, parsers)
+	}
+	s.Snap = s.snaps[0]
+	p.last, p.lastParsers = s.snaps, slices.Clone(parsers)
+	return s, nil
+}
+
+// complete fills in a dump runtime/pprof cut at 64 MiB from a cheap
+// profile fetched right after it; the snapshots are count-only either
+// way, their IDs a part of the process's.
+func (p *Poller) complete(ctx context.Context, s *Sample, parsers []*stackparse.Parser) {
+	for _, snap := range s.snaps {
+		snap.CountOnly = true
+	}
+	if p.counts == nil {
+		return
+	}
+	prof, cmeta, err := p.profile(ctx)
+	if err != nil {
+		for _, snap := range s.snaps {
 			snap.Warnings = append(snap.Warnings, "could not complete the cut dump from ?debug=1: "+err.Error())
 		}
+		return
 	}
-	s.CountOnly = s.Snap.CountOnly
-	p.last, p.lastParser = s.Snap, parser
-	return s, nil
+	c := p.Policy.Record(NewCost(Counts, cmeta.At, cmeta.Wait, cmeta.Duration, cmeta.Bytes))
+	for i, parser := range parsers {
+		s.snaps[i] = prof.Complete(s.snaps[i], parser.Grouping())
+	}
+	s.Completed = true
+	s.Cost.Wait += c.Wait
+	s.Cost.Duration = cmeta.At.Add(cmeta.Duration).Sub(s.Meta.At)
+	s.Cost.Bytes += c.Bytes
+	s.Cost.Stall += c.Stall
 }
 
 // Close closes the sources of the cheap and goroutineleak profiles (not
