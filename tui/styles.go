@@ -29,16 +29,16 @@ type Styles struct {
 	// Rising is a group whose count climbs, not yet confirmed as a leak;
 	// CursorRising the selected row when it is one.
 	Rising, CursorRising lipgloss.Style
-	Leaked        lipgloss.Style // goroutines the runtime proved leaked
-	Reason        lipgloss.Style // the reason line under a suspect
-	Notice        lipgloss.Style // transient notices
-	Section       lipgloss.Style // section titles in the detail view
-	Marked        lipgloss.Style // the blocking frame in the detail view
-	Prompt        lipgloss.Style // the filter prompt
-	Tab           lipgloss.Style // a tab in the tab bar
-	TabActive     lipgloss.Style // the tab on screen
-	Grew          lipgloss.Style // a count that grew since the mark
-	Shrank        lipgloss.Style // a count that shrank since the mark
+	Leaked               lipgloss.Style // goroutines the runtime proved leaked
+	Reason               lipgloss.Style // the reason line under a suspect
+	Notice               lipgloss.Style // transient notices
+	Section              lipgloss.Style // section titles in the detail view
+	Marked               lipgloss.Style // the blocking frame in the detail view
+	Prompt               lipgloss.Style // the filter prompt
+	Tab                  lipgloss.Style // a tab in the tab bar
+	TabActive            lipgloss.Style // the tab on screen
+	Grew                 lipgloss.Style // a count that grew since the mark
+	Shrank               lipgloss.Style // a count that shrank since the mark
 
 	Help help.Styles
 }

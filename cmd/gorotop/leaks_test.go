@@ -72,10 +72,11 @@ var verdictCases = []verdictCase{
 	// report of the same run is TestCheckLiveTargets).
 	{name: "steady", leaky: []string{"-mode", "steady,pool,waiters"}, forDur: 20 * time.Second, interval: 500 * time.Millisecond,
 		want: []string{"main.steadyLeak"}},
-	// 12 a minute (the default is 3): one every 5 s, still 50 times slower
-	// than steady, so that 3 stay and spread over 10 s within about 16 s
-	// (21 s if the first poll comes late) rather than a minute and more.
-	{name: "slow", leaky: []string{"-mode", "slow,pool,waiters", "-slow-rate", "12"}, forDur: 30 * time.Second, interval: 500 * time.Millisecond,
+	// 20 a minute (the default is 3): one every 3 s, still 30 times slower
+	// than steady, so that the 5 a suspect needs stay, spread over 10 s,
+	// within about 17 s (22 s if the first poll comes late) rather than
+	// two minutes and more.
+	{name: "slow", leaky: []string{"-mode", "slow,pool,waiters", "-slow-rate", "20"}, forDur: 30 * time.Second, interval: 500 * time.Millisecond,
 		want: []string{"main.slowLeak"}},
 	// 20 every 4 s (the default is 5 s): the tracker needs the newcomers
 	// that stay spread over 10 s, so steps 1 and 4 after the first poll

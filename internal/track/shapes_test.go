@@ -325,12 +325,12 @@ var shapeCases = []shapeCase{
 		reason: `^\+3/min \(\+1[45] in 5m\), 0 exited, oldest 5m$`,
 	},
 	{
-		name:  "slow leak 1 per 4m, 20m window",
-		opts:  Options{Window: 20 * time.Minute},
+		name:  "slow leak 1 per 4m, 25m window",
+		opts:  Options{Window: 25 * time.Minute},
 		dur:   40 * time.Minute,
 		setup: steady(&flow{key: "audit.(*Log).flushLater", perMin: 0.25}),
 		leaks: []string{"audit.(*Log).flushLater"},
-		by:    13 * time.Minute,
+		by:    21 * time.Minute,
 	},
 	{
 		name:  "step leak: 40 every 45s",

@@ -40,11 +40,13 @@ import (
 type Options struct {
 	// Window is how far back growth is judged. Zero means 5 minutes. A leak
 	// must add MinGrowth goroutines within it to be seen, so the slowest
-	// leak found is about MinGrowth/Window (3 per 5 minutes by default).
+	// leak found is about MinGrowth/Window (5 per 5 minutes by default).
 	Window time.Duration
 	// MinGrowth is the smallest net growth over the window, and the
 	// smallest number of newcomers still there, that make a leak. Zero
-	// means 3.
+	// means 5: a handful of goroutines made on first use (a connection
+	// each to a few peers, helpers started lazily) is growth that stops,
+	// and too little to tell from a leak before it does.
 	MinGrowth int
 	// Sustain is the shortest time between the first and the last arrival
 	// of a suspect's newcomers that are still there: growth must be spread
@@ -67,7 +69,7 @@ func (o Options) withDefaults() Options {
 		o.Window = 5 * time.Minute
 	}
 	if o.MinGrowth <= 0 {
-		o.MinGrowth = 3
+		o.MinGrowth = 5
 	}
 	if o.Sustain <= 0 {
 		o.Sustain = 10 * time.Second
