@@ -61,7 +61,7 @@ func scanBounds(w int) []int {
 	for b := firstWindow; b < w; b *= 2 {
 		bounds = append(bounds, b)
 	}
-	for b := w; b <= 3*w; b += w {
+	for b := w; b <= 2*w; b += w {
 		bounds = append(bounds, b)
 	}
 	for _, b := range slices.Clone(bounds) {
