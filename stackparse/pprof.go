@@ -135,7 +135,7 @@ func printedName(name string) string {
 // gorotopReserved are the labels gorotop's own pprof export sets on each
 // group's sample (internal/export: Pprof); they are no labels of the
 // goroutines.
-var gorotopReserved = []string{"group", "state", "created_by", "wait_minutes", "leaked", "suspect", "proven", "stuck", "reason"}
+var gorotopReserved = []string{"group", "state", "created_by", "wait_minutes", "leaked", "suspect", "rising", "proven", "stuck", "reason"}
 
 // gorotopLabels reads back what gorotop's own export keeps in labels: a
 // sample with both "group" and "state" is one of its groups.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/pprof/profile"
 	"github.com/gorotop/gorotop/internal/testproc"
 )
 
@@ -50,6 +51,32 @@ func TestCheckProfileSeries(t *testing.T) {
 	code, out, errOut := runIn(t, "", "check", leakDir)
 	if code != exitLeak || !strings.Contains(out, "main.steadyLeak") || strings.Contains(out, "main.poolWorker") || strings.Contains(out, "main.churnTask") {
 		t.Errorf("check of a leaking process's profiles: exit %d (want 1 naming main.steadyLeak only), stderr %q:\n%s", code, errOut, out)
+	}
+	// The pprof of that check marks the leak's sample rising.
+	pb := filepath.Join(t.TempDir(), "check.pb.gz")
+	if code, _, errOut := runIn(t, "", "check", "--format", "pprof", "-o", pb, leakDir); code != exitLeak {
+		t.Errorf("check --format pprof: exit %d, stderr %q", code, errOut)
+	} else if f, err := os.Open(pb); err != nil {
+		t.Error(err)
+	} else {
+		defer f.Close()
+		p, err := profile.Parse(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rising := map[string]string{}
+		for _, s := range p.Sample {
+			for _, loc := range s.Location {
+				for _, l := range loc.Line {
+					if r := s.Label["rising"]; len(r) == 1 && strings.HasPrefix(l.Function.Name, "main.") {
+						rising[l.Function.Name] = r[0]
+					}
+				}
+			}
+		}
+		if rising["main.steadyLeak"] != "true" || rising["main.poolWorker"] != "false" {
+			t.Errorf("rising labels by function: %v", rising)
+		}
 	}
 	code, out, errOut = runIn(t, "", "check", healthyDir)
 	if code != exitOK {

@@ -22,7 +22,8 @@ func (f Format) Binary() bool { return f == FormatPprof }
 //   - "created_by": "func file:line" of the creation site, when known;
 //   - "wait_minutes" (numeric, unit minutes): the runtime's longest wait;
 //   - "leaked" (numeric): goroutines the runtime proved leaked, when any;
-//   - with history, "suspect", "proven" and "stuck" ("true" or "false"),
+//   - with history, "suspect", "rising", "proven" and "stuck" ("true" or
+//     "false"),
 //     and "reason" when there is one;
 //   - a pprof label of the goroutines themselves when every goroutine of
 //     the group carries the same value for it and its key is not one of
@@ -37,7 +38,7 @@ func Pprof(w io.Writer, in Input) error {
 // pprofReserved are the label keys Pprof sets itself.
 var pprofReserved = map[string]bool{
 	"group": true, "state": true, "created_by": true, "wait_minutes": true, "leaked": true,
-	"suspect": true, "proven": true, "stuck": true, "reason": true,
+	"suspect": true, "rising": true, "proven": true, "stuck": true, "reason": true,
 }
 
 // profileBuilder collects the functions and locations of a profile, each
@@ -112,6 +113,7 @@ func (b *profileBuilder) sample(g *stackparse.Group, tr *track.Trend) *profile.S
 	}
 	if tr != nil {
 		s.Label["suspect"] = []string{strconv.FormatBool(tr.Suspect)}
+		s.Label["rising"] = []string{strconv.FormatBool(tr.Rising)}
 		s.Label["proven"] = []string{strconv.FormatBool(tr.Proven)}
 		s.Label["stuck"] = []string{strconv.FormatBool(tr.Stuck)}
 		if tr.Reason != "" {

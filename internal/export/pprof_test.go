@@ -107,7 +107,7 @@ func TestPprofProfile(t *testing.T) {
 	in.History = nil
 	p = readProfile(t, in)
 	leak = sampleAt(t, p, "example.com/app/queue.(*MemQueue).scheduleFlush.func1")
-	for _, k := range []string{"suspect", "proven", "stuck", "reason"} {
+	for _, k := range []string{"suspect", "rising", "proven", "stuck", "reason"} {
 		if _, ok := leak.Label[k]; ok {
 			t.Errorf("label %s without history", k)
 		}
