@@ -64,7 +64,9 @@ func (r countRecord) keyIn(state string, g Grouping) (string, string) {
 	if r.key != "" {
 		return r.key, state
 	}
-	return groupKey(shapeDigest(profileStack(r.frames), r.createdBy), state, g, 0), state
+	// A profile has no argument values: every grouping groups its
+	// records alike, under the same key.
+	return groupKey(shapeDigest(profileStack(r.frames), r.createdBy), state, GroupCode, 0), state
 }
 
 // add puts the record's goroutines in the group.
@@ -134,6 +136,49 @@ func countSnapshot(recs []countRecord, g Grouping, format Format) *Snapshot {
 		snap.Warnings = append(snap.Warnings, fmt.Sprintf("the profile holds more than %d stacks: the goroutines of the rest, %d, are counted in one group, %s", maxGroups, n, OtherStacks))
 	}
 	return snap
+}
+
+// Counts returns the snapshot as a profile of the same moment tells it:
+// groups by stack (frames as a ?debug=1 profile prints them), in state
+// CountsOnlyState, without creators, goroutine IDs or waits, with the
+// goroutines' labels; CountOnly, keyed as a profile's groups are. It
+// makes a dump comparable with a profile. A count-only snapshot of a
+// profile is returned as it is.
+func (s *Snapshot) Counts() *Snapshot {
+	if s.CountOnly && s.Format != FormatDump {
+		return s
+	}
+	var recs []countRecord
+	for _, g := range s.Groups {
+		// A record per label set: the goroutines of a group share their
+		// label slices (the Parser interns them).
+		bySet := map[*Label]int{}
+		var none int
+		first := map[*Label][]Label{}
+		var order []*Label
+		for _, gr := range g.Goroutines {
+			if len(gr.Labels) == 0 {
+				none++
+				continue
+			}
+			k := &gr.Labels[0]
+			if _, ok := bySet[k]; !ok {
+				order = append(order, k)
+				first[k] = gr.Labels
+			}
+			bySet[k]++
+		}
+		if none > 0 {
+			recs = append(recs, countRecord{count: none, frames: g.Frames})
+		}
+		for _, k := range order {
+			recs = append(recs, countRecord{count: bySet[k], frames: g.Frames, labels: first[k]})
+		}
+	}
+	out := countSnapshot(recs, GroupCode, s.Format)
+	out.Warnings = append(out.Warnings, s.Warnings...)
+	out.Truncated, out.Bytes, out.Dumps, out.Log, out.TakenAt = s.Truncated, s.Bytes, s.Dumps, s.Log, s.TakenAt
+	return out
 }
 
 // Snapshot makes the profile a snapshot on its own, for a profile read as

@@ -22,7 +22,9 @@ BASE and CURRENT are anything 'gorotop snapshot' reads (a saved dump, a
 SIGQUIT or panic log, a URL or host:port, - for standard input in one of
 the two), each grouped with --group, and compared the way snapshot shows
 them (of a directory or a recording, its first dump). Groups are matched
-by key: the same code locations, lines included, and state.
+by key: the same code locations, lines included, and state. When one side
+is a profile (?debug=1 or pprof: counts per stack, no states or creators),
+the other is compared as its profile would be: by stack alone.
 
 --format json writes one gorotop/diff/v1 object: base and current
 (source, taken_at, total), the total's delta, a summary of the changes,

@@ -5,7 +5,9 @@
 // Groups are matched by their key alone (stackparse.Group.Key: the same
 // code locations and state under the same grouping). A group whose code
 // moved by a line has another key, so it shows as one group vanished and
-// another appeared; diff does not guess that they are the same.
+// another appeared; diff does not guess that they are the same. When one
+// side is a profile (?debug=1 or pprof: counts per stack, no states or
+// creators), the other is compared as its profile would be: by stack.
 //
 // The package is pure: it reads two *stackparse.Snapshot values and
 // writes a Result, as text for people (Text) or as the gorotop/diff/v1
@@ -92,6 +94,9 @@ type Result struct {
 	// ones by size. Ties go by size in CURRENT, then BASE, then key.
 	Groups []Group
 	Counts Counts
+	// ByStack says the snapshots were compared by stack alone, states and
+	// creators aside, because one of them is a profile.
+	ByStack bool
 }
 
 // Delta is the change of the total goroutine count.
@@ -102,6 +107,11 @@ func (r *Result) Delta() int { return r.Current.Snap.Total - r.Base.Snap.Total }
 // match. Neither is modified; the Result points into both.
 func Compare(base, current Side) *Result {
 	r := &Result{Base: base, Current: current}
+	if profile(base.Snap) != profile(current.Snap) {
+		// A profile has no states or creators: compare stacks.
+		r.ByStack = true
+		base.Snap, current.Snap = base.Snap.Counts(), current.Snap.Counts()
+	}
 	in := make(map[string]int, len(base.Snap.Groups))
 	for _, g := range base.Snap.Groups {
 		r.Groups = append(r.Groups, Group{Key: g.Key, Group: g, Base: g.Count()})
@@ -122,6 +132,9 @@ func Compare(base, current Side) *Result {
 	slices.SortFunc(r.Groups, order)
 	return r
 }
+
+// profile reports whether a snapshot was read from a profile.
+func profile(s *stackparse.Snapshot) bool { return s.Format != stackparse.FormatDump }
 
 // changeOf classifies a group by its counts. A group present with no
 // goroutine cannot happen in a snapshot; it counts as absent.

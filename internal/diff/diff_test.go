@@ -308,3 +308,30 @@ func TestJSONSourceClean(t *testing.T) {
 		t.Fatalf("sources %q and %q, want the escapes shown", doc.Base.Source, doc.Current.Source)
 	}
 }
+
+// TestCompareWithProfile: a dump against a ?debug=1 or pprof profile of
+// the same process, taken a moment after, is compared by stack: every
+// group is the same but the goroutine writing each, which ran other code.
+func TestCompareWithProfile(t *testing.T) {
+	dump := parse(t, "pprof-debug2.txt")
+	for _, name := range []string{"pprof-debug1.txt", "pprof-debug0.pb.gz"} {
+		prof := parse(t, name)
+		for _, r := range []*Result{
+			Compare(Side{Source: "dump", TakenAt: t0, Snap: dump}, Side{Source: name, TakenAt: t1, Snap: prof}),
+			Compare(Side{Source: name, TakenAt: t0, Snap: prof}, Side{Source: "dump", TakenAt: t1, Snap: dump}),
+		} {
+			if !r.ByStack || r.Counts != (Counts{Appeared: 1, Vanished: 1, Same: 15}) || r.Delta() != 0 {
+				t.Errorf("%s: by stack %v, counts %+v, delta %d", name, r.ByStack, r.Counts, r.Delta())
+			}
+			for _, g := range r.Groups {
+				if g.Change != Same && g.Group.Top().Func != "main.writeProfile" {
+					t.Errorf("%s: %s %s", name, g.Group.Top(), g.Change)
+				}
+			}
+		}
+	}
+	// Two profiles, or two dumps, are compared as they are.
+	if r := Compare(Side{Snap: dump}, Side{Snap: dump}); r.ByStack {
+		t.Error("two dumps compared by stack")
+	}
+}

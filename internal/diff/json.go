@@ -41,11 +41,14 @@ const Schema = "gorotop/diff/v1"
 // "delta" is current minus base, of the totals and of each group. Unknown
 // fields may be added; these names and meanings stay.
 type Report struct {
-	Schema  string        `json:"schema"`
-	Base    SideReport    `json:"base"`
-	Current SideReport    `json:"current"`
-	Delta   int           `json:"delta"`
-	Summary Counts        `json:"summary"`
+	Schema  string     `json:"schema"`
+	Base    SideReport `json:"base"`
+	Current SideReport `json:"current"`
+	Delta   int        `json:"delta"`
+	Summary Counts     `json:"summary"`
+	// ByStack says the groups were matched by stack alone, because one
+	// side is a profile (no states or creators).
+	ByStack bool          `json:"by_stack,omitempty"`
 	Groups  []GroupReport `json:"groups"`
 }
 
@@ -79,6 +82,7 @@ func BuildReport(r *Result) Report {
 		Current: sideReport(r.Current),
 		Delta:   r.Delta(),
 		Summary: r.Counts,
+		ByStack: r.ByStack,
 		Groups:  make([]GroupReport, len(r.Groups)),
 	}
 	for i, g := range r.Groups {

@@ -21,6 +21,9 @@ func Text(w io.Writer, r *Result) error {
 	fmt.Fprintf(bw, "gorotop diff\n")
 	writeSide(bw, "base:   ", r.Base)
 	writeSide(bw, "current:", r.Current)
+	if r.ByStack {
+		fmt.Fprintf(bw, "compared by stack, states and creators aside: one side is a profile\n")
+	}
 	c := r.Counts
 	fmt.Fprintf(bw, "%s goroutines; groups: %d grew, %d appeared, %d shrank, %d vanished, %d unchanged\n",
 		signed(r.Delta()), c.Grew, c.Appeared, c.Shrank, c.Vanished, c.Same)
