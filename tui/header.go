@@ -118,20 +118,26 @@ func (m Model) targetHeader(t *tab, w int) []string {
 	if t.fetching && t.slow {
 		line1 = append(line1, segment{text: m.spin.View() + " fetching " + cost(m.now.Sub(t.fetchStart)), style: lipgloss.Style{}, prio: 90})
 	}
-	// paced is false when the pace of full dumps says all there is to say
-	// of the pace of polls.
-	paced := true
+	every := "every " + Pace(t.interval)
+	stretched := t.interval != m.cfg.Interval
+	if stretched {
+		every += " (stretched to spare the target)"
+	}
 	if ds != nil && ds.polls > 0 {
 		s := ds.sample
 		if !t.cfg.Replay {
 			line1 = append(line1, segment{text: "polled " + ago(m.now.Sub(ds.gotAt)), style: lipgloss.Style{}, prio: 80})
 		}
 		line1 = append(line1, segment{text: costText(s), style: st.Dim, prio: 60})
-		if p := s.Pace; p.FullEvery > 0 {
-			paced = p.FullEvery != t.interval
-			text := fmt.Sprintf("stall %s · full dump every %s", percent(p.Share), Pace(p.FullEvery))
+		if p := s.Pace; p.FullEvery > 0 && !t.cfg.Replay {
+			// The stall share, and the pace of full dumps when cheap
+			// polls come between them.
+			text := "stall " + percent(p.Share)
+			if p.FullEvery != t.interval {
+				text += " · full dump every " + Pace(p.FullEvery)
+				every = "polls " + every
+			}
 			switch {
-			case t.cfg.Replay:
 			case p.Confirming != "":
 				// A rising group: the next full dump, brought forward,
 				// confirms or clears it.
@@ -160,16 +166,14 @@ func (m Model) targetHeader(t *tab, w int) []string {
 			line1 = append(line1, segment{text: text, style: st.Prompt, prio: 75})
 		}
 	}
-	every := "every " + t.interval.Round(100*time.Millisecond).String()
-	everyPrio := 40
-	if t.interval != m.cfg.Interval {
-		// Kept before the poll's cost on a narrow screen: it is why the
-		// screen has not changed for a while.
-		every += " (stretched to spare the target)"
-		everyPrio = 65
-	}
-	if !t.ended && paced {
-		line1 = append(line1, segment{text: every, style: st.Dim, prio: everyPrio})
+	if !t.ended {
+		// Kept before the poll's cost on a narrow screen when stretched:
+		// it is why the screen stands still a while.
+		prio := 40
+		if stretched {
+			prio = 65
+		}
+		line1 = append(line1, segment{text: every, style: st.Dim, prio: prio})
 	}
 
 	var line2 []segment

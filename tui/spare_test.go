@@ -74,3 +74,34 @@ func TestSparedPolls(t *testing.T) {
 		t.Errorf("the totals sparkline has %d points, want one a poll (3)", len(got))
 	}
 }
+
+// TestHeaderPace: the header says the pace once (a full dump at every
+// poll reads "every 2s", never "full dump every 2s  every 2s"), and while
+// a full dump is brought forward to confirm a rising group, which group
+// and when.
+func TestHeaderPace(t *testing.T) {
+	results := samples(dumps(t))[:2]
+	results[0].sample.Cost = poll.Cost{Kind: poll.Full, Stall: 3 * time.Millisecond, Walks: 1}
+	results[0].sample.Pace = poll.Pace{FullEvery: 2 * time.Second, Wait: 2 * time.Second, Share: 0.0019}
+	every := 4 * time.Minute
+	results[1].sample.Cost = poll.Cost{Kind: poll.Counts, Stall: 3 * time.Millisecond}
+	results[1].sample.Pace = poll.Pace{FullEvery: every, Wait: 2 * time.Second, Share: 0.008, CountsEvery: 2 * time.Second,
+		NextFull: results[1].sample.Meta.At.Add(40 * time.Second), Confirming: "main.(*MemQueue).scheduleFlush.func1"}
+	snap := *results[1].sample.Snap
+	snap.CountOnly = true
+	results[1].sample.Snap = &snap
+	h := newHarness(t, Config{Interval: 2 * time.Second, NoColor: true}, results...)
+	h.send(tea.WindowSizeMsg{Width: 200, Height: 40})
+	h.poll()
+	line := strings.Split(h.view(), "\n")[0]
+	if strings.Count(line, "every 2s") != 1 || !strings.Contains(line, "stall 0.19%") || strings.Contains(line, "full dump every") {
+		t.Errorf("a full dump at every poll: %q", line)
+	}
+	h.poll()
+	line = strings.Split(h.view(), "\n")[0]
+	for _, want := range []string{"confirming main.(*MemQueue).scheduleFlush.func1: full dump in 40s", "stall 0.80% · full dump every 4m", "polls every 2s"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("confirming: the header lacks %q: %q", want, line)
+		}
+	}
+}

@@ -119,6 +119,19 @@ func (l *Loop) Next(ctx context.Context) (Sample, error) {
 		return Sample{}, fmt.Errorf("%s: %w", s.Meta.Source, ErrNotDump)
 	}
 	l.observe(&s)
+	if l.poller != nil {
+		// A rising group waits for a full dump to confirm or clear it:
+		// the budget may bring it forward.
+		group := ""
+		if rises := s.View().Rises(); len(rises) > 0 {
+			group = rises[0].Group.Top().Func
+		}
+		if group != "" || s.Pace.Confirming != "" {
+			share := s.Pace.Share
+			s.Pace = l.poller.Confirm(group)
+			s.Pace.Share = share
+		}
+	}
 	return s, nil
 }
 

@@ -120,7 +120,21 @@ type Policy struct {
 	charges []time.Duration
 	// trips are the latest round-trip probes, at most keepTrips.
 	trips []time.Duration
+	// fulls are the full dumps charged within the latest horizon, oldest
+	// first; confirm asks for the next full dump sooner than the pace, to
+	// confirm a rising group, and borrowed says the latest full dump may
+	// have come sooner: the ones after it pay the horizon back.
+	fulls             []Cost
+	confirm, borrowed bool
 }
+
+// The horizon over which full dumps brought forward keep the stall share
+// within the budget: twice the time between full dumps at the pace, and
+// at least minHorizon.
+const minHorizon = 5 * time.Minute
+
+// keepFulls bounds Policy.fulls.
+const keepFulls = 64
 
 // keepCharges is how many cheap polls' charges pace the next ones.
 const keepCharges = 5
@@ -155,6 +169,12 @@ func (p *Policy) Record(c Cost) Cost {
 	}
 	if c.Kind == Full {
 		p.full = c
+		p.borrowed = p.confirm
+		p.fulls = append(p.fulls, c)
+		from := c.At.Add(-p.horizon())
+		for len(p.fulls) > 1 && (len(p.fulls) > keepFulls || p.fulls[0].At.Before(from)) {
+			p.fulls = p.fulls[1:]
+		}
 		return c
 	}
 	p.counts = c
@@ -226,7 +246,59 @@ func (p *Policy) Wait(start time.Time, canCount bool) time.Duration {
 }
 
 // NextFull is when the next full dump is due.
-func (p *Policy) NextFull() time.Time { return p.full.At.Add(p.FullEvery(true)) }
+//
+// While Confirm asks for it, the next full dump comes sooner: as soon as
+// three cheap polls (or three intervals) have come since the last one,
+// and the full dumps of the latest horizon (twice the time between full
+// dumps, five minutes at least) with it stay within the budget left by
+// the cheap polls. The full dumps after one brought forward wait until
+// the horizon affords them too, so the share over the horizon holds.
+func (p *Policy) NextFull() time.Time {
+	next := p.full.At.Add(p.FullEvery(true))
+	if p.Off() || p.full.At.IsZero() {
+		return next
+	}
+	if soon := p.full.At.Add(max(3*p.CountsEvery(), 3*p.Interval)); p.confirm && soon.Before(next) {
+		next = soon
+	}
+	if p.confirm || p.borrowed {
+		next = p.affordable(next)
+	}
+	return next
+}
+
+// Confirm asks for the next full dump sooner than the pace, to confirm or
+// clear a rising group, or stops asking.
+func (p *Policy) Confirm(on bool) { p.confirm = on }
+
+// horizon is the time over which full dumps brought forward keep the
+// stall share within the budget.
+func (p *Policy) horizon() time.Duration { return max(minHorizon, 2*p.FullEvery(true)) }
+
+// affordable returns the earliest time from t on at which a full dump as
+// dear as the latest keeps the full dumps of the horizon before it within
+// the budget the cheap polls leave.
+func (p *Policy) affordable(t time.Time) time.Time {
+	h := p.horizon()
+	budget := time.Duration(float64(h) * (p.MaxShare - p.countsShare()))
+	for {
+		charged, first := p.full.Stall, time.Time{}
+		for _, c := range p.fulls {
+			if c.At.After(t.Add(-h)) {
+				if first.IsZero() {
+					first = c.At
+				}
+				charged += c.Stall
+			}
+		}
+		// A hundredth of slack: the pace itself spends the budget to
+		// the last nanosecond.
+		if charged <= budget+budget/100 || first.IsZero() {
+			return t
+		}
+		t = first.Add(h) // when the oldest dump charged leaves the horizon
+	}
+}
 
 // CountsEvery is the time between cheap polls: Interval, or more if their
 // charge (the median of the latest few) would take more than half the

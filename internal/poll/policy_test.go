@@ -249,3 +249,55 @@ func TestPolicyRoundTrip(t *testing.T) {
 		t.Errorf("round trip %v after %d probes of 200ms, want 200ms", rt, keepTrips)
 	}
 }
+
+// TestPolicyConfirm: asked to confirm a rising group, the policy brings
+// the next full dump forward, three cheap polls after the last, when the
+// horizon affords it; the full dump after it waits until the horizon pays
+// it back, so the stall share over the horizon stays within the budget.
+func TestPolicyConfirm(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	p := NewPolicy(2*time.Second, 0.01)
+	full := func(at time.Time) {
+		p.Record(NewCost(Full, at, time.Second, time.Second, 20<<20))
+	}
+	full(t0)
+	// Cheap polls charged 20 ms: every 4 s, half the budget.
+	for i := 1; i <= 5; i++ {
+		p.Record(NewCost(Counts, t0.Add(time.Duration(i)*4*time.Second), 200*time.Millisecond, 200*time.Millisecond, 4<<10))
+	}
+	if got := p.FullEvery(true); got != 200*time.Second {
+		t.Fatalf("full dumps every %v, want 200s", got)
+	}
+	if got := p.NextFull().Sub(t0); got != 200*time.Second {
+		t.Errorf("unasked, the next full dump comes %v after the last, want 200s", got)
+	}
+	p.Confirm(true)
+	if got := p.NextFull().Sub(t0); got != 12*time.Second {
+		t.Errorf("confirming, the next full dump comes %v after the last, want 12s (three cheap polls)", got)
+	}
+	if k := p.Plan(t0.Add(12*time.Second), true); k != Full {
+		t.Errorf("plan at 12s: %v, want a full dump", k)
+	}
+	t1 := t0.Add(12 * time.Second)
+	full(t1)
+	p.Confirm(false)
+	// The horizon is 400 s, its budget for full dumps 2 s: the dump after
+	// the one brought forward waits until the first leaves it.
+	t2 := p.NextFull()
+	if got := t2.Sub(t0); got != 400*time.Second {
+		t.Errorf("after a dump brought forward, the next comes %v after the first, want 400s", got)
+	}
+	if k := p.Plan(t2.Add(-time.Second), true); k != Counts {
+		t.Errorf("plan before it: %v, want a cheap poll", k)
+	}
+	full(t2)
+	if got := p.NextFull().Sub(t2); got != 200*time.Second {
+		t.Errorf("paid back, the pace is %v again, want 200s", got)
+	}
+	// Asked again, one more may come forward: the one brought forward
+	// before has left the horizon.
+	p.Confirm(true)
+	if got := p.NextFull().Sub(t2); got != 12*time.Second {
+		t.Errorf("confirming again: %v, want 12s", got)
+	}
+}

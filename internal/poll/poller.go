@@ -30,6 +30,8 @@ type Poller struct {
 	last        []*stackparse.Snapshot
 	lastParsers []*stackparse.Parser
 	next        time.Time // the next poll's earliest start
+	start       time.Time // the latest poll's start
+	confirming  string    // the rising group a full dump is brought forward for
 }
 
 // NewPoller returns a Poller of full dumps from full, of cheap profiles
@@ -109,20 +111,38 @@ func (p *Poller) Next(ctx context.Context, parsers ...*stackparse.Parser) (Sampl
 	} else {
 		s, err = p.dump(ctx, parsers, start)
 	}
-	canCount = p.counts != nil && p.last != nil
-	s.Pace = Pace{
-		Wait:      p.Policy.Wait(start, canCount),
-		FullEvery: p.Policy.FullEvery(canCount),
-		NextFull:  p.Policy.NextFull(),
-		Share:     p.Policy.Share(canCount),
-	}
-	s.Pace.Stretched = s.Pace.Wait > p.Policy.Interval
-	if canCount && !p.Policy.Off() {
-		s.Pace.CountsEvery = p.Policy.CountsEvery()
-	}
+	p.start = start
+	s.Pace = p.pace()
 	s.Cost.Share = s.Pace.Share
-	p.next = start.Add(s.Pace.Wait)
 	return s, err
+}
+
+// pace plans the next poll after the latest and says when it comes.
+func (p *Poller) pace() Pace {
+	canCount := p.counts != nil && p.last != nil
+	pc := Pace{
+		Wait:       p.Policy.Wait(p.start, canCount),
+		FullEvery:  p.Policy.FullEvery(canCount),
+		NextFull:   p.Policy.NextFull(),
+		Share:      p.Policy.Share(canCount),
+		Confirming: p.confirming,
+	}
+	pc.Stretched = pc.Wait > p.Policy.Interval
+	if canCount && !p.Policy.Off() {
+		pc.CountsEvery = p.Policy.CountsEvery()
+	}
+	p.next = p.start.Add(pc.Wait)
+	return pc
+}
+
+// Confirm asks for the next full dump sooner than the pace, within the
+// budget over a longer horizon (Policy.NextFull), to confirm or clear the
+// rise of the group named (its function); "" stops asking. It plans the
+// next poll anew and returns the pace that follows the latest poll.
+func (p *Poller) Confirm(group string) Pace {
+	p.confirming = group
+	p.Policy.Confirm(group != "" && p.counts != nil)
+	return p.pace()
 }
 
 // cheap fetches the cheap profile and maps it onto the last full dump
