@@ -199,3 +199,11 @@ func (p *Profile) Snapshot(g Grouping) *Snapshot {
 	snap.Warnings = append(snap.Warnings, p.Warnings...)
 	return snap
 }
+
+// CountedKey returns the key a group of a full dump parsed with grouping
+// g would have had, had a cheap poll counted its goroutines before any
+// full dump saw them (state NotKnownState, see Profile.Estimate): where a
+// tracker finds the history of a stack first counted, then seen.
+func CountedKey(grp *Group, g Grouping) string {
+	return groupKey(shapeDigest(profileStack(grp.Frames), nil), NotKnownState, g, 0)
+}

@@ -81,7 +81,9 @@ func NewLoop(src source.Source, opts Options) *Loop {
 	l := &Loop{src: src, opts: opts}
 	for _, g := range opts.Groupings {
 		l.parsers = append(l.parsers, stackparse.NewParser(g))
-		l.trackers = append(l.trackers, track.New(opts.Track))
+		to := opts.Track
+		to.Grouping = g
+		l.trackers = append(l.trackers, track.New(to))
 	}
 	switch {
 	case opts.Stream:

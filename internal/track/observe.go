@@ -155,6 +155,7 @@ func (t *Tracker) Observe(at time.Time, snap *stackparse.Snapshot) {
 	idx := make([]int32, len(snap.Groups))
 	seen := make([]sighting, 0, snap.Total)
 	for si, g := range snap.Groups {
+		t.adopt(g)
 		gs := t.intern(g, at)
 		idx[si] = gs.idx
 		if !gs.present {
@@ -210,6 +211,23 @@ func (t *Tracker) Observe(at time.Time, snap *stackparse.Snapshot) {
 	}
 	t.tallyCreators()
 	t.compact(at)
+}
+
+// adopt gives a group of a full snapshot, new to the tracker, the history
+// of the group a cheap poll counted the same stack in before any full dump
+// saw it: the same goroutines, now seen, their climb not started over.
+func (t *Tracker) adopt(g *stackparse.Group) {
+	if _, ok := t.byKey[g.Key]; ok {
+		return
+	}
+	counted := stackparse.CountedKey(g, t.opts.Grouping)
+	i, ok := t.byKey[counted]
+	if !ok || counted == g.Key {
+		return
+	}
+	delete(t.byKey, counted)
+	t.byKey[g.Key] = i
+	t.groups[i].tr.Key = g.Key
 }
 
 // intern returns the state of the snapshot group's key, adding it when new.

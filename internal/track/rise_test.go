@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/gorotop/gorotop/stackparse"
 )
 
 // A big target is polled as gorotop polls one by default: a full dump
@@ -48,6 +50,8 @@ func playBig(t *testing.T, c bigCase) (marked, confirmed map[string]time.Duratio
 	tr := New(Options{})
 	marked, confirmed = map[string]time.Duration{}, map[string]time.Duration{}
 	nextFull := time.Duration(0)
+	var last *stackparse.Snapshot // the latest full snapshot
+	names := map[string]string{}  // counted keys, and the keys of the groups they stand for
 	for elapsed := time.Duration(0); elapsed <= c.dur; elapsed += countsEvery {
 		if elapsed > 0 {
 			s.advance(countsEvery)
@@ -59,25 +63,30 @@ func playBig(t *testing.T, c bigCase) (marked, confirmed map[string]time.Duratio
 			full = elapsed == 0 || slices.Contains(c.fullAt, elapsed)
 		}
 		if full {
-			tr.Observe(s.now, s.snapshot())
+			last = s.snapshot()
+			tr.Observe(s.now, last)
 			nextFull = elapsed + bigFullEvery
 		} else {
-			tr.ObserveCounts(s.now, countsOnly(s.snapshot()))
+			tr.ObserveCounts(s.now, estimated(s.snapshot(), last, names))
 		}
 		for _, trend := range tr.Trends() {
-			leak := slices.Contains(c.leaks, trend.Key)
+			key := trend.Key
+			if k, ok := names[key]; ok {
+				key = k // counted before a full dump saw it
+			}
+			leak := slices.Contains(c.leaks, key)
 			if trend.Rising && trend.Suspect {
 				t.Fatalf("at %v: %s both rising and suspect", elapsed, trend.Key)
 			}
 			isMarked := trend.Rising || trend.Suspect
 			if isMarked {
-				if _, ok := marked[trend.Key]; !ok {
-					marked[trend.Key] = elapsed
+				if _, ok := marked[key]; !ok {
+					marked[key] = elapsed
 				}
 			}
 			if trend.Suspect {
-				if _, ok := confirmed[trend.Key]; !ok {
-					confirmed[trend.Key] = elapsed
+				if _, ok := confirmed[key]; !ok {
+					confirmed[key] = elapsed
 				}
 			}
 			switch {
@@ -87,7 +96,7 @@ func playBig(t *testing.T, c bigCase) (marked, confirmed map[string]time.Duratio
 				t.Fatalf("at %v: leak %s not confirmed: %s (born %d, exited %d)", elapsed, trend.Key, trend.Reason, trend.Born, trend.Exited)
 			case !leak && trend.Suspect:
 				t.Fatalf("at %v: healthy group %s suspected: %s (counts %v)", elapsed, trend.Key, trend.Reason, counts(trend.History))
-			case !leak && trend.Rising && (trend.Key != c.firstOnly || elapsed >= c.until):
+			case !leak && trend.Rising && (key != c.firstOnly || elapsed >= c.until):
 				t.Fatalf("at %v: healthy group %s marked rising: %s (counts %v)", elapsed, trend.Key, trend.Reason, counts(trend.History))
 			}
 			if trend.Stuck {
@@ -96,6 +105,30 @@ func playBig(t *testing.T, c bigCase) (marked, confirmed map[string]time.Duratio
 		}
 	}
 	return marked, confirmed
+}
+
+// estimated is what a cheap poll yields of a snapshot, as
+// stackparse.Profile.Estimate maps it onto the latest full snapshot: the
+// same counts, goroutines without IDs; a stack the full snapshot did not
+// hold is in a group of its own, not seen yet, under the key
+// stackparse.CountedKey gives it.
+// names maps each counted key to the group's own key.
+func estimated(snap, last *stackparse.Snapshot, names map[string]string) *stackparse.Snapshot {
+	out := countsOnly(snap)
+	known := map[string]bool{}
+	for _, g := range last.Groups {
+		known[g.Key] = true
+	}
+	for i, g := range out.Groups {
+		if known[g.Key] {
+			continue
+		}
+		c := *g
+		c.Key, c.State, c.CreatedBy = stackparse.CountedKey(g, stackparse.GroupCode), stackparse.NotKnownState, nil
+		names[c.Key] = g.Key
+		out.Groups[i] = &c
+	}
+	return out
 }
 
 // sawtooth piles waiters up at perSec a second for pile, then releases
