@@ -34,7 +34,7 @@ func TestCountedKey(t *testing.T) {
 		if seen == nil || len(counted.Groups) != 1 {
 			t.Fatalf("%s: no group of the leak", g)
 		}
-		if k := CountedKey(seen, g); k != counted.Groups[0].Key || k == seen.Key {
+		if k := CountedKey(seen); k != counted.Groups[0].Key || k == seen.Key {
 			t.Errorf("%s: counted key %s, the counted group's %s, the seen group's %s", g, k, counted.Groups[0].Key, seen.Key)
 		}
 	}

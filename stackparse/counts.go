@@ -69,6 +69,12 @@ func (r countRecord) keyIn(state string, g Grouping) (string, string) {
 	return groupKey(shapeDigest(profileStack(r.frames), r.createdBy), state, GroupCode, 0), state
 }
 
+// key0 is the key of the record's group in state NotKnownState.
+func (r countRecord) key0() string {
+	key, _ := r.keyIn(NotKnownState, GroupCode)
+	return key
+}
+
 // add puts the record's goroutines in the group.
 func (g *Group) add(r countRecord, state string) {
 	n := len(g.Goroutines)
@@ -200,10 +206,11 @@ func (p *Profile) Snapshot(g Grouping) *Snapshot {
 	return snap
 }
 
-// CountedKey returns the key a group of a full dump parsed with grouping
-// g would have had, had a cheap poll counted its goroutines before any
-// full dump saw them (state NotKnownState, see Profile.Estimate): where a
-// tracker finds the history of a stack first counted, then seen.
-func CountedKey(grp *Group, g Grouping) string {
-	return groupKey(shapeDigest(profileStack(grp.Frames), nil), NotKnownState, g, 0)
+// CountedKey returns the key a group of a full dump would have had, had a
+// cheap poll counted its goroutines before any full dump saw them (state
+// NotKnownState, see Profile.Estimate; the same under every grouping,
+// since a profile has no argument values): where a tracker finds the
+// history of a stack first counted, then seen.
+func CountedKey(grp *Group) string {
+	return countRecord{frames: grp.Frames}.key0()
 }

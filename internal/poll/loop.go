@@ -81,9 +81,7 @@ func NewLoop(src source.Source, opts Options) *Loop {
 	l := &Loop{src: src, opts: opts}
 	for _, g := range opts.Groupings {
 		l.parsers = append(l.parsers, stackparse.NewParser(g))
-		to := opts.Track
-		to.Grouping = g
-		l.trackers = append(l.trackers, track.New(to))
+		l.trackers = append(l.trackers, track.New(opts.Track))
 	}
 	switch {
 	case opts.Stream:

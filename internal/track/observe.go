@@ -220,7 +220,7 @@ func (t *Tracker) adopt(g *stackparse.Group) {
 	if _, ok := t.byKey[g.Key]; ok {
 		return
 	}
-	counted := stackparse.CountedKey(g, t.opts.Grouping)
+	counted := stackparse.CountedKey(g)
 	i, ok := t.byKey[counted]
 	if !ok || counted == g.Key {
 		return

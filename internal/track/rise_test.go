@@ -124,7 +124,7 @@ func estimated(snap, last *stackparse.Snapshot, names map[string]string) *stackp
 			continue
 		}
 		c := *g
-		c.Key, c.State, c.CreatedBy = stackparse.CountedKey(g, stackparse.GroupCode), stackparse.NotKnownState, nil
+		c.Key, c.State, c.CreatedBy = stackparse.CountedKey(g), stackparse.NotKnownState, nil
 		names[c.Key] = g.Key
 		out.Groups[i] = &c
 	}

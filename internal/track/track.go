@@ -62,10 +62,6 @@ type Options struct {
 	// Forget drops a group absent from the snapshots for longer than this.
 	// Zero means 15 minutes; it is never less than Window.
 	Forget time.Duration
-	// Grouping is the grouping the snapshots were parsed with: a stack a
-	// cheap poll counted before a full dump saw it keeps its history when
-	// one does (stackparse.CountedKey).
-	Grouping stackparse.Grouping
 }
 
 func (o Options) withDefaults() Options {
