@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -175,6 +176,15 @@ func (m Model) targetHeader(t *tab, w int) []string {
 		}
 		line1 = append(line1, segment{text: every, style: st.Dim, prio: prio})
 	}
+	var rec *Recording
+	if t.cfg.Recording != nil {
+		r := t.cfg.Recording()
+		rec = &r
+		if r.Err == nil {
+			text := fmt.Sprintf("● rec %s: %s, %s", clean(filepath.Base(r.Path)), plural(r.Dumps, "snapshot"), size(r.Bytes))
+			line1 = append(line1, segment{text: text, style: st.Live, prio: 88})
+		}
+	}
 
 	var line2 []segment
 	if f != nil {
@@ -190,6 +200,11 @@ func (m Model) targetHeader(t *tab, w int) []string {
 	line2 = append(line2, m.viewSegments()...)
 
 	lines := []string{fitLine(w, line1), fitLine(w, line2)}
+	if rec != nil && rec.Err != nil {
+		// Until the end: the session is not being recorded.
+		text := fmt.Sprintf("✗ not recording: %s (%s kept)", clean(rec.Err.Error()), plural(rec.Dumps, "snapshot"))
+		lines = append(lines, st.Error.Render(cutMiddle(text, w)))
+	}
 	if t.lastErr != "" {
 		lines = append(lines, st.Error.Render(cutMiddle("✗ "+clean(t.lastErr), w)))
 	} else if ds != nil && ds.snap != nil {

@@ -68,22 +68,39 @@ type TargetConfig struct {
 	// several, the `g` key cycles them (each kept with its history) before
 	// the creator view; with one it toggles the creator view.
 	Groupings []stackparse.Grouping
+	// Recording, if set, says how the recording of the target's dumps
+	// goes (gorotop --record): the header shows it while it lasts, and a
+	// failure until the end; Run returns the failure. It is called from
+	// View and must be safe while Fetch runs.
+	Recording func() Recording
+}
+
+// Recording is how a recording of a target's dumps goes.
+type Recording struct {
+	// Path is the recording's file.
+	Path string
+	// Dumps and Bytes are what it holds.
+	Dumps int
+	Bytes int64
+	// Err stopped the recording (a full disk); nil while it goes on.
+	Err error
 }
 
 // Config sets up the UI.
 type Config struct {
 	// Targets are the targets watched, a tab each; with more than one, a
 	// combined tab follows them. When Targets is empty, Target, Fetch,
-	// Replay, Export and Groupings below are the one target.
+	// Replay, Export, Groupings and Recording below are the one target.
 	Targets []TargetConfig
 
-	// Target, Fetch, Replay, Export and Groupings are as in TargetConfig,
-	// for a single target.
+	// Target, Fetch, Replay, Export, Groupings and Recording are as in
+	// TargetConfig, for a single target.
 	Target    string
 	Fetch     Fetch
 	Replay    bool
 	Export    Exporter
 	Groupings []stackparse.Grouping
+	Recording func() Recording
 
 	// Interval is the time between polls; zero means 2s. In a replay it
 	// is the time between snapshots at speed 1×.
@@ -109,7 +126,7 @@ func (c *Config) targets() []TargetConfig {
 	if len(c.Targets) > 0 {
 		return c.Targets
 	}
-	return []TargetConfig{{Target: c.Target, Fetch: c.Fetch, Replay: c.Replay, Export: c.Export, Groupings: c.Groupings}}
+	return []TargetConfig{{Target: c.Target, Fetch: c.Fetch, Replay: c.Replay, Export: c.Export, Groupings: c.Groupings, Recording: c.Recording}}
 }
 
 // Run runs the UI on the terminal until the user quits or ctx is done. It
@@ -147,10 +164,24 @@ func run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) (err error)
 	switch {
 	case errors.Is(err, tea.ErrProgramPanic):
 		return errors.New("gorotop: internal error in the terminal UI")
-	case err != nil && ctx.Err() != nil:
-		return nil // cancelled from outside: a normal end
-	case err != nil:
+	case err != nil && ctx.Err() == nil:
 		return fmt.Errorf("terminal UI: %w", err)
+	}
+	// Cancelled from outside or quit: a normal end, but for a recording
+	// that failed on the way.
+	return recordingFailure(cfg.targets())
+}
+
+// recordingFailure returns the failure of a target's recording, if one
+// failed.
+func recordingFailure(targets []TargetConfig) error {
+	for _, t := range targets {
+		if t.Recording == nil {
+			continue
+		}
+		if r := t.Recording(); r.Err != nil {
+			return fmt.Errorf("%w (it holds the %s recorded before)", r.Err, plural(r.Dumps, "snapshot"))
+		}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"runtime/debug"
@@ -19,6 +20,7 @@ import (
 	"github.com/gorotop/gorotop/internal/record"
 	"github.com/gorotop/gorotop/internal/source"
 	"github.com/gorotop/gorotop/stackparse"
+	"github.com/gorotop/gorotop/tui"
 )
 
 // errHelp ends a command that printed its help.
@@ -71,6 +73,7 @@ type options struct {
 	src             string
 	record          string
 	maxStall        stallBudget
+	which           flagSet // the flags registered
 }
 
 // flagSet is the set of flags a command takes.
@@ -87,6 +90,7 @@ const (
 )
 
 func (o *options) register(fs *flag.FlagSet, which flagSet) {
+	o.which = which
 	o.interval = 2 * time.Second
 	o.timeout = source.DefaultTimeout
 	o.maxBytes = byteSize(source.DefaultMaxBytes)
@@ -173,6 +177,11 @@ func (o *options) open(cmd, target string, stdin io.Reader, po poll.Options) (*p
 	if err != nil {
 		return nil, "", usagef(cmd, "--format: %v", err)
 	}
+	if o.which&withUI != 0 {
+		if err := writableDir(o.exportDir); err != nil {
+			return nil, "", usagef(cmd, "--export-dir %s: %v", stackparse.Clean(o.exportDir, 200), err)
+		}
+	}
 	t, err := source.ParseTarget(target)
 	if err != nil {
 		return nil, "", err
@@ -228,6 +237,39 @@ func parseArgs(fs *flag.FlagSet, cmd string, args []string, stdout io.Writer) ([
 		}
 		rest = append(rest, args[0])
 		args = args[1:]
+	}
+}
+
+// writableDir says why exports cannot go to dir, or nil: it is checked at
+// start, not when e is first pressed.
+func writableDir(dir string) error {
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return errors.New("no such directory")
+	case err != nil:
+		return errors.Unwrap(err)
+	case !info.IsDir():
+		return errors.New("not a directory")
+	}
+	f, err := os.CreateTemp(dir, ".gorotop-check-*")
+	if err != nil {
+		return errors.New("cannot write there (is the directory writable?)")
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
+// recordingOf returns how src's recording (--record) goes, for the UI's
+// header, or nil when src records nothing.
+func recordingOf(src source.Source) func() tui.Recording {
+	if _, ok := source.RecordStatus(src); !ok {
+		return nil
+	}
+	return func() tui.Recording {
+		st, _ := source.RecordStatus(src)
+		return tui.Recording(st)
 	}
 }
 

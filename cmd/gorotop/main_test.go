@@ -290,3 +290,33 @@ func TestCheckNotJudged(t *testing.T) {
 		}
 	}
 }
+
+// TestExportDirChecked starts the UI with an --export-dir that cannot be
+// written: gorotop says so at start, not when e is first pressed.
+func TestExportDirChecked(t *testing.T) {
+	started := fakeUI(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, nil, 0o644)
+	cases := map[string]string{
+		filepath.Join(dir, "missing"): "no such directory",
+		file:                          "not a directory",
+	}
+	if os.Geteuid() != 0 {
+		ro := filepath.Join(dir, "ro")
+		os.Mkdir(ro, 0o555)
+		cases[ro] = "cannot write there"
+	}
+	for exportDir, want := range cases {
+		code, _, errOut := runIn(t, "", "--export-dir", exportDir, "127.0.0.1:1")
+		if code != exitProblem || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "--export-dir "+exportDir+": "+want) {
+			t.Errorf("--export-dir %s: exit %d, %q; want 2 and %q", exportDir, code, errOut, want)
+		}
+	}
+	if started.Targets != nil {
+		t.Fatal("the UI started")
+	}
+	if code, _, errOut := runIn(t, "", "--export-dir", dir, "127.0.0.1:1"); code != 0 || started.Targets == nil {
+		t.Fatalf("a writable --export-dir: exit %d, %s", code, errOut)
+	}
+}

@@ -306,3 +306,30 @@ func TestTmuxKill(t *testing.T) {
 	}
 	waitDemoGone(t, addr, kids, "after SIGKILL of gorotop")
 }
+
+// TestTmuxRecordFails records a live target with --record while the file
+// may grow only so far (ulimit -f: the disk fills): the header shows the
+// recording while it goes, then its failure for as long as the UI runs;
+// on q gorotop prints the failure and exits 2.
+func TestTmuxRecordFails(t *testing.T) {
+	bin := testproc.BuildGorotop(t)
+	addr := testproc.StartLeaky(t, "-mode", "steady", "-steady-rate", "100")
+	rec := filepath.Join(t.TempDir(), "session.rec")
+	p := startPane(t, fmt.Sprintf(`ulimit -f 24; %s --record %s --interval 300ms --max-stall off --no-color http://%s; echo "exit $?"`, bin, rec, addr))
+	p.waitFor(15*time.Second, "recording state", func(s string) bool { return strings.Contains(s, "● rec session.rec: ") })
+	p.waitFor(60*time.Second, "recording failure", func(s string) bool { return strings.Contains(s, "✗ not recording: ") })
+	for range 3 {
+		time.Sleep(time.Second)
+		if s := p.screen(); !strings.Contains(s, "✗ not recording: ") || strings.Contains(s, "● rec ") {
+			t.Fatalf("the failure left the header:\n%s", s)
+		}
+	}
+	p.keys("q")
+	p.waitFor(10*time.Second, "exit", func(s string) bool { return strings.Contains(s, "exit 2") })
+	// The message is long: its start may have scrolled into history.
+	all := p.run("capture-pane", "-p", "-J", "-S", "-100", "-t", p.name)
+	want := "gorotop: " + rec + ": cannot write recording: file too large; recording stopped (it holds the "
+	if !strings.Contains(all, want) {
+		t.Fatalf("no %q on exit:\n%s", want, all)
+	}
+}

@@ -96,5 +96,6 @@ func targetConfig(l *poll.Loop, format export.Format) tui.TargetConfig {
 		Replay:    !l.Source().Live(),
 		Export:    exporter,
 		Groupings: l.Groupings(),
+		Recording: recordingOf(l.Source()),
 	}
 }

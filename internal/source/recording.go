@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/gorotop/gorotop/internal/record"
 )
@@ -108,17 +109,56 @@ func Warnings(src Source) []string {
 // fails is not recorded: a read that refuses a body (not a goroutine
 // dump) keeps it out. If recording fails (disk full), Next returns that
 // failure once, as an ErrFile *Error, and recording stops while the
-// source goes on. The caller closes rec after the Source.
-func Tee(src Source, rec *record.Writer) Source { return &teeSource{Source: src, rec: rec} }
+// source goes on; RecordStatus says so from then on. The caller closes
+// rec after the Source.
+func Tee(src Source, rec *record.Writer) Source {
+	return &teeSource{Source: src, rec: rec, status: &recordStatus{state: RecordState{Path: rec.Path()}}}
+}
 
 type teeSource struct {
 	Source
-	rec *record.Writer // nil once recording failed
+	rec    *record.Writer
+	status *recordStatus // shared with the tees of the same recording (Leaks)
+}
+
+// RecordState is how a recording made through Tee goes.
+type RecordState struct {
+	// Path is the recording's file.
+	Path string
+	// Dumps and Bytes are what it holds: the dumps committed, the size
+	// of the file.
+	Dumps int
+	Bytes int64
+	// Err is the failure that stopped the recording (a full disk), nil
+	// while it goes on.
+	Err error
+}
+
+// recordStatus is a RecordState read from another goroutine (the UI's
+// header) than the one that records.
+type recordStatus struct {
+	mu    sync.Mutex
+	state RecordState
+}
+
+// RecordStatus returns how the recording src makes goes: src is a Tee, or
+// a Source that wraps one (Unwrap() Source). ok is false when src records
+// nothing. It is safe to call while another goroutine polls src.
+func RecordStatus(src Source) (state RecordState, ok bool) {
+	switch s := src.(type) {
+	case *teeSource:
+		s.status.mu.Lock()
+		defer s.status.mu.Unlock()
+		return s.status.state, true
+	case interface{ Unwrap() Source }:
+		return RecordStatus(s.Unwrap())
+	}
+	return RecordState{}, false
 }
 
 // Next fetches the next dump from the source and records it.
 func (s *teeSource) Next(ctx context.Context, read func(io.Reader) error) (Meta, error) {
-	if s.rec == nil {
+	if s.stopped() {
 		return s.Source.Next(ctx, read)
 	}
 	e, err := s.rec.Begin()
@@ -140,14 +180,28 @@ func (s *teeSource) Next(ctx context.Context, read func(io.Reader) error) (Meta,
 	if err := e.Commit(record.Meta(meta)); err != nil && !errors.Is(err, record.ErrEmpty) {
 		return meta, s.stop(err)
 	}
+	s.status.mu.Lock()
+	s.status.state.Dumps, s.status.state.Bytes = s.rec.Count(), s.rec.Size()
+	s.status.mu.Unlock()
 	return meta, nil
+}
+
+// stopped reports whether the recording stopped, here or in a tee of the
+// same recording.
+func (s *teeSource) stopped() bool {
+	s.status.mu.Lock()
+	defer s.status.mu.Unlock()
+	return s.status.state.Err != nil
 }
 
 // stop ends the recording after a failure and reports it.
 func (s *teeSource) stop(err error) error {
 	path := s.rec.Path()
-	s.rec = nil
-	return &Error{Kind: ErrFile, Source: path, Msg: err.Error() + "; recording stopped", Err: err}
+	err = &Error{Kind: ErrFile, Source: path, Msg: err.Error() + "; recording stopped", Err: err}
+	s.status.mu.Lock()
+	s.status.state.Err = err
+	s.status.mu.Unlock()
+	return err
 }
 
 // Warnings passes on the warnings of the source.

@@ -46,7 +46,7 @@ func Leaks(src Source) (Source, bool) {
 		if !ok {
 			return nil, false
 		}
-		return &teeSource{Source: l, rec: s.rec}, true
+		return &teeSource{Source: l, rec: s.rec, status: s.status}, true
 	case interface{ Unwrap() Source }:
 		return Leaks(s.Unwrap())
 	}
