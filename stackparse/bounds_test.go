@@ -115,6 +115,22 @@ func TestShapeCacheBound(t *testing.T) {
 	if st := parse(a); st.Parsed < 27 {
 		t.Fatalf("the shapes gone were kept: %+v", st)
 	}
+	// Shapes unused for keepParses parses go, whatever the bound.
+	setBounds(t, 1<<16, 1<<19, 1<<19, 4<<20)
+	p = NewParser(GroupCode)
+	parse(a)
+	for i := range keepParses {
+		if st := parse(dump(fmt.Sprint("n", i))); i < keepParses-1 && st.Evicted != 0 {
+			t.Fatalf("parse %d evicted %d shapes under the bound", i, st.Evicted)
+		}
+	}
+	if st := parse(b); st.Evicted != 30 {
+		t.Fatalf("the shapes unused for %d parses: %+v, want 30 evicted", keepParses, st)
+	}
+	if st := parse(a); st.Parsed != 30 {
+		t.Fatalf("the shapes unused for %d parses were kept: %+v", keepParses, st)
+	}
+	setBounds(t, 1<<16, 1<<19, 100, 4<<20)
 	var both strings.Builder
 	distinctDump(&both, "c", 50, 2)
 	if st := parse(both.String()); st.Cached*3 > 100 || st.EvictedInUse == 0 {

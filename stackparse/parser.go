@@ -127,6 +127,11 @@ var parallelScan = true
 // Tests make it small.
 var keepFrames = 1 << 19
 
+// keepParses is how many parses a shape unused since stays cached: a
+// service's shapes come back at every poll, and a target that makes new
+// ones at every poll must not fill the cache with the old.
+const keepParses = 8
+
 // NewParser returns a Parser that groups goroutines by g.
 func NewParser(g Grouping) *Parser {
 	other := []Frame{{Func: OtherStacks}}
@@ -232,10 +237,19 @@ func (p *Parser) internLabels(b []byte) []Label {
 	return l
 }
 
-// evict keeps the shape cache within keepFrames: the shapes unused for
-// longest go first, those of the latest dump last.
+// evict drops the shapes unused for keepParses parses, and keeps the
+// cache within keepFrames: the shapes unused for longest go first, those
+// of the latest dump last.
 func (p *Parser) evict() {
 	p.last.Evicted, p.last.EvictedInUse = 0, 0
+	for fp, sh := range p.shapes {
+		if p.gen-sh.used > keepParses {
+			delete(p.shapes, fp)
+			p.kept -= sh.cost()
+			p.last.Evicted++
+		}
+	}
+	p.last.Cached = len(p.shapes)
 	if p.kept <= keepFrames {
 		return
 	}
