@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,4 +91,74 @@ func BenchmarkPoll10k(b *testing.B) {
 		next, _ := m.Update(fetchedMsg{gen: m.tabs[0].gen, sample: s})
 		m = next.(Model)
 	}
+}
+
+// hugeGroup returns a snapshot of one group of n goroutines, with frames
+// frames (the most a goroutine keeps) and keys pprof label keys of five
+// values each, and a few small groups.
+func hugeGroup(n, frames, keys int) *stackparse.Snapshot {
+	snap := syntheticSnapshot(20)
+	g := &stackparse.Group{Key: "huge", State: "chan receive", States: map[string]int{"chan receive": n}, Blocking: 1, Elided: true}
+	for i := range frames {
+		g.Frames = append(g.Frames, stackparse.Frame{Func: fmt.Sprintf("example.com/svc/deep.recurse%d", i%7), File: "/src/svc/deep/recurse.go", Line: 10 + i%40})
+	}
+	labelSets := make([][]stackparse.Label, 5)
+	for v := range labelSets {
+		for k := range keys {
+			labelSets[v] = append(labelSets[v], stackparse.Label{Key: fmt.Sprintf("key%02d", k), Value: fmt.Sprintf("value%d", v)})
+		}
+	}
+	g.Goroutines = make([]stackparse.Goroutine, n)
+	for i := range g.Goroutines {
+		g.Goroutines[i] = stackparse.Goroutine{ID: int64(n - i + 1000), State: "chan receive", Labels: labelSets[i%5]}
+	}
+	snap.Groups = append([]*stackparse.Group{g}, snap.Groups...)
+	snap.Total += n
+	return snap
+}
+
+// BenchmarkDetailHuge opens the detail of a group of a million goroutines,
+// 256 frames deep, with 40 label keys, and measures a key press (a scroll
+// and the frame drawn after it), a rebuild of the detail's text, and a
+// poll coming in while it is open (filed by its tracker off the UI loop).
+func BenchmarkDetailHuge(b *testing.B) {
+	snap := hugeGroup(1_000_000, 256, 40)
+	hs := newHarness(b, Config{}, result{sample: smp(snap, t0)})
+	hs.polls(1)
+	hs.send(tea.WindowSizeMsg{Width: 160, Height: 48})
+	hs.press("home", "enter")
+	if !strings.Contains(hs.view(), "where it blocks") {
+		b.Fatalf("no detail:\n%s", hs.view())
+	}
+	b.Run("key", func(b *testing.B) {
+		m := hs.m
+		for i := 0; b.Loop(); i++ {
+			k := "down"
+			if i%50 == 49 {
+				k = "home"
+			}
+			next, _ := m.Update(keyPress(k))
+			m = next.(Model)
+			_ = m.View()
+		}
+	})
+	b.Run("refresh", func(b *testing.B) {
+		m := hs.m
+		for b.Loop() {
+			m.refreshDetail()
+		}
+	})
+	b.Run("poll", func(b *testing.B) {
+		tr := track.New(track.Options{})
+		var s poll.Sample
+		for i := range 2 {
+			s = observed(tr, stackparse.GroupCode, smp(snap, t0.Add(time.Duration(i)*2*time.Second)))
+		}
+		m := hs.m
+		for b.Loop() {
+			next, _ := m.Update(fetchedMsg{gen: m.tabs[0].gen, sample: s})
+			m = next.(Model)
+			_ = m.View()
+		}
+	})
 }

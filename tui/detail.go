@@ -18,20 +18,65 @@ import (
 
 // Limits of the detail view.
 const (
-	detailIDs    = 64 // goroutine IDs listed
-	detailPolls  = 20 // polls in the born/exited table
-	detailLabels = 20 // values listed per label key
-	detailGroups = 30 // member groups listed in the creator view
+	detailIDs       = 64 // goroutine IDs listed
+	detailPolls     = 20 // polls in the born/exited table
+	detailLabels    = 20 // values listed per label key
+	detailLabelKeys = 20 // label keys listed
+	detailGroups    = 30 // member groups listed in the creator view
 )
 
 // detail is the view of one group (or one creation site in the creator
 // view), scrolled with a viewport. Its text is rebuilt when data comes in
-// or the terminal is resized.
+// or the terminal is resized. What costs a walk of every goroutine of the
+// group per label key is counted only once its lines come on screen, and
+// kept until the next poll: a group of a million goroutines stays quick
+// to scroll.
 type detail struct {
 	open    bool
 	rowKey  string
 	creator bool
 	vp      viewport.Model
+	labels  *labelCache
+	// pending are the lines, after the last rebuild, of label keys not
+	// counted yet: coming on screen, they are.
+	pending []int
+}
+
+// labelCache keeps the label values counted for one group at one poll.
+type labelCache struct {
+	group  string
+	at     time.Time
+	values map[string][]track.ValueCount
+}
+
+// labelValues returns the values of label key k in the group, counted
+// now if visible, else from the cache; ok is false when neither.
+func (d *detail) labelValues(tr *track.View, group, k string, visible bool) (vals []track.ValueCount, ok bool) {
+	if c := d.labels; c == nil || c.group != group || !c.at.Equal(tr.Last()) {
+		d.labels = &labelCache{group: group, at: tr.Last(), values: map[string][]track.ValueCount{}}
+	}
+	if vals, ok = d.labels.values[k]; ok || !visible {
+		return vals, ok
+	}
+	vals = tr.LabelValues(group, k)
+	d.labels.values[k] = vals
+	return vals, true
+}
+
+// visible reports whether line i of the text is on screen.
+func (d *detail) visible(i int) bool {
+	top := d.vp.YOffset()
+	return i >= top && i < top+max(d.vp.Height(), 1)
+}
+
+// stale reports whether a label key not counted yet is on screen.
+func (d *detail) stale() bool {
+	for _, i := range d.pending {
+		if d.visible(i) {
+			return true
+		}
+	}
+	return false
 }
 
 func newDetail() detail {
@@ -77,7 +122,20 @@ func (m *Model) refreshDetail() {
 	w, h := m.size()
 	m.detail.vp.SetWidth(w)
 	m.detail.vp.SetHeight(max(h-len(m.headerView(w))-1, 1))
-	m.detail.vp.SetContentLines(m.detailLines(w))
+	// Counting the keys on screen lengthens the text, which can bring
+	// more on screen: a few rounds settle it. At the end of the text,
+	// the view stays at its end.
+	bottom := m.detail.vp.TotalLineCount() > 0 && m.detail.vp.AtBottom()
+	for range 8 {
+		m.detail.pending = m.detail.pending[:0]
+		m.detail.vp.SetContentLines(m.detailLines(w))
+		if bottom {
+			m.detail.vp.GotoBottom()
+		}
+		if !m.detail.stale() {
+			break
+		}
+	}
 }
 
 // detailView draws the detail in h lines.
@@ -89,7 +147,7 @@ func (m Model) detailView(w, h int) []string {
 }
 
 // detailLines is the text of the detail view, lines cut to w cells.
-func (m Model) detailLines(w int) []string {
+func (m *Model) detailLines(w int) []string {
 	ds := m.current()
 	if ds == nil {
 		return []string{"no data"}
@@ -196,10 +254,20 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 	d.section(m, "History")
 	historyLines(d, m, tr)
 
-	if keys := ds.latest.LabelKeys(tr.Key); len(keys) > 0 {
+	if keys := labelKeys(g); tr.Present && len(keys) > 0 {
 		d.section(m, fmt.Sprintf("pprof labels (goroutines; joined in the last %s)", track.FormatAge(ds.latest.Options().Window)))
-		for _, k := range keys {
-			for i, v := range ds.latest.LabelValues(tr.Key, k) {
+		for j, k := range keys {
+			if j == detailLabelKeys {
+				d.add("  … %s more label keys", count(len(keys)-j))
+				break
+			}
+			vals, ok := m.detail.labelValues(ds.latest, tr.Key, k, m.detail.visible(len(d.lines)))
+			if !ok {
+				m.detail.pending = append(m.detail.pending, len(d.lines))
+				d.add("  %s: …", clean(k))
+				continue
+			}
+			for i, v := range vals {
 				if i == detailLabels {
 					d.add("  …")
 					break
@@ -218,20 +286,62 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 	}
 
 	d.section(m, fmt.Sprintf("Goroutine IDs (%s)", idsTitle(g.Count())))
-	sorted := g.IDs()
-	if len(sorted) == 0 {
+	lowest := lowestIDs(g, detailIDs)
+	if len(lowest) == 0 {
 		d.raw("  not known: the group's goroutines were counted, not listed (a cheap ?debug=1 poll, or a profile)")
 		return
 	}
-	slices.Sort(sorted)
-	ids := make([]string, 0, min(len(sorted), detailIDs))
-	for _, id := range sorted[:min(len(sorted), detailIDs)] {
+	ids := make([]string, 0, len(lowest))
+	for _, id := range lowest {
 		ids = append(ids, strconv.FormatInt(id, 10))
 	}
 	w, _ := m.size()
 	for _, l := range wrapWords(ids, w-2) {
 		d.raw("  " + l)
 	}
+}
+
+// labelKeys returns the pprof label keys of a group's goroutines, sorted.
+// Goroutines with the same label set share it (stackparse interns them),
+// so each set is read once.
+func labelKeys(g *stackparse.Group) []string {
+	sets := map[*stackparse.Label]bool{}
+	keys := map[string]bool{}
+	for _, gr := range g.Goroutines {
+		if len(gr.Labels) == 0 || sets[&gr.Labels[0]] {
+			continue
+		}
+		sets[&gr.Labels[0]] = true
+		for _, l := range gr.Labels {
+			keys[l.Key] = true
+		}
+	}
+	out := make([]string, 0, len(keys))
+	for k := range keys {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// lowestIDs returns the n lowest goroutine IDs of a group, ascending and
+// without ID 0 as Group.IDs, without sorting them all.
+func lowestIDs(g *stackparse.Group, n int) []int64 {
+	if g.Count() <= n {
+		return g.IDs()
+	}
+	low := make([]int64, 0, n+1) // ascending
+	for _, gr := range g.Goroutines {
+		if gr.ID == 0 || len(low) == n && gr.ID >= low[n-1] {
+			continue
+		}
+		i, _ := slices.BinarySearch(low, gr.ID)
+		low = slices.Insert(low, i, gr.ID)
+		if len(low) > n {
+			low = low[:n]
+		}
+	}
+	return low
 }
 
 // creatorDetail writes the detail of one creation site: its groups.

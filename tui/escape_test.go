@@ -3,10 +3,12 @@ package tui
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/gorotop/gorotop/internal/poll"
 	dumpsource "github.com/gorotop/gorotop/internal/source"
@@ -81,6 +83,79 @@ func TestNoEscapeFromTheDump(t *testing.T) {
 			if !bytes.Contains([]byte(views[2]), []byte(`\x1b`)) {
 				t.Errorf("%s: the escapes are not shown as text", name)
 			}
+		}
+	}
+}
+
+// wideNames are names whose width terminals measure differently, or
+// which a cut by runes splits: emoji, a ZWJ family, a skin tone, a
+// variation selector, combining marks, Hangul jamo, CJK.
+var wideNames = []string{
+	"main.(*Family👨\u200d👩\u200d👧).run", "main.caf\u0301e\u20dd", "main.ok👍🏽", "main.smile☺\ufe0f",
+	"main.\u1100\u1161\u11a8한", "main.函数处理器😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀",
+}
+
+// TestWideText draws groups named with wideNames at several widths: every
+// line of the table is as wide as the UI meant, measured per character
+// (wcwidth) and per cluster alike, so no column shifts on any terminal.
+func TestWideText(t *testing.T) {
+	snap := &stackparse.Snapshot{}
+	for i, name := range wideNames {
+		g := &stackparse.Group{
+			Key: fmt.Sprint(i), State: "chan receive", States: map[string]int{"chan receive": 1},
+			Frames:    []stackparse.Frame{{Func: name, File: "/src/" + name + "/x.go", Line: 3}},
+			CreatedBy: &stackparse.Frame{Func: name + ".spawn", File: "/src/y.go", Line: 1},
+			Goroutines: []stackparse.Goroutine{{ID: int64(i + 1), State: "chan receive",
+				Labels: []stackparse.Label{{Key: "k", Value: name}}}},
+		}
+		snap.Groups = append(snap.Groups, g)
+		snap.Total++
+	}
+	for _, w := range []int{60, 80, 123, 200} {
+		h := newHarness(t, Config{NoColor: true}, result{sample: smp(snap, t0)})
+		h.send(windowSize(w, 30))
+		h.polls(1)
+		rows := 0
+		for _, line := range strings.Split(h.view(), "\n") {
+			cells, wc := ansi.StringWidth(line), ansi.StringWidthWc(line)
+			if cells != wc || cells > w {
+				t.Fatalf("width %d: a line is %d cells by cluster, %d by character: %q", w, cells, wc, line)
+			}
+			if strings.Contains(line, " chan receive ") {
+				rows++
+				if cells != w-1 && cells != w {
+					t.Errorf("width %d: a row is %d cells wide: %q", w, cells, line)
+				}
+			}
+		}
+		if rows != len(wideNames) {
+			t.Fatalf("width %d: %d rows of %d:\n%s", w, rows, len(wideNames), h.view())
+		}
+		h.press("enter")
+		for _, line := range strings.Split(h.view(), "\n") {
+			if cells, wc := ansi.StringWidth(line), ansi.StringWidthWc(line); cells != wc || cells > w {
+				t.Fatalf("width %d, detail: a line is %d cells by cluster, %d by character: %q", w, cells, wc, line)
+			}
+		}
+	}
+}
+
+// TestFitLeftWide cuts wide text from the left by cells, never through a
+// character.
+func TestFitLeftWide(t *testing.T) {
+	for _, c := range []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"😀😀😀😀", 5, "…😀😀"},
+		{"😀😀😀😀", 4, "…😀 "},
+		{"a函数", 4, "…数 "},
+		{"abc", 5, "abc  "},
+	} {
+		got := fitLeft(c.in, c.width)
+		if ansi.StringWidth(got) != c.width || got != c.want {
+			t.Errorf("fitLeft(%q, %d) = %q (%d cells), want %q", c.in, c.width, got, ansi.StringWidth(got), c.want)
 		}
 	}
 }

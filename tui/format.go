@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -13,12 +14,40 @@ import (
 	"github.com/gorotop/gorotop/stackparse"
 )
 
-// clean makes text from a dump or an error safe and one line long.
+// clean makes text from a dump or an error safe, one line long, and as
+// wide on every terminal as the UI measures it: what joins characters into
+// one (zero-width joiners, variation selectors, skin tones, combining
+// marks, Hangul vowel and final jamo) shows escaped, as \u200d, since a
+// terminal that measures each character and one that measures the whole
+// cluster disagree on its width, and the columns after it would shift.
 func clean(s string) string {
 	if strings.ContainsAny(s, "\r\n\t") {
 		s = strings.Join(strings.Fields(s), " ")
 	}
-	return stackparse.Clean(s, 0)
+	s = stackparse.Clean(s, 0)
+	if !strings.ContainsFunc(s, joins) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !joins(r):
+			b.WriteRune(r)
+		case r > 0xffff:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
+}
+
+// joins reports the characters that join the one before them into one
+// cluster on screen.
+func joins(r rune) bool {
+	return r == 0x200d || r >= 0xfe00 && r <= 0xfe0f || r >= 0xe0100 && r <= 0xe01ef ||
+		r >= 0x1f3fb && r <= 0x1f3ff || r >= 0x1160 && r <= 0x11ff || r >= 0xd7b0 && r <= 0xd7ff ||
+		unicode.In(r, unicode.Mn, unicode.Me)
 }
 
 // count prints n with thousands separated by spaces: 41 212.

@@ -279,12 +279,7 @@ func cutMiddle(s string, width int) string {
 	}
 	head := width / 3
 	tail := width - head - 1
-	r := []rune(s)
-	end := string(r[max(len(r)-tail, 0):])
-	for ansi.StringWidth(end) > tail {
-		end = string([]rune(end)[1:])
-	}
-	return ansi.Truncate(s, head, "") + "…" + end
+	return ansi.Truncate(s, head, "") + "…" + lastCells(s, tail)
 }
 
 // retryIn prints the time to the next try in whole seconds, rounded up.

@@ -82,6 +82,9 @@ func (m Model) key(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	}
 	if m.detail.open {
 		m.detail.key(msg, k)
+		if m.detail.stale() {
+			m.refreshDetail()
+		}
 		return m, nil
 	}
 	_, h := m.size()

@@ -32,6 +32,9 @@ func (m Model) mouse(msg tea.MouseMsg) (Model, tea.Cmd) {
 			} else {
 				m.detail.vp.ScrollDown(step)
 			}
+			if m.detail.stale() {
+				m.refreshDetail()
+			}
 		default:
 			m.table.move(step)
 		}

@@ -23,9 +23,11 @@ import (
 
 // soakTarget serves a dump that changes at every poll, as a busy service
 // would: a fixed pool, request goroutines born and gone every poll,
-// groups that come and go (one with escapes in its names), a burst that
-// grows and drains; and now and then a failure: a 500 full of escapes, an
-// HTML page, a connection cut mid-dump, bytes that are no dump.
+// groups that come and go (one with escapes in its names), goroutines
+// whose stacks are new at every poll (code generated per request), a
+// burst that grows and drains; and now and then a failure: a 500 full of
+// escapes, an HTML page, a connection cut mid-dump, bytes that are no
+// dump.
 type soakTarget struct {
 	polls  atomic.Int64
 	failed atomic.Int64
@@ -138,6 +140,9 @@ func soakDump(n int) []byte {
 		for j := range 1 + k%5 {
 			g(10_000_000+(n/7)*1000+k*10+j, "chan send", fn, "/src/app/tasks.go", 100+k, "main.dispatch")
 		}
+	}
+	for i := range 30 { // stacks of their own at every poll: code made per request
+		g(60_000_000+n*100+i, "select", fmt.Sprintf("main.generated_%d_%d", n, i), "/src/app/gen.go", 5+i, "main.dispatch")
 	}
 	for j := range n % 50 { // a burst that grows and drains
 		g(50_000_000+(n/50)*100+j, "sync.Mutex.Lock", "main.burst", "/src/app/burst.go", 7, "main.dispatch")

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // The table is drawn here rather than with bubbles/table: rows need their
@@ -253,11 +254,26 @@ func (t *table) view(width, height int, st *Styles) []string {
 // fitLeft is fit, but cuts from the left: the end of a function name or
 // a file:line says more than its start.
 func fitLeft(s string, width int) string {
-	if n := len([]rune(s)); n > width && width > 1 {
-		r := []rune(s)
-		s = "…" + string(r[n-width+1:])
+	if ansi.StringWidth(s) > width && width > 1 {
+		s = "…" + lastCells(s, width-1)
 	}
 	return fit(s, width)
+}
+
+// lastCells returns the end of s that fits in width cells, in whole
+// characters: a wide one is never cut in half.
+func lastCells(s string, width int) string {
+	n := ansi.StringWidth(s)
+	if n <= width {
+		return s
+	}
+	cut := n - width
+	end := ansi.TruncateLeft(s, cut, "")
+	for ansi.StringWidth(end) > width {
+		cut++
+		end = ansi.TruncateLeft(s, cut, "")
+	}
+	return end
 }
 
 // shows reports whether a column of kind id is on screen.
