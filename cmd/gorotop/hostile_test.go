@@ -191,7 +191,7 @@ func startHostile(t testing.TB) *hostileServer {
 
 // runBin runs the binary with args and returns its exit code, stdout,
 // stderr, wall time and peak resident set size in bytes.
-func runBin(t *testing.T, bin string, env []string, args ...string) (code int, stdout, stderr []byte, took time.Duration, maxRSS int64) {
+func runBin(t testing.TB, bin string, env []string, args ...string) (code int, stdout, stderr []byte, took time.Duration, maxRSS int64) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -1,6 +1,7 @@
 // Package testproc builds and runs the project's own programs for tests:
 // testdata/leaky, a Go process that leaks goroutines on purpose over real
-// loopback HTTP, testdata/kubectl, a stand-in for kubectl, and
+// loopback HTTP, testdata/kubectl, a stand-in for kubectl,
+// testdata/hostiledump, the writer of dumps no runtime prints, and
 // cmd/gorotop. Each program is built once per test binary with the go
 // command found on PATH; without one, the tests that need it are skipped.
 package testproc
@@ -31,6 +32,7 @@ const (
 var (
 	leaky   = &program{pkg: "./testdata/leaky", name: "leaky"}
 	gorotop = &program{pkg: "./cmd/gorotop", name: "gorotop"}
+	hostile = &program{pkg: "./testdata/hostiledump", name: "hostiledump"}
 	// kubectl is built alone in a directory of its own, to be put on PATH.
 	kubectl = &program{pkg: "./testdata/kubectl", name: "kubectl", dir: "kubectl"}
 	// leakyProof is leaky built to serve /debug/pprof/goroutineleak.
@@ -128,6 +130,14 @@ func BuildGorotop(t testing.TB) string {
 func KubectlDir(t testing.TB) string {
 	t.Helper()
 	return filepath.Dir(kubectl.build(t))
+}
+
+// BuildHostileDump builds ./testdata/hostiledump, the writer of dumps no
+// Go runtime prints (a goroutine millions of frames deep, a million
+// distinct stacks), once per test binary and returns its path.
+func BuildHostileDump(t testing.TB) string {
+	t.Helper()
+	return hostile.build(t)
 }
 
 // Fetch GETs url on a fresh client and returns the body; it fails t on an
