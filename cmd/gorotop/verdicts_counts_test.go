@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -81,5 +82,19 @@ func TestCheckProfileSeries(t *testing.T) {
 	code, out, errOut = runIn(t, "", "check", healthyDir)
 	if code != exitOK {
 		t.Errorf("check of a healthy process's profiles: exit %d (want 0), stderr %q:\n%s", code, errOut, out)
+	}
+
+	// The UI replays both directories: the leak's row is marked rising,
+	// and nothing of the healthy process is.
+	bin := testproc.BuildGorotop(t)
+	leakPane := startPane(t, bin+" --no-color "+leakDir)
+	healthyPane := startPane(t, bin+" --no-color "+healthyDir)
+	rising := regexp.MustCompile(`(?m)^[> ]?↑ +[\d ]+ .*counts only +- +main\.go:\d+ +main\.steadyLeak`)
+	leakPane.waitFor(90*time.Second, "the leak marked rising", func(s string) bool {
+		return rising.MatchString(s) && strings.Contains(s, "replay ended")
+	})
+	s := healthyPane.waitFor(30*time.Second, "the healthy replay's end", func(s string) bool { return strings.Contains(s, "replay ended") })
+	if strings.Contains(s, "↑") || strings.Contains(s, "rising") {
+		t.Errorf("the healthy process's profiles are marked:\n%s", s)
 	}
 }
