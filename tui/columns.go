@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
@@ -94,8 +95,15 @@ func (t *table) columns(width int) ([]column, []int) {
 		case c.id == colCount && t.targets != nil:
 			c.title = "TOTAL"
 		}
-		if c.id == colCount {
+		switch c.id {
+		case colCount:
 			c.min = max(c.min, len(count(t.maxCount)))
+		case colState:
+			c.min = min(max(c.min, t.stateNeed), stateMax)
+		}
+		if _, ok := t.sortMark(c.id); ok {
+			// A sorted column's title keeps its mark and stays whole.
+			c.min = max(c.min, ansi.StringWidth(c.title)+1)
 		}
 		cols = append(cols, c)
 		if c.id != colCount {
@@ -150,8 +158,11 @@ func (t *table) columns(width int) ([]column, []int) {
 				break
 			}
 			to := g.to
-			if c.id == colTarget {
+			switch c.id {
+			case colTarget:
 				to = min(to, len(c.title)+2) // its tab's number and its name
+			case colState:
+				to = max(to, min(t.stateWide, stateWideMax)) // the states on screen, whole
 			}
 			if c.id != g.col || w[i] == 0 || w[i] >= to {
 				continue
@@ -164,9 +175,21 @@ func (t *table) columns(width int) ([]column, []int) {
 	return cols, w
 }
 
+// sortMark returns the mark the title of column id carries when the
+// table is sorted by it: ▼ largest first, ▲ by name.
+func (t *table) sortMark(id colID) (string, bool) {
+	sorted := map[sortMode]colID{sortCount: colCount, sortGrowth: colRate, sortWait: colWait, sortName: colFunc, sortDelta: colDelta}
+	if c, ok := sorted[t.sort]; !ok || c != id {
+		return "", false
+	}
+	if t.sort == sortName {
+		return "▲", true
+	}
+	return "▼", true
+}
+
 // titles returns the column titles, the sorted column marked.
 func (t *table) titles(cols []column, w []int) []string {
-	sorted := map[sortMode]colID{sortCount: colCount, sortGrowth: colRate, sortWait: colWait, sortName: colFunc, sortDelta: colDelta}
 	out := make([]string, len(cols))
 	for i, c := range cols {
 		if w[i] == 0 {
@@ -179,12 +202,8 @@ func (t *table) titles(cols []column, w []int) []string {
 			num := strconv.Itoa(c.target + 1)
 			s = num + " " + strings.TrimRight(fitLeft(s, w[i]-len(num)-1), " ")
 		}
-		if id, ok := sorted[t.sort]; ok && id == c.id {
-			if t.sort == sortName {
-				s += "▲"
-			} else {
-				s += "▼"
-			}
+		if mark, ok := t.sortMark(c.id); ok {
+			s += mark
 		}
 		if c.right {
 			out[i] = fitRight(s, w[i])
@@ -242,7 +261,8 @@ func (r *row) cells(cols []column, w []int, full bool) []string {
 		case colRate:
 			s = rate(r.growth)
 		case colState:
-			s = clean(r.state())
+			c[i] = stateCell(clean(r.state()), width)
+			continue
 		case colWait:
 			s = waitCell(r.age, r.gstate)
 		case colBorn:
@@ -271,6 +291,49 @@ func (r *row) cells(cols []column, w []int, full bool) []string {
 		}
 	}
 	return c
+}
+
+// stateMax is the widest the STATE column grows to show the states on
+// screen whole, abbreviated as far as stateForms goes, on a narrow
+// terminal; stateWideMax is how far spare width widens it to show them as
+// the runtime printed them.
+const (
+	stateMax     = 16
+	stateWideMax = 24
+)
+
+// stateSteps shorten a state one step at a time, each form still saying
+// what the runtime printed: select {} is what parks in "select (no
+// cases)", sync's lock and wait states name their type, and a channel
+// state its operation.
+var stateSteps = [][2]string{
+	{"select (no cases)", "select {}"},
+	{"sync.", ""},
+	{"chan receive", "chan recv"},
+	{" (nil chan)", " (nil)"},
+	{"chan ", ""},
+}
+
+// stateCell writes a state in width cells: the longest of its forms that
+// fits, the shortest cut when none does.
+func stateCell(s string, width int) string {
+	for _, step := range stateSteps {
+		if ansi.StringWidth(s) <= width {
+			break
+		}
+		s = strings.Replace(s, step[0], step[1], 1)
+	}
+	return fit(s, width)
+}
+
+// stateWidth is how many cells a state takes whole, and abbreviated as
+// far as it goes.
+func stateWidth(s string) (whole, short int) {
+	whole = ansi.StringWidth(s)
+	for _, step := range stateSteps {
+		s = strings.Replace(s, step[0], step[1], 1)
+	}
+	return whole, ansi.StringWidth(s)
 }
 
 // waitCell prints how long a group's goroutines have been blocked, as

@@ -39,7 +39,7 @@ func TestProvenLeakIsMarked(t *testing.T) {
 		t.Fatalf("first row %s mark %q reason %q", r.fn(), r.mark(), r.reason)
 	}
 	v := h.view()
-	for _, want := range []string{"\n>L", "chan send (", "2 proven leaked", "! 1 suspect"} {
+	for _, want := range []string{"\n>L", " send (leaked) ", "2 proven leaked", "! 1 suspect"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, v)
 		}

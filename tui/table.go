@@ -72,6 +72,9 @@ type table struct {
 	maxCount int
 	suspects int
 	rising   int
+	// stateNeed and stateWide size the state column: the widest state of
+	// the rows abbreviated, and whole.
+	stateNeed, stateWide int
 }
 
 // build fills the table from rows, filtered and sorted.
@@ -84,6 +87,7 @@ func (t *table) build(rows []*row) {
 	}
 	t.rows = nil
 	t.maxCount, t.suspects, t.rising = 0, 0, 0
+	t.stateNeed, t.stateWide = 0, 0
 	t.total = len(rows)
 	terms := strings.Fields(strings.ToLower(t.filter))
 	for _, r := range rows {
@@ -92,6 +96,8 @@ func (t *table) build(rows []*row) {
 		}
 		t.rows = append(t.rows, r)
 		t.maxCount = max(t.maxCount, r.count)
+		whole, short := stateWidth(clean(r.state()))
+		t.stateNeed, t.stateWide = max(t.stateNeed, short), max(t.stateWide, whole)
 		switch {
 		case r.suspect || r.leaked > 0:
 			t.suspects++
