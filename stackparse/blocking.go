@@ -65,3 +65,27 @@ func ShortFunc(fn string) string {
 	}
 	return fn
 }
+
+// WritesDump reports whether the group's goroutines were writing the dump
+// or profile they appear in: they run (a profile does not say) and their
+// innermost frame outside the runtime is runtime/pprof's writer
+// (writeGoroutineStacks for a ?debug=2 dump, writeRuntimeProfile for a
+// profile). Such a goroutine is the handler of the request that fetched
+// the dump (net/http/pprof's, for a poll of a live target: gorotop's own
+// request) or a program writing its own dump. It is not blocked, and it
+// is gone once the dump is written.
+func (g *Group) WritesDump() bool {
+	if g.State != "running" && !g.Counted() {
+		return false
+	}
+	for _, f := range g.Frames {
+		switch f.Func {
+		case "runtime/pprof.writeGoroutineStacks", "runtime/pprof.writeRuntimeProfile":
+			return true
+		}
+		if pkg := PackageOf(f.Func); pkg != "runtime" && !strings.HasPrefix(pkg, "internal/") {
+			return false
+		}
+	}
+	return false
+}

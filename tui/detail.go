@@ -188,7 +188,13 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 	g := tr.Group
 	r := groupRow(g, tr)
 	d.raw(r.mark() + " " + st.Title.Render(clean(stackparse.ShortFunc(g.Top().Func))))
-	d.add("%s goroutines · %s · %s/min · blocked %s", count(tr.Count), clean(r.state()), rate(tr.GrowthPerMin), waitText(g))
+	writer := g.WritesDump()
+	if writer {
+		d.add("%s · %s · %s/min", plural(tr.Count, "goroutine"), clean(r.state()), rate(tr.GrowthPerMin))
+		d.raw(st.Dim.Render("writing this dump for the request that fetched it: not waiting"))
+	} else {
+		d.add("%s goroutines · %s · %s/min · %s", count(tr.Count), clean(r.state()), rate(tr.GrowthPerMin), waitText(g))
+	}
 	if f := ds.frame(); ds.stepped() && f != nil {
 		d.raw(st.Paused.Render(fmt.Sprintf("the table shows snapshot %s of %s; this detail is of the latest", count(f.poll), count(ds.polls))))
 	}
@@ -210,10 +216,14 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 		d.add("states: %s", countsText(g.States))
 	}
 
-	d.section(m, "Stack, innermost first (▶ where it blocks)")
+	if writer {
+		d.section(m, "Stack, innermost first")
+	} else {
+		d.section(m, "Stack, innermost first (▶ where it blocks)")
+	}
 	for i, f := range g.Frames {
 		mark, text := "  ", clean(f.Func)
-		if i == g.Blocking {
+		if i == g.Blocking && !writer {
 			mark, text = "▶ ", st.Marked.Render(text)
 		}
 		d.raw(mark + text)
@@ -241,14 +251,16 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 		d.raw(st.Dim.Render("  nobody: the main goroutine or the runtime's own"))
 	}
 
-	d.section(m, "Waiting for")
-	most := slices.Max(tr.WaitAges[:])
-	for i, n := range tr.WaitAges {
-		if n == 0 {
-			continue
+	if !writer {
+		d.section(m, "Waiting for")
+		most := slices.Max(tr.WaitAges[:])
+		for i, n := range tr.WaitAges {
+			if n == 0 {
+				continue
+			}
+			bar := strings.Repeat("█", max(1, n*30/max(most, 1)))
+			d.add("  %-6s %s %s", track.WaitBucketLabels[i], st.Spark.Render(bar), count(n))
 		}
-		bar := strings.Repeat("█", max(1, n*30/max(most, 1)))
-		d.add("  %-6s %s %s", track.WaitBucketLabels[i], st.Spark.Render(bar), count(n))
 	}
 
 	d.section(m, "History")
@@ -429,15 +441,15 @@ func sourceLines(d *docWriter, m *Model, file string, line int) {
 func waitText(g *stackparse.Group) string {
 	switch {
 	case g.Counted():
-		return "for a time not known (counts only)"
+		return "blocked for a time not known (counts only)"
 	case !parked(g.State):
 		return "not blocked"
 	case g.WaitMax == 0:
-		return "<1m by the runtime"
+		return "blocked <1m by the runtime"
 	case g.WaitMin == g.WaitMax:
-		return fmt.Sprintf("%dm by the runtime", g.WaitMax)
+		return fmt.Sprintf("blocked %dm by the runtime", g.WaitMax)
 	}
-	return fmt.Sprintf("%d–%dm by the runtime", g.WaitMin, g.WaitMax)
+	return fmt.Sprintf("blocked %d–%dm by the runtime", g.WaitMin, g.WaitMax)
 }
 
 // historyLines draws a group's count over time and its goroutines born,

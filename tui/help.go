@@ -9,6 +9,7 @@ var legend = [][2]string{
 	{"", "L proven leaked by the runtime   s stuck: none come or go"},
 	{"Columns", "COUNT goroutines now · TREND count per poll · /MIN growth per minute"},
 	{"", "STATE what they wait for · WAIT how long the oldest has waited"},
+	{"", "STATE (this dump): the request writing the dump, gorotop's own poll"},
 	{"", "SITE file:line where they block · FUNCTION · CREATOR who started them"},
 	{"", "ΔMARK change since the mark · BORN EXITED OLDEST on wide terminals"},
 	{"Time", "←/→ step in time when paused or in a replay; 1× = --interval a step"},

@@ -105,10 +105,18 @@ func (r *row) creator() string {
 	return "← " + stackparse.ShortFunc(r.group.CreatedBy.Func)
 }
 
+// writerState stands for the state of the goroutines that wrote the dump
+// on screen: the request that fetched it, gorotop's own for a live
+// target. They run; they do not wait.
+const writerState = "(this dump)"
+
 // state is the row's wait state, "(leaked)" added when the runtime proved
 // some of its goroutines leaked.
 func (r *row) state() string {
 	s := r.gstate
+	if r.members == nil && r.group != nil && r.group.WritesDump() {
+		s = writerState
+	}
 	if r.members != nil {
 		for _, m := range r.members {
 			if m.gstate != s {
@@ -285,6 +293,9 @@ func (t *table) haystack(r *row) string {
 	g := r.group
 	var b strings.Builder
 	b.WriteString(g.State)
+	if g.WritesDump() {
+		b.WriteString("\n" + writerState)
+	}
 	for st := range g.States {
 		b.WriteString("\n" + st)
 	}

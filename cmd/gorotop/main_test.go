@@ -93,6 +93,40 @@ func TestSnapshotOfLiveLeak(t *testing.T) {
 	}
 }
 
+// TestSnapshotOwnRequest: the goroutine serving the snapshot's own
+// request (net/http/pprof's handler writing the dump) is said to write
+// the dump, never to be blocked, in text and in JSON.
+func TestSnapshotOwnRequest(t *testing.T) {
+	addr := testproc.StartLeaky(t, "-mode", "pool")
+	code, out, errOut := runIn(t, "", "snapshot", addr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if strings.Contains(out, "blocked at pprof.go") || !regexp.MustCompile(`(?m)^#\d+  1  running, writing this dump\n(.*\n)*?    writing this dump at pprof\.go:\d+  net/http/pprof\.handler\.ServeHTTP$`).MatchString(out) {
+		t.Errorf("the text snapshot does not say that its own request writes the dump:\n%s", out)
+	}
+	code, out, errOut = runIn(t, "", "snapshot", "--format", "json", addr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var report export.Report
+	if err := json.Unmarshal([]byte(out), &report); err != nil {
+		t.Fatal(err)
+	}
+	writers := 0
+	for _, g := range report.Groups {
+		if g.WritesDump {
+			writers++
+			if g.BlockedAt == nil || g.BlockedAt.Func != "net/http/pprof.handler.ServeHTTP" || g.Count != 1 {
+				t.Errorf("writes_dump on %d goroutines at %+v", g.Count, g.BlockedAt)
+			}
+		}
+	}
+	if writers != 1 {
+		t.Errorf("%d groups with writes_dump, want 1", writers)
+	}
+}
+
 func findGroup(r export.Report, fn string) *export.Group {
 	for i, g := range r.Groups {
 		if g.BlockedAt != nil && g.BlockedAt.Func == fn {

@@ -38,7 +38,7 @@ func Text(w io.Writer, r *Result) error {
 		fmt.Fprintf(bw, "\n%s  %s  %s → %s  %s\n", signed(g.Delta()), g.Change,
 			export.Thousands(g.Base), export.Thousands(g.Current), g.Group.State)
 		top := g.Group.Top()
-		fmt.Fprintf(bw, "    blocked at %s  %s\n", top.Site(), top.Func)
+		fmt.Fprintf(bw, "    %s\n", export.Where(g.Group, top))
 		if cb := g.Group.CreatedBy; cb != nil {
 			fmt.Fprintf(bw, "    created by %s  %s\n", cb.Site(), cb.Func)
 		}

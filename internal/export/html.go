@@ -367,7 +367,10 @@ func newGroupView(in Input, g *stackparse.Group, i int) groupView {
 	if g.Leaked > 0 {
 		gv.Leaked = Thousands(g.Leaked)
 	}
-	if f := g.BlockedAt(); f != nil {
+	switch f := g.BlockedAt(); {
+	case g.WritesDump():
+		gv.State += ", " + WriterNote
+	case f != nil:
 		gv.Blocked = newFrameView(*f)
 	}
 	if g.CreatedBy != nil {

@@ -38,20 +38,23 @@ type InputFormat struct {
 
 // Group is one group in a Report.
 type Group struct {
-	Key          string              `json:"key"`
-	Count        int                 `json:"count"`
-	State        string              `json:"state"`
-	States       map[string]int      `json:"states"`
-	Leaked       int                 `json:"leaked"`
-	WaitMinutes  MinMax              `json:"wait_minutes"`
-	BlockedAt    *stackparse.Frame   `json:"blocked_at"`
-	CreatedBy    *stackparse.Frame   `json:"created_by"`
-	Frames       []stackparse.Frame  `json:"frames"`
-	GoroutineIDs []int64             `json:"goroutine_ids"`
-	Locked       bool                `json:"locked,omitempty"`
-	Elided       bool                `json:"elided,omitempty"`
-	Labels       map[string]LabelSet `json:"labels,omitempty"`
-	Trend        *Trend              `json:"trend,omitempty"`
+	Key          string             `json:"key"`
+	Count        int                `json:"count"`
+	State        string             `json:"state"`
+	States       map[string]int     `json:"states"`
+	Leaked       int                `json:"leaked"`
+	WaitMinutes  MinMax             `json:"wait_minutes"`
+	BlockedAt    *stackparse.Frame  `json:"blocked_at"`
+	CreatedBy    *stackparse.Frame  `json:"created_by"`
+	Frames       []stackparse.Frame `json:"frames"`
+	GoroutineIDs []int64            `json:"goroutine_ids"`
+	// WritesDump marks the goroutines that wrote the dump: the request
+	// that fetched it, which runs rather than waits.
+	WritesDump bool                `json:"writes_dump,omitempty"`
+	Locked     bool                `json:"locked,omitempty"`
+	Elided     bool                `json:"elided,omitempty"`
+	Labels     map[string]LabelSet `json:"labels,omitempty"`
+	Trend      *Trend              `json:"trend,omitempty"`
 }
 
 // MinMax is a range.
@@ -105,6 +108,7 @@ func BuildReport(in Input) Report {
 			CreatedBy:    g.CreatedBy,
 			Frames:       g.Frames,
 			GoroutineIDs: g.IDs(),
+			WritesDump:   g.WritesDump(),
 			Locked:       g.Locked,
 			Elided:       g.Elided,
 			Labels:       labelCounts(g),

@@ -47,6 +47,9 @@ func Text(w io.Writer, in Input) error {
 	}
 	for i, g := range groups {
 		fmt.Fprintf(bw, "\n#%d  %s  %s", i+1, Thousands(g.Count()), g.State)
+		if g.WritesDump() {
+			fmt.Fprintf(bw, ", %s", WriterNote)
+		}
 		if g.WaitMax > 0 {
 			fmt.Fprintf(bw, "  waiting %s", waitRange(g.WaitMin, g.WaitMax))
 		}
@@ -69,7 +72,7 @@ func Text(w io.Writer, in Input) error {
 			fmt.Fprintf(bw, "    trend: %s/min over %d polls, %d born, %d exited\n", signed(tr.GrowthPerMin), len(tr.History), tr.Born, tr.Exited)
 		}
 		if f := g.BlockedAt(); f != nil {
-			fmt.Fprintf(bw, "    blocked at %s  %s\n", f.Site(), f.Func)
+			fmt.Fprintf(bw, "    %s\n", Where(g, *f))
 		}
 		if g.CreatedBy != nil {
 			fmt.Fprintf(bw, "    created by %s  %s\n", g.CreatedBy.Site(), g.CreatedBy.Func)
@@ -91,6 +94,23 @@ func Text(w io.Writer, in Input) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// WriterNote is what exports say of the goroutines that wrote the dump
+// (stackparse.Group.WritesDump): the request that fetched it (gorotop's
+// own poll, for a live target), which runs rather than waits.
+const WriterNote = "writing this dump"
+
+// Where says what a group's goroutines do at frame f, their blocking
+// frame: "blocked at queue.go:88  app/queue.(*MemQueue).scheduleFlush.func1",
+// or for the goroutines that wrote the dump "writing this dump at
+// pprof.go:273  net/http/pprof.handler.ServeHTTP".
+func Where(g *stackparse.Group, f stackparse.Frame) string {
+	verb := "blocked at"
+	if g.WritesDump() {
+		verb = "writing this dump at"
+	}
+	return fmt.Sprintf("%s %s  %s", verb, f.Site(), f.Func)
 }
 
 func waitRange(lo, hi int) string {
