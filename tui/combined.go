@@ -130,7 +130,9 @@ func (m Model) combinedHeader(w int) []string {
 	line2 = append(line2, m.viewSegments()...)
 	lines := []string{fitLine(w, line1), fitLine(w, line2)}
 	if firstErr != nil {
-		lines = append(lines, st.Error.Render(cutMiddle("✗ "+firstErr.name+": "+clean(firstErr.lastErr), w)))
+		for _, l := range errorLines("✗ "+firstErr.name+": "+clean(firstErr.lastErr), w) {
+			lines = append(lines, st.Error.Render(l))
+		}
 	}
 	return lines
 }

@@ -206,7 +206,11 @@ func (m Model) targetHeader(t *tab, w int) []string {
 		lines = append(lines, st.Error.Render(cutMiddle(text, w)))
 	}
 	if t.lastErr != "" {
-		lines = append(lines, st.Error.Render(cutMiddle("✗ "+clean(t.lastErr), w)))
+		// The header names the target already: the error need not.
+		msg := strings.TrimPrefix(clean(t.lastErr), clean(target)+": ")
+		for _, l := range errorLines("✗ "+msg, w) {
+			lines = append(lines, st.Error.Render(l))
+		}
 	} else if ds != nil && ds.snap != nil {
 		if warn := dumpWarning(ds); warn != "" {
 			lines = append(lines, st.Warn.Render(truncate(warn, w)))
@@ -266,6 +270,25 @@ func shortTarget(t string) string {
 		}
 	}
 	return t
+}
+
+// errorLinesMax is how many lines an error takes in the header at most.
+const errorLinesMax = 3
+
+// errorLines wraps an error over lines of width cells, at spaces where it
+// can, so that it is read whole; one too long for errorLinesMax lines
+// keeps its start and its end, which says what to try.
+func errorLines(s string, width int) []string {
+	var lines []string
+	for len(lines) < errorLinesMax-1 && ansi.StringWidth(s) > width {
+		head := ansi.Truncate(s, width, "")
+		if i := strings.LastIndexByte(head, ' '); i > width/2 {
+			head = head[:i]
+		}
+		lines = append(lines, head)
+		s = strings.TrimLeft(s[len(head):], " ")
+	}
+	return append(lines, cutMiddle(s, width))
 }
 
 // cutMiddle cuts a line that is too long in its middle: an error's start

@@ -324,7 +324,7 @@ var errorMatrix = []matrixCase{
 	{name: "HTML page", path: "/html", code: 2, want: "got an HTML page"},
 	{name: "401", path: "/401", code: 2, want: "401 Unauthorized; send credentials with --bearer-token-file"},
 	{name: "403", path: "/403", code: 2, want: "403 Forbidden"},
-	{name: "404", path: "/404", code: 2, want: "is net/http/pprof imported?"},
+	{name: "404", path: "/404", code: 2, want: "net/http/pprof is not registered at /debug/pprof/ on this port"},
 	{name: "500 with escapes", path: "/500", code: 2, want: "HTTP 500 Internal Server Error (internal error"},
 	{name: "redirect loop", path: "/loop", code: 2, want: "redirect loop; give the final URL"},
 	{name: "connection cut mid-goroutine", path: "/cut", code: 2, want: "the dump was cut off"},

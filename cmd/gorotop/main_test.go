@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -220,6 +222,24 @@ func TestErrorsAreOneLine(t *testing.T) {
 	dir := t.TempDir()
 	html := filepath.Join(dir, "page.html")
 	os.WriteFile(html, []byte("<!DOCTYPE html><html><body>hi</body></html>"), 0o644)
+	// A NATS client port: it speaks first, and not HTTP.
+	nats, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nats.Close()
+	go func() {
+		for {
+			c, err := nats.Accept()
+			if err != nil {
+				return
+			}
+			io.WriteString(c, `INFO {"server_id":"NDJWE4KOSQXBYSYAAQC3I2KQZ2","version":"2.10.14","proto":1}`+"\r\n")
+			c.SetReadDeadline(time.Now().Add(time.Second))
+			c.Read(make([]byte, 4096)) // the request, before the close
+			c.Close()
+		}
+	}()
 	cases := []struct {
 		name string
 		args []string
@@ -229,6 +249,7 @@ func TestErrorsAreOneLine(t *testing.T) {
 		{"no target", []string{"snapshot"}, 2, "no TARGET"},
 		{"missing file", []string{"snapshot", filepath.Join(dir, "nope.txt")}, 2, "no such file"},
 		{"refused", []string{"snapshot", "127.0.0.1:1"}, 2, "nothing listening"},
+		{"not HTTP", []string{"snapshot", nats.Addr().String()}, 2, `the port answered, but not in HTTP (it sent {"server_id":"NDJWE4KOSQXBYSYAAQC3I2KQZ2…: a NATS client port?); give the port that serves net/http/pprof`},
 		{"bad flag", []string{"snapshot", "--bogus", "x"}, 2, "flag provided but not defined"},
 		{"bad format", []string{"snapshot", "--format", "xml", "x"}, 2, "unknown format"},
 		{"bad group", []string{"check", "--group", "nope", "x"}, 2, "unknown grouping"},

@@ -33,6 +33,7 @@ const (
 	ErrTimeout                         // the fetch exceeded Options.Timeout
 	ErrTruncated                       // the body ended before it was complete
 	ErrCanceled                        // the caller's context ended the fetch
+	ErrNotHTTP                         // the port answered in another protocol, or closed without a word
 )
 
 var kindNames = map[ErrorKind]string{
@@ -54,6 +55,7 @@ var kindNames = map[ErrorKind]string{
 	ErrTimeout:    "timed out",
 	ErrTruncated:  "truncated dump",
 	ErrCanceled:   "canceled",
+	ErrNotHTTP:    "not HTTP",
 }
 
 // String names the kind in a few words ("connection refused").

@@ -30,6 +30,10 @@ type httpSource struct {
 	envToken  string // GOROTOP_BEARER_TOKEN at Open
 	transport *http.Transport
 	client    *http.Client
+	// hint404 is set on the target's own URL: its 404 gets a hint (see
+	// notFoundHint); the URLs beside it (the goroutineleak profile, a
+	// round-trip probe) 404 where the target does not serve them.
+	hint404 bool
 }
 
 // errTimedOut is the cause of a fetch's context when Options.Timeout
@@ -67,6 +71,7 @@ func openHTTP(t Target, opts Options) (*httpSource, error) {
 		opts:      opts,
 		envToken:  strings.TrimSpace(os.Getenv(TokenEnv)),
 		transport: tr,
+		hint404:   true,
 	}
 	s.client = &http.Client{Transport: tr, CheckRedirect: s.checkRedirect}
 	if _, err := s.token(); err != nil {
@@ -177,6 +182,10 @@ func (s *httpSource) fetch(ctx context.Context, meta Meta, tok string, read func
 	defer resp.Body.Close()
 	secrets := s.secrets(tok)
 	if err := s.statusErr(resp, req.Header.Get("Authorization") != "", secrets); err != nil {
+		var e *Error
+		if s.hint404 && errors.As(err, &e) && e.Kind == ErrNotFound {
+			e.Msg += s.notFoundHint(ctx, tok)
+		}
 		return meta, err
 	}
 	max := s.opts.MaxBytes
@@ -327,6 +336,7 @@ func (s *httpSource) fetchErr(ctx, fetchCtx context.Context, err error) error {
 		invalid x509.CertificateInvalidError
 		record  tls.RecordHeaderError
 	)
+	notHTTPMsg := notHTTP(cause)
 	switch {
 	case errors.As(err, &dnsErr):
 		e.Kind, e.Msg = ErrDNS, "cannot resolve host "+strconv.Quote(echo(dnsErr.Name))
@@ -354,6 +364,8 @@ func (s *httpSource) fetchErr(ctx, fetchCtx context.Context, err error) error {
 		e.Kind, e.Msg = ErrTLS, "the server does not speak TLS; try http:// instead of https://"
 	case strings.Contains(cause.Error(), "tls:"):
 		e.Kind, e.Msg = ErrTLS, "TLS handshake failed: "+echo(cause.Error())
+	case notHTTPMsg != "":
+		e.Kind, e.Msg = ErrNotHTTP, notHTTPMsg
 	}
 	return e
 }
@@ -396,11 +408,6 @@ func (s *httpSource) statusErr(resp *http.Response, sentAuth bool, secrets []str
 	}
 	if line := firstLine(io.LimitReader(resp.Body, 512), secrets); line != "" {
 		e.Msg += " (" + line + ")"
-	}
-	if e.Kind == ErrNotFound {
-		root := *s.url
-		root.User, root.Path, root.RawPath, root.RawQuery = nil, pprofDir, "", ""
-		e.Msg += "; is net/http/pprof imported? try " + root.String()
 	}
 	return e
 }

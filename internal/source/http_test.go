@@ -165,7 +165,7 @@ func TestStatus(t *testing.T) {
 	}{
 		{401, "", ErrAuth, []string{"401 Unauthorized", "--bearer-token-file", "-H"}},
 		{403, "", ErrAuth, []string{"403 Forbidden", "--bearer-token-file"}},
-		{404, "404 page not found\n", ErrNotFound, []string{"404", "(404 page not found)", "net/http/pprof", "try http://127.0.0.1:"}},
+		{404, "404 page not found\n", ErrNotFound, []string{"404", "(404 page not found)", "net/http/pprof is not registered at /debug/pprof/"}},
 		{500, "boom\x1b[2J\nsecond line", ErrStatus, []string{"HTTP 500 Internal Server Error (boom?[2J)"}},
 		{502, "<html>bad gateway</html>", ErrStatus, []string{"HTTP 502 Bad Gateway"}},
 	}
@@ -612,5 +612,80 @@ func TestNoCompression(t *testing.T) {
 	}
 	if enc := <-asked; enc != "" || string(body) != dump {
 		t.Fatalf("Accept-Encoding %q, body %q", enc, body)
+	}
+}
+
+// speaksFirst listens on loopback as a server of another protocol that
+// speaks first does (a NATS client port, SSH): it writes hello on every
+// connection, reads what comes, and closes it.
+func speaksFirst(t *testing.T, hello string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			io.WriteString(c, hello)
+			c.SetReadDeadline(time.Now().Add(time.Second))
+			c.Read(make([]byte, 4096))
+			c.Close()
+		}
+	})
+	return ln.Addr().String()
+}
+
+// TestNotHTTP: a port that answers in another protocol is said to do so
+// in one line, with the start of what it sent and what to try, never as
+// net/http's "malformed HTTP status code" with escaped quotes.
+func TestNotHTTP(t *testing.T) {
+	nats := `INFO {"server_id":"NDJWE4KOSQXBYSYAAQC3I2KQZ2","server_name":"n1","version":"2.10.14","proto":1,"go":"go1.22.2","host":"0.0.0.0","port":4222,"headers":true,"max_payload":1048576}` + "\r\n"
+	for _, c := range []struct {
+		name, hello string
+		says        []string
+	}{
+		{"nats", nats, []string{`the port answered, but not in HTTP (it sent {"server_id":"NDJWE4KOSQXBYSYAAQC3I2KQZ2…: a NATS client port?)`, "give the port that serves net/http/pprof"}},
+		{"ssh", "SSH-2.0-OpenSSH_9.6\r\n", []string{"not in HTTP (it sent SSH-2.0-OpenSSH_9.6: an SSH server?)"}},
+		{"tls", "\x15\x03\x01\x00\x02\x02\x46", []string{"answered in TLS", "https://"}},
+		{"closes", "", []string{"closed it without an HTTP answer"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			addr := speaksFirst(t, c.hello)
+			_, _, err := fetchOnce(t, addr, Options{Timeout: 5 * time.Second})
+			wantKind(t, err, ErrNotHTTP, c.says...)
+			if msg := err.Error(); strings.Contains(msg, `\"`) || strings.Contains(msg, "malformed") {
+				t.Errorf("the message repeats net/http's words: %s", msg)
+			}
+		})
+	}
+}
+
+// TestNotFoundHint: a 404 points where net/http/pprof answers on the
+// same port, or says that it is not registered there; never at a URL
+// that 404s too.
+func TestNotFoundHint(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	withPprof := httptest.NewServer(mux)
+	t.Cleanup(withPprof.Close)
+	_, _, err := fetchOnce(t, withPprof.URL+"/metrics/goroutines", Options{})
+	want := "the pprof index answers at " + withPprof.URL + "/debug/pprof/: try " + withPprof.URL + "/debug/pprof/goroutine?debug=2"
+	wantKind(t, err, ErrNotFound, "HTTP 404", want)
+	_, body, err := fetchOnce(t, withPprof.URL+"/debug/pprof/goroutine?debug=2", Options{})
+	if err != nil || !strings.HasPrefix(body, "goroutine ") {
+		t.Fatalf("the URL the hint gives: %v", err)
+	}
+
+	bare := serve(t, http.NotFound)
+	_, _, err = fetchOnce(t, bare, Options{})
+	wantKind(t, err, ErrNotFound, "HTTP 404", "(404 page not found)", `net/http/pprof is not registered at /debug/pprof/ on this port: import _ "net/http/pprof"`)
+	if strings.Contains(err.Error(), "try http") {
+		t.Errorf("the hint points at a URL that 404s too: %s", err)
 	}
 }
