@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/gorotop/gorotop/internal/poll"
-	dumpsource "github.com/gorotop/gorotop/internal/source"
 )
 
 // TestErrorReadsWhole: at 80 columns the header shows a fetch's error
@@ -17,16 +16,8 @@ import (
 func TestErrorReadsWhole(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	t.Cleanup(srv.Close)
-	target, err := dumpsource.ParseTarget(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := dumpsource.Open(target, dumpsource.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := poll.NewLoop(src, poll.Options{Interval: 1})
-	defer l.Close()
+	l := openLoop(t, srv.URL, poll.Options{Interval: 1})
+	src := l.Source()
 	h := newHarness(t, Config{NoColor: true, Target: src.String(), Fetch: l.Next})
 	h.poll()
 	full := h.m.tabs[0].lastErr

@@ -313,3 +313,20 @@ func ioPipe() (*io.PipeReader, *io.PipeWriter) { return io.Pipe() }
 
 // windowSize is a resize to w×h.
 func windowSize(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }
+
+// openLoop opens the poll loop of a live target, as gorotop does, closed
+// when the test ends.
+func openLoop(t testing.TB, addr string, opts poll.Options) *poll.Loop {
+	t.Helper()
+	target, err := dumpsource.ParseTarget(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := dumpsource.Open(target, dumpsource.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := poll.NewLoop(src, opts)
+	t.Cleanup(func() { l.Close() })
+	return l
+}

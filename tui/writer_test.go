@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/gorotop/gorotop/internal/poll"
-	dumpsource "github.com/gorotop/gorotop/internal/source"
 	"github.com/gorotop/gorotop/internal/testproc"
 )
 
@@ -15,16 +14,7 @@ import (
 // and nothing says it blocks or waits.
 func TestOwnRequestIsNotWaiting(t *testing.T) {
 	addr := testproc.StartLeaky(t, "-mode", "pool")
-	target, err := dumpsource.ParseTarget(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := dumpsource.Open(target, dumpsource.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := poll.NewLoop(src, poll.Options{Interval: 1, FullOnly: true})
-	defer l.Close()
+	l := openLoop(t, addr, poll.Options{Interval: 1, FullOnly: true})
 	h := newHarness(t, Config{NoColor: true, Fetch: l.Next})
 	h.polls(2)
 

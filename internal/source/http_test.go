@@ -615,32 +615,6 @@ func TestNoCompression(t *testing.T) {
 	}
 }
 
-// speaksFirst listens on loopback as a server of another protocol that
-// speaks first does (a NATS client port, SSH): it writes hello on every
-// connection, reads what comes, and closes it.
-func speaksFirst(t *testing.T, hello string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			io.WriteString(c, hello)
-			c.SetReadDeadline(time.Now().Add(time.Second))
-			c.Read(make([]byte, 4096))
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
-}
-
 // TestNotHTTP: a port that answers in another protocol is said to do so
 // in one line, with the start of what it sent and what to try, never as
 // net/http's "malformed HTTP status code" with escaped quotes.
@@ -656,7 +630,9 @@ func TestNotHTTP(t *testing.T) {
 		{"closes", "", []string{"closed it without an HTTP answer"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			addr := speaksFirst(t, c.hello)
+			// A server of another protocol: what it sends is all the
+			// answer there is, whether it speaks first (NATS, SSH) or not.
+			addr := rawServer(t, func(conn net.Conn) { io.WriteString(conn, c.hello) })
 			_, _, err := fetchOnce(t, addr, Options{Timeout: 5 * time.Second})
 			wantKind(t, err, ErrNotHTTP, c.says...)
 			if msg := err.Error(); strings.Contains(msg, `\"`) || strings.Contains(msg, "malformed") {
