@@ -50,6 +50,12 @@ func FuzzReader(f *testing.F) {
 			return
 		}
 		defer r.Close()
+		total := r.Len()
+		defer func() {
+			if r.Count() > total {
+				t.Fatalf("Len() = %d, yet %d dumps replayed", total, r.Count())
+			}
+		}()
 		for range 64 {
 			meta, body, err := r.Next()
 			if err == io.EOF {

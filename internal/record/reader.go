@@ -73,6 +73,41 @@ func NewReader(ra io.ReaderAt) (*Reader, error) {
 // Count returns how many dumps Next has handed out.
 func (r *Reader) Count() int { return r.count }
 
+// Len returns how many dumps the recording holds, as the headers of its
+// records tell: it walks them from the start without reading the dumps'
+// data, each 'E' record checked. A torn or damaged tail ends the count
+// where Next would end the replay, but damage inside a dump's data is
+// found only by Next: Len is what a replay can reach at most. A
+// recording still growing holds more later.
+func (r *Reader) Len() int {
+	n, data := 0, false
+	pos := int64(headerSize)
+	var head [recHead]byte
+	for {
+		if k, _ := r.ra.ReadAt(head[:], pos); k < recHead {
+			return n
+		}
+		tag, size, sum := head[0], int64(binary.LittleEndian.Uint32(head[1:5])), binary.LittleEndian.Uint32(head[5:9])
+		switch {
+		case tag == tagData && size > 0 && size <= maxData:
+			data = true
+		case tag == tagEnd && size <= maxEnd && data:
+			payload := make([]byte, size)
+			if k, _ := r.ra.ReadAt(payload, pos+recHead); int64(k) < size {
+				return n
+			}
+			var e entry
+			if crc32.Update(crc32.Update(0, castagnoli, head[:5]), castagnoli, payload) != sum || !e.decode(payload) {
+				return n
+			}
+			n, data = n+1, false
+		default:
+			return n
+		}
+		pos += recHead + size
+	}
+}
+
 // Warning says, once Next has returned io.EOF, what of the file was not
 // replayed and why: a torn tail left by a crash, or damage. It is empty
 // when the recording ended cleanly.

@@ -52,6 +52,9 @@ func replayFile(t *testing.T, path string) ([]dumpOf, string) {
 	if r.Count() != len(got) {
 		t.Errorf("Count() = %d, replayed %d", r.Count(), len(got))
 	}
+	if r.Len() != len(got) {
+		t.Errorf("Len() = %d, replayed %d", r.Len(), len(got))
+	}
 	return got, r.Warning()
 }
 
@@ -260,6 +263,9 @@ func TestTornTail(t *testing.T) {
 		if err != nil {
 			t.Fatalf("cut at %d: %v", cut, err)
 		}
+		if n := r.Len(); n != complete {
+			t.Fatalf("cut at %d: Len() = %d, want the %d complete dumps", cut, n, complete)
+		}
 		got, err := replay(t, r)
 		if err != io.EOF {
 			t.Fatalf("cut at %d: %v, want io.EOF", cut, err)
@@ -291,9 +297,13 @@ func TestDamage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		n := r.Len()
 		got, err := replay(t, r)
 		if err != io.EOF && !errors.Is(err, ErrDamaged) {
 			t.Fatalf("byte %d: %v", pos, err)
+		}
+		if n < len(got) || n > len(want) {
+			t.Fatalf("byte %d: Len() = %d, replayed %d of %d", pos, n, len(got), len(want))
 		}
 		if err == io.EOF && !strings.Contains(r.Warning(), "damaged") && !strings.Contains(r.Warning(), "incomplete") {
 			t.Fatalf("byte %d: no warning", pos)

@@ -70,6 +70,9 @@ func (s *filesSource) Next(ctx context.Context, read func(io.Reader) error) (Met
 // String returns the file or directory path.
 func (s *filesSource) String() string { return s.name }
 
+// Len returns how many files the source reads: a snapshot each.
+func (s *filesSource) Len() int { return len(s.paths) }
+
 // Live reports false: files are replayed, not polled.
 func (s *filesSource) Live() bool { return false }
 

@@ -79,6 +79,9 @@ func TestDir(t *testing.T) {
 	if src.Live() || src.String() != dir {
 		t.Errorf("Live() = %v, String() = %q", src.Live(), src.String())
 	}
+	if n, ok := Len(src); !ok || n != 4 {
+		t.Errorf("Len = %d, %v; want the directory's 4 files", n, ok)
+	}
 	bodies, metas, err := readAll(t, src)
 	if err != io.EOF {
 		t.Fatal(err)
@@ -120,6 +123,9 @@ func TestStdin(t *testing.T) {
 	src := open(t, "-", Options{Stdin: strings.NewReader(dump + dump)})
 	if src.Live() || src.String() != "stdin" {
 		t.Errorf("Live() = %v, String() = %q", src.Live(), src.String())
+	}
+	if n, ok := Len(src); ok {
+		t.Errorf("Len of standard input = %d, known", n)
 	}
 	bodies, metas, err := readAll(t, src)
 	if err != io.EOF || len(bodies) != 1 || bodies[0] != dump+dump {

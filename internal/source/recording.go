@@ -18,6 +18,7 @@ type recordingSource struct {
 	r        *record.Reader
 	max      int64 // cap on each dump; negative: none
 	warnings []string
+	len      int // dumps the recording held at Open
 }
 
 // isRecording reports whether the regular file at path starts as a
@@ -46,7 +47,7 @@ func openRecording(path string, max int64) (*recordingSource, error) {
 		f.Close()
 		return nil, &Error{Kind: ErrFile, Source: path, Msg: err.Error(), Err: err}
 	}
-	return &recordingSource{path: path, f: f, r: r, max: max}, nil
+	return &recordingSource{path: path, f: f, r: r, max: max, len: r.Len()}, nil
 }
 
 // Next streams the next recorded dump. Its Meta is the one recorded: the
@@ -79,6 +80,9 @@ func (s *recordingSource) Next(ctx context.Context, read func(io.Reader) error) 
 // String returns the recording's path.
 func (s *recordingSource) String() string { return s.path }
 
+// Len returns how many dumps the recording held when it was opened.
+func (s *recordingSource) Len() int { return s.len }
+
 // Live reports false: a recording is replayed.
 func (s *recordingSource) Live() bool { return false }
 
@@ -101,6 +105,19 @@ func Warnings(src Source) []string {
 		return w.Warnings()
 	}
 	return nil
+}
+
+// Len returns how many dumps a finite source holds, when it knows: the
+// files of a directory (or the one file), the dumps of a recording as it
+// was when opened. ok is false for live targets and standard input.
+func Len(src Source) (n int, ok bool) {
+	switch s := src.(type) {
+	case interface{ Len() int }:
+		return s.Len(), true
+	case interface{ Unwrap() Source }:
+		return Len(s.Unwrap())
+	}
+	return 0, false
 }
 
 // Tee returns a Source that records into rec every dump src yields, byte

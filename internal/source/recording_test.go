@@ -60,6 +60,9 @@ func TestRecording(t *testing.T) {
 	if src.Live() || src.String() != named {
 		t.Errorf("Live() = %v, String() = %q", src.Live(), src.String())
 	}
+	if n, ok := Len(src); !ok || n != len(bodies) {
+		t.Errorf("Len = %d, %v; want the %d dumps recorded", n, ok, len(bodies))
+	}
 	got, gotMetas, err := readAll(t, src)
 	if err != io.EOF {
 		t.Fatalf("replay ended with %v, want io.EOF", err)
@@ -101,6 +104,9 @@ func TestRecordingTorn(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := open(t, path, Options{})
+	if n, _ := Len(src); n != 1 {
+		t.Errorf("Len = %d, want the 1 dump the torn recording holds whole", n)
+	}
 	got, _, err := readAll(t, src)
 	if err != io.EOF || len(got) != 1 {
 		t.Fatalf("replayed %d dumps, ended with %v; want 1, io.EOF", len(got), err)
