@@ -318,8 +318,12 @@ func dumpWarning(ds *dataset) string {
 	if snap.Truncated {
 		parts = append(parts, "the dump was cut off: counts may be low")
 	}
-	if n := len(snap.Warnings); n > 0 {
-		w := clean(snap.Warnings[0])
+	warnings := snap.Warnings
+	if w := ds.latest.Warning(); w != "" {
+		warnings = append([]string{w}, warnings...)
+	}
+	if n := len(warnings); n > 0 {
+		w := clean(warnings[0])
 		if n > 1 {
 			w += " (+" + count(n-1) + " more)"
 		}

@@ -108,6 +108,9 @@ func checkReport(out io.Writer, in export.Input, polls string) error {
 	if lacks := in.Snap.Format.Lacks(); lacks != "" {
 		fmt.Fprintf(w, "read from %s\n", lacks)
 	}
+	if warn := in.History.Warning(); warn != "" {
+		fmt.Fprintf(w, "note: %s\n", warn)
+	}
 	switch verdict := in.History.Verdict(); {
 	case verdict == track.NotJudged:
 		fmt.Fprintln(w, "could not judge: the polls could not have shown a leak")

@@ -95,6 +95,9 @@ func BuildReport(in Input) Report {
 	}
 	if in.History != nil {
 		r.Verdict = string(in.History.Verdict())
+		if w := in.History.Warning(); w != "" {
+			r.Warnings = append(r.Warnings, w)
+		}
 	}
 	for _, g := range in.groups() {
 		jg := Group{

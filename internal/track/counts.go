@@ -96,6 +96,8 @@ func (t *Tracker) ObserveCounts(at time.Time, snap *stackparse.Snapshot) {
 			t.forget(gs)
 		}
 	}
+	t.bound(held)
+	t.unhome()
 	if t.polls > 0 {
 		t.polls++
 	}

@@ -1,8 +1,10 @@
 package track
 
 import (
+	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -264,5 +266,46 @@ func BenchmarkObserve100k(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		tr.Observe(simStart.Add(time.Duration(i)*pollEvery), snaps[i%len(snaps)])
+	}
+}
+
+// TestMaxGroups: a target whose stacks change at every poll (a function
+// name per request) makes a group per stack; past MaxGroups the tracker
+// forgets those gone from the dumps at once, longest gone first, keeps
+// every group of the latest snapshot and its goroutines' accounting, and
+// says that it forgot.
+func TestMaxGroups(t *testing.T) {
+	tr := New(Options{MaxGroups: 500})
+	at := simStart
+	next := int64(1)
+	for poll := range 50 {
+		var gs []grp
+		for i := range 100 {
+			gs = append(gs, grp{key: fmt.Sprintf("req%d.%d", poll, i), ids: []int64{next}})
+			next++
+		}
+		gs = append(gs, grp{key: "pool", ids: ids(1_000_000, 1_000_009)})
+		if poll%2 == 0 {
+			tr.Observe(at, snapshotOf(gs...))
+		} else {
+			tr.ObserveCounts(at, countsOnly(snapshotOf(gs...)))
+		}
+		at = at.Add(pollEvery)
+		if n := len(tr.Trends()); n > 500+101 {
+			t.Fatalf("poll %d: %d groups tracked, want at most 500 and the latest snapshot's 101", poll, n)
+		}
+	}
+	v := tr.View()
+	if p := v.Trend("pool"); p == nil || p.Count != 10 || p.FirstSeen != simStart {
+		t.Errorf("the pool lost its history: %+v", p)
+	}
+	if v.Trend("req49.0") == nil || v.Trend("req0.0") != nil {
+		t.Error("the latest groups are not kept, or the oldest are")
+	}
+	if w := v.Warning(); !strings.Contains(w, "forgotten early, to track at most 500") {
+		t.Errorf("warning %q", w)
+	}
+	if w := New(Options{}).View().Warning(); w != "" {
+		t.Errorf("a tracker within its bound warns %q", w)
 	}
 }

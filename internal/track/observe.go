@@ -197,6 +197,8 @@ func (t *Tracker) Observe(at time.Time, snap *stackparse.Snapshot) {
 			t.forget(gs)
 		}
 	}
+	t.bound(nil)
+	t.unhome()
 	t.totals = append(t.totals, total)
 	if restart {
 		t.restarts = append(t.restarts, at)
@@ -255,21 +257,61 @@ func (t *Tracker) intern(g *stackparse.Group, at time.Time) *groupState {
 	return gs
 }
 
-// forget drops a group long gone; goroutines away from it stop
-// remembering it. The goroutine table is copied before it changes: Views
-// share it.
+// forget drops a group long gone. Goroutines away from it stop
+// remembering it once the poll's groups are all forgotten (unhome).
 func (t *Tracker) forget(gs *groupState) {
 	delete(t.byKey, gs.tr.Key)
 	t.groups[gs.idx] = nil
 	t.free = append(t.free, gs.idx)
+	t.forgotten = append(t.forgotten, gs.idx)
+}
+
+// unhome makes the goroutines away from a group forgotten at this poll
+// forget it too, in one walk of the goroutine table, copied before it
+// changes (Views share it).
+func (t *Tracker) unhome() {
+	if len(t.forgotten) == 0 {
+		return
+	}
+	gone := make([]bool, len(t.groups))
+	for _, i := range t.forgotten {
+		gone[i] = true
+	}
+	t.forgotten = t.forgotten[:0]
 	cloned := false
 	for i := range t.ids {
-		if t.ids[i].home == gs.idx {
+		if h := t.ids[i].home; h != noHome && gone[h] {
 			if !cloned {
 				t.ids, cloned = slices.Clone(t.ids), true
 			}
 			t.ids[i].home = noHome
 		}
+	}
+}
+
+// bound forgets groups absent from the latest snapshot, longest gone
+// first, however recently, while the tracker holds more than MaxGroups;
+// held says which hold goroutines of the table (nil: none do).
+func (t *Tracker) bound(held []bool) {
+	over := len(t.byKey) - t.opts.MaxGroups
+	if over <= 0 {
+		return
+	}
+	var absent []*groupState
+	for _, gs := range t.groups {
+		if gs != nil && !gs.tr.Present && (held == nil || !held[gs.idx]) {
+			absent = append(absent, gs)
+		}
+	}
+	slices.SortFunc(absent, func(a, b *groupState) int {
+		if c := a.tr.LastSeen.Compare(b.tr.LastSeen); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.tr.Key, b.tr.Key)
+	})
+	for _, gs := range absent[:min(over, len(absent))] {
+		t.forget(gs)
+		t.evicted++
 	}
 }
 

@@ -62,6 +62,13 @@ type Options struct {
 	// Forget drops a group absent from the snapshots for longer than this.
 	// Zero means 15 minutes; it is never less than Window.
 	Forget time.Duration
+	// MaxGroups bounds the groups tracked: past it, groups absent from
+	// the latest snapshot are forgotten at once, those gone longest first
+	// (a target whose stacks change at every poll, a name per request,
+	// would otherwise pile up a group per stack for Forget). Groups in
+	// the latest snapshot are always tracked; a snapshot holds at most
+	// stackparse's bound. Zero means 10 000.
+	MaxGroups int
 }
 
 func (o Options) withDefaults() Options {
@@ -79,6 +86,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.StuckAfter <= 0 {
 		o.StuckAfter = time.Minute
+	}
+	if o.MaxGroups <= 0 {
+		o.MaxGroups = 10_000
 	}
 	if o.Forget <= 0 {
 		o.Forget = 15 * time.Minute
@@ -219,6 +229,8 @@ type Tracker struct {
 	creators map[creatorKey]*creatorState
 
 	polls     int
+	evicted   int     // groups forgotten early to stay within MaxGroups
+	forgotten []int32 // groups forgotten at this poll, for unhome
 	last      time.Time
 	baseline  time.Time // the first full poll, or the latest restart
 	compacted time.Time

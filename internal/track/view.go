@@ -1,6 +1,7 @@
 package track
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -21,6 +22,7 @@ type View struct {
 	ids            []entry  // the goroutine table, shared with the Tracker
 	keys           []string // Tracker.groups' keys by index, for ids
 	judged         bool
+	evicted        int
 }
 
 // View freezes what the tracker knows now. It costs a copy of every
@@ -39,6 +41,7 @@ func (t *Tracker) View() *View {
 		ids:      t.ids,
 		keys:     make([]string, len(t.groups)),
 		judged:   t.Judged(),
+		evicted:  t.evicted,
 	}
 	for i, gs := range t.groups {
 		if gs == nil {
@@ -83,6 +86,15 @@ func (v *View) Creators() []CreatorStat { return v.creators }
 // Judged reports whether the polls could have shown a leak (see
 // Tracker.Judged).
 func (v *View) Judged() bool { return v.judged }
+
+// Warning says, in one line, when the tracker forgot groups early to stay
+// within Options.MaxGroups; "" when it did not.
+func (v *View) Warning() string {
+	if v.evicted == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d groups gone from the dumps were forgotten early, to track at most %d: stacks that change at every poll (a function per request?) make a group each", v.evicted, v.opts.MaxGroups)
+}
 
 // Suspects returns the suspected leaks (Trend.Suspect), most suspicious
 // first. Groups the runtime proved leaked without being suspected are not
