@@ -2,10 +2,10 @@
 // OpenMetrics and Prometheus text formats, so that a leak that grows for
 // days pages someone instead of waiting to be looked at.
 //
-// An Exporter keeps, for each target, a copy of what a track.Tracker knew
-// at its latest poll and what that poll cost the target; Update takes the
-// copy (call it where the tracker is observed: a Tracker is not safe for
-// concurrent use) and Handler serves it. Metrics, all prefixed gorotop_:
+// An Exporter keeps, for each target, what its tracker knew at its
+// latest poll (a track.View) and what that poll cost the target; Observe
+// (or Update) takes it, from any goroutine, and Handler serves it.
+// Metrics, all prefixed gorotop_:
 //
 //	goroutines{target}                      goroutines at the latest poll
 //	groups{target}                          groups at the latest poll
@@ -53,6 +53,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
 )
@@ -164,12 +165,23 @@ func New(opts Options) *Exporter {
 	return e
 }
 
-// Update records a target's state after a poll: what tr knows now, and
-// what the poll cost. Call it from the goroutine that observes tr. A new
-// target beyond Options.MaxTargets is not recorded: Update returns
-// ErrTooManyTargets and counts it in gorotop_targets_dropped_total.
-func (e *Exporter) Update(name string, tr *track.Tracker, cost Cost) error {
-	t := e.snapshot(tr)
+// Observe records a target's state after a poll: what its tracker knew
+// then, and what the poll cost. See Update.
+func (e *Exporter) Observe(name string, s poll.Sample) error {
+	v := s.View()
+	if v == nil {
+		return nil // not filed with a tracker: nothing to tell
+	}
+	c := s.Cost
+	return e.Update(name, v, Cost{Kind: c.Kind.String(), Duration: c.Duration, Stall: c.Stall, Bytes: c.Bytes, Share: s.Pace.Share})
+}
+
+// Update records a target's state after a poll: what its tracker knew
+// then (v), and what the poll cost. A new target beyond
+// Options.MaxTargets is not recorded: Update returns ErrTooManyTargets
+// and counts it in gorotop_targets_dropped_total.
+func (e *Exporter) Update(name string, v *track.View, cost Cost) error {
+	t := e.snapshot(v)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	old := e.targets[name]
@@ -200,14 +212,14 @@ func (e *Exporter) Forget(name string) {
 	e.mu.Unlock()
 }
 
-// snapshot copies what the series need from the tracker, bounded.
-func (e *Exporter) snapshot(tr *track.Tracker) *target {
-	t := &target{at: tr.Last(), restarts: len(tr.Restarts())}
-	if totals := tr.Totals(); len(totals) > 0 {
+// snapshot copies what the series need from a view, bounded.
+func (e *Exporter) snapshot(v *track.View) *target {
+	t := &target{at: v.Last(), restarts: len(v.Restarts())}
+	if totals := v.Totals(); len(totals) > 0 {
 		t.goroutines = totals[len(totals)-1].Count
 	}
 	var present []*track.Trend
-	for _, tn := range tr.Trends() {
+	for _, tn := range v.Trends() {
 		if tn.Present {
 			present = append(present, tn)
 		}

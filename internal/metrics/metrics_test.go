@@ -171,7 +171,7 @@ func TestScrapeLeakyTarget(t *testing.T) {
 		lastCt.Share = 0.0042
 		stall.Stall += lastCt.Stall
 		polls++
-		if err := e.Update("leaky", tr, lastCt); err != nil {
+		if err := e.Update("leaky", tr.View(), lastCt); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -308,7 +308,7 @@ func TestBounds(t *testing.T) {
 		t.Fatalf("the tracker suspects %d groups, want %d", n, suspects)
 	}
 	for i := range 5 {
-		err := e.Update(fmt.Sprintf("pod-%d\x1b]0;owned\x07", i), tr, metrics.Cost{Kind: "\x1bevil"})
+		err := e.Update(fmt.Sprintf("pod-%d\x1b]0;owned\x07", i), tr.View(), metrics.Cost{Kind: "\x1bevil"})
 		if (i < 3) != (err == nil) || i >= 3 && !errors.Is(err, metrics.ErrTooManyTargets) {
 			t.Errorf("Update of target %d: %v", i, err)
 		}
