@@ -78,6 +78,10 @@ const (
 	Gone
 	// Problem: something failed; Event.Err says what in one line.
 	Problem
+	// Resolved: the problem of the whole fleet last reported (a Problem
+	// with a zero Pod) is over: a listing succeeded again, a pod runs,
+	// no pod is left out any more.
+	Resolved
 )
 
 // String names the kind.
@@ -89,13 +93,16 @@ func (k EventKind) String() string {
 		return "gone"
 	case Problem:
 		return "problem"
+	case Resolved:
+		return "resolved"
 	}
 	return fmt.Sprintf("EventKind(%d)", int(k))
 }
 
 // Event is what a Fleet reports. For one pod (one UID), Added comes
-// before Gone, and nothing comes after Gone. A Problem is not withdrawn
-// when it is over: the next Added, or polls that succeed again, tell.
+// before Gone, and nothing comes after Gone. A pod's Problem is not
+// withdrawn when it is over: polls through its address that succeed
+// again tell. A Problem of the whole fleet is, by a Resolved event.
 type Event struct {
 	Kind EventKind
 	// Pod is the pod concerned; zero for a Problem of the whole fleet
@@ -120,6 +127,8 @@ func (e Event) String() string {
 		return fmt.Sprintf("pod %s: forwarded at %s", e.Pod.Name, e.Addr)
 	case Gone:
 		return fmt.Sprintf("pod %s: gone", e.Pod.Name)
+	case Resolved:
+		return "the problem of the fleet is over"
 	case Problem:
 		s := e.Err.Error()
 		if e.Retry > 0 {
@@ -324,8 +333,9 @@ func (f *Fleet) sync(ms []member) {
 		f.report(f.k.noPods(ms, f.selector).Error())
 	case len(left) > 0:
 		f.report(fmt.Sprintf("%d pods of %s run; gorotop forwards to %d at most, so not to %s", len(running), f.target.what(), f.opts.MaxPods, strings.Join(left, ", ")))
-	default:
+	case f.problem != "":
 		f.problem = ""
+		f.emit(Event{Kind: Resolved})
 	}
 }
 

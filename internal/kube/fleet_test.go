@@ -367,7 +367,8 @@ func TestFleetForbidForward(t *testing.T) {
 }
 
 // TestFleetWaitForPods: with WaitForPods a deployment scaled to zero is a
-// problem, not a failure, and its first pod is forwarded when it runs.
+// problem, not a failure, and its first pod is forwarded when it runs,
+// which resolves the problem.
 func TestFleetWaitForPods(t *testing.T) {
 	c := newCluster(t)
 	leak := testproc.StartLeaky(t, "-mode", "pool")
@@ -384,7 +385,19 @@ func TestFleetWaitForPods(t *testing.T) {
 	c.pod("prod", "api-1", "uid-1", "Running", api)
 	c.serve("prod", "api-1", 6060, leak)
 	c.write()
-	added := await(t, f, "api-1 added", isKind(kube.Added, "api-1"))
+	var added kube.Event
+	resolved := false
+	await(t, f, "api-1 added and the problem resolved", func(ev kube.Event) bool {
+		switch ev.Kind {
+		case kube.Added:
+			added = ev
+		case kube.Resolved:
+			resolved = true
+		case kube.Problem:
+			t.Errorf("problem %q while api-1 runs", ev)
+		}
+		return added.Addr != "" && resolved
+	})
 	if added.Pod.String() != "prod/api-1" {
 		t.Errorf("added %s, want prod/api-1", added.Pod)
 	}
