@@ -9,7 +9,8 @@ import (
 // The combined view matches each group across the targets by its key (the
 // same code has the same key in every process) and shows a count column
 // per target, marked where that target suspects it: "only pod b leaks" is
-// one glance.
+// one glance. Targets that are gone are left out: it shows what runs now.
+// They are the last tabs, so the targets it shows are m.tabs[:m.live()].
 
 // combined reports whether the combined view is on screen.
 func (m *Model) combined() bool { return m.active == len(m.tabs) }
@@ -19,7 +20,8 @@ func (m *Model) combined() bool { return m.active == len(m.tabs) }
 func (m *Model) combinedRows() []*row {
 	by := map[string]*row{}
 	var out []*row
-	for i, t := range m.tabs {
+	live := m.live()
+	for i, t := range m.tabs[:live] {
 		ds := t.sets[m.grouping]
 		if ds == nil {
 			continue
@@ -28,7 +30,7 @@ func (m *Model) combinedRows() []*row {
 			c := by[r.key]
 			if c == nil {
 				c = &row{key: r.key, group: r.group, gstate: r.gstate, members: r.members, stat: r.stat,
-					per: make([]*row, len(m.tabs)), tab: i, score: r.score}
+					per: make([]*row, live), tab: i, score: r.score}
 				by[r.key] = c
 				out = append(out, c)
 			}
@@ -59,10 +61,10 @@ func (m *Model) combinedReason(c *row) string {
 	return strings.Join(parts, " · ")
 }
 
-// tabNames names the targets, for the combined view's columns.
+// tabNames names the targets the combined view shows, for its columns.
 func (m *Model) tabNames() []string {
-	names := make([]string, len(m.tabs))
-	for i, t := range m.tabs {
+	names := make([]string, m.live())
+	for i, t := range m.tabs[:len(names)] {
 		names[i] = t.name
 	}
 	return names
@@ -76,8 +78,9 @@ func (m Model) combinedHeader(w int) []string {
 	var firstErr *tab
 	total, seen := 0, 0
 	var perTarget []string
-	for _, t := range m.tabs {
-		if t.lastErr != "" {
+	live := m.tabs[:m.live()]
+	for _, t := range live {
+		if t.trouble() != "" {
 			failing++
 			if firstErr == nil {
 				firstErr = t
@@ -100,16 +103,20 @@ func (m Model) combinedHeader(w int) []string {
 	switch {
 	case m.paused:
 		state, stateStyle = "‖ paused", st.Paused
-	case ended == len(m.tabs):
+	case len(live) > 0 && ended == len(live):
 		state, stateStyle = "■ replay ended", st.Ended
 	case failing > 0:
-		state, stateStyle = fmt.Sprintf("✗ %d of %d failing", failing, len(m.tabs)), st.Error
+		state, stateStyle = fmt.Sprintf("✗ %d of %d failing", failing, len(live)), st.Error
 	case replay:
 		state, stateStyle = "▶ replay "+speedText(m.speed), st.Ended
 	}
+	all := fmt.Sprintf("all %s", plural(len(live), "target"))
+	if gone := len(m.tabs) - len(live); gone > 0 {
+		all += fmt.Sprintf(" (%s gone)", count(gone))
+	}
 	line1 := []segment{
 		{text: "gorotop", style: st.Title, prio: 100},
-		{text: fmt.Sprintf("all %d targets", len(m.tabs)), prio: 95},
+		{text: all, prio: 95},
 		{text: state, style: stateStyle, prio: 100},
 	}
 	if slow {
@@ -129,8 +136,14 @@ func (m Model) combinedHeader(w int) []string {
 	}
 	line2 = append(line2, m.viewSegments()...)
 	lines := []string{fitLine(w, line1), fitLine(w, line2)}
-	if firstErr != nil {
-		for _, l := range errorLines("✗ "+firstErr.name+": "+clean(firstErr.lastErr), w) {
+	switch {
+	case firstErr != nil:
+		for _, l := range errorLines("✗ "+firstErr.name+": "+clean(firstErr.trouble()), w) {
+			lines = append(lines, st.Error.Render(l))
+		}
+	case len(m.problems) > 0:
+		p := m.problems[0]
+		for _, l := range errorLines("✗ "+clean(p.fleet)+": "+clean(p.msg), w) {
 			lines = append(lines, st.Error.Render(l))
 		}
 	}

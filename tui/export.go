@@ -32,7 +32,7 @@ func (m Model) export() (Model, tea.Cmd) {
 	} else {
 		m.say(false, "exporting to %s…", m.cfg.ExportDir)
 	}
-	i := m.active
+	i := t.id
 	export, dir, snap, v, at := t.cfg.Export, m.cfg.ExportDir, ds.snap, ds.latest, ds.sample.Meta.At
 	return m, func() (msg tea.Msg) {
 		defer func() {
@@ -47,10 +47,9 @@ func (m Model) export() (Model, tea.Cmd) {
 
 // exported shows where the export went.
 func (m Model) exported(msg exportedMsg) (Model, tea.Cmd) {
-	if msg.tab < 0 || msg.tab >= len(m.tabs) {
-		return m, nil
+	if i := m.find(msg.tab); i >= 0 {
+		m.tabs[i].exporting = false
 	}
-	m.tabs[msg.tab].exporting = false
 	if msg.err != nil {
 		m.say(true, "export failed: %s", clean(msg.err.Error()))
 	} else {

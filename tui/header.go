@@ -68,7 +68,7 @@ func fitLine(width int, segs []segment) string {
 // or a damaged dump when there is one.
 func (m Model) headerView(w int) []string {
 	var lines []string
-	if len(m.tabs) > 1 {
+	if m.multi() {
 		lines = append(lines, m.tabBar(w))
 	}
 	if t := m.tab(); t != nil {
@@ -93,6 +93,8 @@ func (m Model) targetHeader(t *tab, w int) []string {
 
 	state, stateStyle := "● live", st.Live
 	switch {
+	case t.gone:
+		state, stateStyle = "○ gone "+ago(m.now.Sub(t.goneAt)), st.Ended
 	case m.paused:
 		state, stateStyle = "‖ paused", st.Paused
 	case t.ended && !stepped:
@@ -102,6 +104,8 @@ func (m Model) targetHeader(t *tab, w int) []string {
 		if t.failures > 1 {
 			state += fmt.Sprintf(" (%s failures in a row)", count(t.failures))
 		}
+	case t.problem != "":
+		state, stateStyle = "✗ error", st.Error
 	case t.cfg.Replay:
 		state, stateStyle = "▶ replay", st.Ended
 	}
@@ -167,7 +171,7 @@ func (m Model) targetHeader(t *tab, w int) []string {
 			line1 = append(line1, segment{text: text, style: st.Prompt, prio: 75})
 		}
 	}
-	if !t.ended {
+	if !t.ended && !t.gone {
 		// Kept before the poll's cost on a narrow screen when stretched:
 		// it is why the screen stands still a while.
 		prio := 40
@@ -205,10 +209,14 @@ func (m Model) targetHeader(t *tab, w int) []string {
 		text := fmt.Sprintf("✗ not recording: %s (%s kept)", clean(rec.Err.Error()), plural(rec.Dumps, "snapshot"))
 		lines = append(lines, st.Error.Render(cutMiddle(text, w)))
 	}
-	if t.lastErr != "" {
+	if trouble := t.trouble(); trouble != "" {
 		// The header names the target already: the error need not.
-		msg := strings.TrimPrefix(clean(t.lastErr), clean(target)+": ")
+		msg := strings.TrimPrefix(clean(trouble), clean(target)+": ")
 		for _, l := range errorLines("✗ "+msg, w) {
+			lines = append(lines, st.Error.Render(l))
+		}
+	} else if p := m.problemOf(t.cfg.Fleet); p != "" && !t.gone {
+		for _, l := range errorLines("✗ "+clean(t.cfg.Fleet)+": "+clean(p), w) {
 			lines = append(lines, st.Error.Render(l))
 		}
 	} else if ds != nil && ds.snap != nil {

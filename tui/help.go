@@ -17,7 +17,10 @@ var legend = [][2]string{
 }
 
 // tabsLegend explains the tabs, with several targets.
-var tabsLegend = [2]string{"Tabs", "one per target; all: a count per target, ! where it suspects"}
+var tabsLegend = [][2]string{
+	{"Tabs", "one per target; all: a count per target, ! where it suspects"},
+	{"", "○ gone (a pod replaced): its history kept · 0 the all tab"},
+}
 
 // helpView draws the help overlay: every key, then the legend.
 func (m Model) helpView(w, h int) []string {
@@ -28,8 +31,8 @@ func (m Model) helpView(w, h int) []string {
 	}
 	lines = append(lines, "")
 	leg := legend
-	if len(m.tabs) > 1 {
-		leg = append(leg[:len(leg):len(leg)], tabsLegend)
+	if m.multi() {
+		leg = append(leg[:len(leg):len(leg)], tabsLegend...)
 	}
 	for _, l := range leg {
 		lines = append(lines, "  "+m.styles.Section.Render(fit(l[0], 8))+" "+l[1])

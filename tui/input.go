@@ -59,7 +59,11 @@ func (m Model) key(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.cycleTab(-1)
 		return m, nil
 	case key.Matches(msg, k.TabN):
-		m.switchTo(int(msg.String()[0] - '1'))
+		if n := int(msg.String()[0] - '0'); n > 0 {
+			m.switchTo(n - 1)
+		} else {
+			m.switchTo(len(m.tabs))
+		}
 		return m, nil
 	case key.Matches(msg, k.StepBack):
 		return m.step(-1)

@@ -17,7 +17,8 @@ type KeyMap struct {
 	Help       key.Binding
 	Quit       key.Binding
 
-	// NextTab and PrevTab cycle the tabs; TabN goes to tab 1 to 9.
+	// NextTab and PrevTab cycle the tabs; TabN goes to tab 1 to 9, and 0
+	// to the combined tab (all), whatever its number.
 	NextTab, PrevTab, TabN key.Binding
 
 	// StepBack and StepForward walk through the snapshots kept, in time;
@@ -57,7 +58,7 @@ func DefaultKeyMap() KeyMap {
 
 		NextTab: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next tab")),
 		PrevTab: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous tab")),
-		TabN:    key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9"), key.WithHelp("1…9", "tab N")),
+		TabN:    key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9", "0"), key.WithHelp("1…9 0", "tab N, all")),
 
 		StepBack:    key.NewBinding(key.WithKeys("left"), key.WithHelp("←", "older snapshot")),
 		StepForward: key.NewBinding(key.WithKeys("right"), key.WithHelp("→", "newer snapshot")),

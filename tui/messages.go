@@ -2,6 +2,9 @@ package tui
 
 import "github.com/gorotop/gorotop/internal/poll"
 
+// Messages about one tab name it by its id (tab.id), which stays the
+// same while tabs come, go and move.
+
 // pollMsg asks tab for its next fetch (or, in a replay playing back
 // through kept snapshots, its next step). It is dropped unless gen is the
 // tab's current generation, so a timer armed before a pause, a resume, a
@@ -46,3 +49,9 @@ type sourceMsg struct {
 	key string
 	src source
 }
+
+// changeMsg carries a change to the targets (Config.Changes); changesEnd
+// says the channel is closed.
+type changeMsg struct{ c Change }
+
+type changesEndMsg struct{}

@@ -37,10 +37,16 @@ type Model struct {
 	width  int
 	height int
 
-	// tabs are the targets; active indexes the one on screen, and
-	// len(tabs) is the combined view (there only with several targets).
+	// tabs are the targets, those that are gone after the others, the
+	// latest gone first; active indexes the one on screen, and len(tabs)
+	// is the combined view (there only with several targets, or targets
+	// that come and go). nextID is the id of the next tab.
 	tabs   []*tab
 	active int
+	nextID int
+	// problems are the fleets' problems (Change.Problem without a
+	// Target), in the order they came.
+	problems []fleetProblem
 	// allSel is the combined view's cursor while a target's tab shows.
 	allSel selection
 
@@ -106,15 +112,16 @@ func newModel(ctx context.Context, cfg Config) Model {
 	}
 	replay := false
 	for _, tc := range cfg.targets() {
-		m.tabs = append(m.tabs, newTab(tc, cfg.Interval))
+		m.tabs = append(m.tabs, newTab(tc, cfg.Interval, m.nextID))
+		m.nextID++
 		replay = replay || tc.Replay
 	}
-	if len(m.tabs) > 1 {
+	if m.multi() {
 		m.active = len(m.tabs) // several targets open on the combined view
 	}
-	m.keys.NextTab.SetEnabled(len(m.tabs) > 1)
-	m.keys.PrevTab.SetEnabled(len(m.tabs) > 1)
-	m.keys.TabN.SetEnabled(len(m.tabs) > 1)
+	m.keys.NextTab.SetEnabled(m.multi())
+	m.keys.PrevTab.SetEnabled(m.multi())
+	m.keys.TabN.SetEnabled(m.multi())
 	m.keys.Faster.SetEnabled(replay)
 	m.keys.Slower.SetEnabled(replay)
 	if replay {
@@ -147,8 +154,11 @@ func (m Model) Init() tea.Cmd {
 	if !m.cfg.NoColor {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
-	for i, t := range m.tabs {
-		cmds = append(cmds, pollNow(i, t.gen))
+	for _, t := range m.tabs {
+		cmds = append(cmds, pollNow(t.id, t.gen))
+	}
+	if m.cfg.Changes != nil {
+		cmds = append(cmds, waitChange(m.base, m.cfg.Changes))
 	}
 	return tea.Batch(cmds...)
 }
@@ -197,6 +207,11 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m.spinTick(msg)
 	case exportedMsg:
 		return m.exported(msg)
+	case changeMsg:
+		m, cmd := m.change(msg.c)
+		return m, tea.Batch(cmd, waitChange(m.base, m.cfg.Changes))
+	case changesEndMsg:
+		return m, nil
 	case sourceMsg:
 		m.sources[msg.key] = &msg.src
 		m.refreshDetail()
@@ -210,6 +225,21 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m.edit(msg)
 	}
 	return m, nil
+}
+
+// multi reports whether the tab bar and the combined view are there:
+// with several targets, or targets that come and go.
+func (m *Model) multi() bool { return len(m.tabs) > 1 || m.cfg.Changes != nil }
+
+// find returns the index of the tab whose id is id, or -1 when there is
+// none (any more).
+func (m *Model) find(id int) int {
+	for i, t := range m.tabs {
+		if t.id == id {
+			return i
+		}
+	}
+	return -1
 }
 
 // tab returns the target on screen, or nil in the combined view.
@@ -274,7 +304,7 @@ func (m *Model) say(isErr bool, format string, args ...any) {
 // keeping each tab's cursor.
 func (m *Model) switchTo(i int) {
 	last := len(m.tabs)
-	if len(m.tabs) == 1 {
+	if !m.multi() {
 		last = 0
 	}
 	if i < 0 || i > last || i == m.active {
@@ -299,7 +329,7 @@ func (m *Model) switchTo(i int) {
 // cycleTab moves to the next (or previous) tab, around.
 func (m *Model) cycleTab(delta int) {
 	n := len(m.tabs) + 1
-	if len(m.tabs) == 1 {
+	if !m.multi() {
 		return
 	}
 	m.switchTo(((m.active+delta)%n + n) % n)

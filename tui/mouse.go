@@ -44,7 +44,7 @@ func (m Model) mouse(msg tea.MouseMsg) (Model, tea.Cmd) {
 			return m, nil
 		}
 		w, _ := m.size()
-		if len(m.tabs) > 1 && mo.Y == 0 {
+		if m.multi() && mo.Y == 0 {
 			if i := m.tabAt(mo.X, w); i >= 0 {
 				m.switchTo(i)
 			}
@@ -74,10 +74,10 @@ func (m Model) mouse(msg tea.MouseMsg) (Model, tea.Cmd) {
 // tabAt returns the tab whose item in the tab bar is at column x, or -1.
 func (m Model) tabAt(x, w int) int {
 	start := 0
-	for i, it := range m.tabItems(w) {
-		end := start + ansi.StringWidth(it)
+	for _, it := range m.tabItems(w) {
+		end := start + ansi.StringWidth(it.text)
 		if x >= start && x < end {
-			return i
+			return it.tab
 		}
 		start = end + 1
 	}

@@ -20,34 +20,35 @@ func clockTick() tea.Cmd {
 	return tea.Tick(time.Second, func(time.Time) tea.Msg { return clockMsg{} })
 }
 
-// pollNow asks tab i for a poll at once.
-func pollNow(i, gen int) tea.Cmd {
-	return func() tea.Msg { return pollMsg{tab: i, gen: gen} }
+// pollNow asks the tab whose id is id for a poll at once.
+func pollNow(id, gen int) tea.Cmd {
+	return func() tea.Msg { return pollMsg{tab: id, gen: gen} }
 }
 
 // pollIn arms the next poll of tab i's current generation after d.
 func (m *Model) pollIn(i int, d time.Duration) tea.Cmd {
-	gen := m.tabs[i].gen
+	id, gen := m.tabs[i].id, m.tabs[i].gen
 	if d <= 0 {
-		return pollNow(i, gen)
+		return pollNow(id, gen)
 	}
-	return tea.Tick(d, func(time.Time) tea.Msg { return pollMsg{tab: i, gen: gen} })
+	return tea.Tick(d, func(time.Time) tea.Msg { return pollMsg{tab: id, gen: gen} })
 }
 
 // poll starts a tab's fetch unless one is running, polling is off, or the
 // timer is stale. A replay that plays on from an older snapshot steps
 // through the snapshots kept before it reads new ones.
 func (m Model) poll(msg pollMsg) (Model, tea.Cmd) {
-	if msg.tab < 0 || msg.tab >= len(m.tabs) {
+	i := m.find(msg.tab)
+	if i < 0 {
 		return m, nil
 	}
-	t := m.tabs[msg.tab]
-	if msg.gen != t.gen || m.paused && !msg.once {
+	t := m.tabs[i]
+	if msg.gen != t.gen || t.gone || m.paused && !msg.once {
 		return m, nil
 	}
 	if ds := t.sets[m.grouping]; ds != nil && ds.stepped() && !msg.once {
-		m.setView(msg.tab, ds.view+1)
-		return m, m.pollIn(msg.tab, m.pace(t))
+		m.setView(i, ds.view+1)
+		return m, m.pollIn(i, m.pace(t))
 	}
 	if t.ended || t.fetching {
 		return m, nil
@@ -56,24 +57,24 @@ func (m Model) poll(msg pollMsg) (Model, tea.Cmd) {
 	t.cancel, t.fetching = cancel, true
 	t.seq++
 	t.fetchStart, t.slow = m.now, false
-	seq, i := t.seq, msg.tab
+	seq, id := t.seq, t.id
 	return m, tea.Batch(
-		fetchCmd(ctx, t.fetch, i, t.gen),
-		tea.Tick(slowAfter, func(time.Time) tea.Msg { return slowMsg{tab: i, seq: seq} }),
+		fetchCmd(ctx, t.fetch, id, t.gen),
+		tea.Tick(slowAfter, func(time.Time) tea.Msg { return slowMsg{tab: id, seq: seq} }),
 	)
 }
 
-// fetchCmd runs one fetch. A panic in it comes back as an error: the UI
-// shows it and tries again.
-func fetchCmd(ctx context.Context, fetch Fetch, i, gen int) tea.Cmd {
+// fetchCmd runs one fetch of the tab whose id is id. A panic in it comes
+// back as an error: the UI shows it and tries again.
+func fetchCmd(ctx context.Context, fetch Fetch, id, gen int) tea.Cmd {
 	return func() (msg tea.Msg) {
 		defer func() {
 			if r := recover(); r != nil {
-				msg = fetchedMsg{tab: i, gen: gen, err: fmt.Errorf("fetch failed: internal error: %v", r)}
+				msg = fetchedMsg{tab: id, gen: gen, err: fmt.Errorf("fetch failed: internal error: %v", r)}
 			}
 		}()
 		s, err := fetch(ctx)
-		return fetchedMsg{tab: i, gen: gen, sample: s, err: err}
+		return fetchedMsg{tab: id, gen: gen, sample: s, err: err}
 	}
 }
 
@@ -81,10 +82,11 @@ func fetchCmd(ctx context.Context, fetch Fetch, i, gen int) tea.Cmd {
 // interval (a replay's pace), or after a backoff that doubles from 1 s to
 // 30 s while fetches fail. An error in one tab leaves the others be.
 func (m Model) fetched(msg fetchedMsg) (Model, tea.Cmd) {
-	if msg.tab < 0 || msg.tab >= len(m.tabs) {
+	i := m.find(msg.tab)
+	if i < 0 {
 		return m, nil
 	}
-	t := m.tabs[msg.tab]
+	t := m.tabs[i]
 	if msg.gen != t.gen {
 		return m, nil
 	}
@@ -105,18 +107,18 @@ func (m Model) fetched(msg fetchedMsg) (Model, tea.Cmd) {
 		t.lastErr = err.Error()
 		backoff := min(firstBackoff<<min(t.failures-1, 5), maxBackoff)
 		t.retryAt = m.now.Add(backoff)
-		return m, m.pollIn(msg.tab, backoff)
+		return m, m.pollIn(i, backoff)
 	}
-	t.failures, t.lastErr = 0, ""
+	t.failures, t.lastErr, t.problem = 0, "", ""
 	t.interval = m.cfg.Interval
 	if p := msg.sample.Pace; p.Stretched {
 		t.interval = p.Wait
 	}
-	m.file(msg.tab, msg.sample)
+	m.file(i, msg.sample)
 	if m.paused {
 		return m, nil // one snapshot, read by a step forward
 	}
-	return m, m.pollIn(msg.tab, m.pace(t))
+	return m, m.pollIn(i, m.pace(t))
 }
 
 // file keeps a sample, already filed with its trackers, in its tab's
@@ -150,10 +152,11 @@ func (m *Model) file(i int, s poll.Sample) {
 // slow starts the spinner when a fetch is still running a while after it
 // started.
 func (m Model) slow(msg slowMsg) (Model, tea.Cmd) {
-	if msg.tab < 0 || msg.tab >= len(m.tabs) {
+	i := m.find(msg.tab)
+	if i < 0 {
 		return m, nil
 	}
-	t := m.tabs[msg.tab]
+	t := m.tabs[i]
 	if !t.fetching || t.seq != msg.seq {
 		return m, nil
 	}
@@ -194,8 +197,8 @@ func (m Model) togglePause() (Model, tea.Cmd) {
 	var cmds []tea.Cmd
 	m.paused = false
 	for i, t := range m.tabs {
-		if t.fetching {
-			continue // a replay's read still running: its result re-arms the loop
+		if t.fetching || t.gone {
+			continue // a replay's read still running re-arms its loop; a gone target polls no more
 		}
 		t.gen++
 		if !t.cfg.Replay {

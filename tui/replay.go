@@ -87,7 +87,7 @@ func (m Model) step(delta int) (Model, tea.Cmd) {
 		}
 	case next >= n && delta == 1 && t.cfg.Replay && !t.ended && !t.fetching:
 		m.setView(m.active, n-1)
-		return m, pollOnce(m.active, t.gen)
+		return m, pollOnce(t.id, t.gen)
 	case next >= n:
 		next = n - 1
 		if delta == 1 {
@@ -116,8 +116,8 @@ func (m *Model) setView(ti, i int) {
 }
 
 // pollOnce is pollNow for a poll that runs while paused.
-func pollOnce(i, gen int) tea.Cmd {
-	return func() tea.Msg { return pollMsg{tab: i, gen: gen, once: true} }
+func pollOnce(id, gen int) tea.Cmd {
+	return func() tea.Msg { return pollMsg{tab: id, gen: gen, once: true} }
 }
 
 // markBase marks the snapshot on screen as the diff base.

@@ -109,6 +109,9 @@ type selection struct {
 type tab struct {
 	cfg  TargetConfig
 	name string
+	// id names the tab in messages: it stays the same while tabs come,
+	// go and move.
+	id int
 
 	// Polling. gen changes on pause, resume, speed change and regroup;
 	// timers and fetches of an older generation are dropped when they
@@ -126,6 +129,13 @@ type tab struct {
 	failures int
 	lastErr  string
 	retryAt  time.Time
+	// problem is what went wrong with the target besides its fetches
+	// (Change.Problem), until its next poll succeeds.
+	problem string
+	// gone says the target is gone (Change.Gone): the tab polls no more
+	// and keeps what it gathered.
+	gone   bool
+	goneAt time.Time
 
 	sets map[stackparse.Grouping]*dataset
 
@@ -135,12 +145,12 @@ type tab struct {
 }
 
 // newTab returns the tab of one target.
-func newTab(cfg TargetConfig, interval time.Duration) *tab {
+func newTab(cfg TargetConfig, interval time.Duration, id int) *tab {
 	name := cfg.Name
 	if name == "" {
 		name = tabName(cfg.Target)
 	}
-	return &tab{cfg: cfg, name: clean(name), fetch: cfg.Fetch, interval: interval, sets: map[stackparse.Grouping]*dataset{}}
+	return &tab{cfg: cfg, name: clean(name), id: id, fetch: cfg.Fetch, interval: interval, sets: map[stackparse.Grouping]*dataset{}}
 }
 
 // tabName shortens a target for a tab: no scheme, no default dump path,
@@ -181,6 +191,16 @@ func (t *tab) data(g stackparse.Grouping) *dataset {
 	return ds
 }
 
+// trouble is what is wrong with the target, in one line: a problem
+// besides its fetches (a port-forward that ended says more than the
+// fetch that failed through it), else its last failed fetch.
+func (t *tab) trouble() string {
+	if t.problem != "" {
+		return t.problem
+	}
+	return t.lastErr
+}
+
 // stopFetch cancels the fetch in flight, if any.
 func (t *tab) stopFetch() {
 	if t.cancel != nil {
@@ -194,7 +214,9 @@ func (t *tab) stopFetch() {
 func (t *tab) label(i int, g stackparse.Grouping) string {
 	s := fmt.Sprintf("%d %s", i+1, t.name)
 	switch {
-	case t.lastErr != "":
+	case t.gone:
+		s += " ○"
+	case t.lastErr != "" || t.problem != "":
 		s += " ✗"
 	case t.ended:
 		s += " ■"
@@ -209,9 +231,22 @@ func (t *tab) label(i int, g stackparse.Grouping) string {
 	return s
 }
 
-// tabItems are the tab bar's items as plain text, cut to share w cells:
-// the active one in brackets.
-func (m Model) tabItems(w int) []string {
+// tabItem is one item of the tab bar: the tab it shows (len(tabs) for
+// the combined view, -1 for a mark of tabs cut off) and its text.
+type tabItem struct {
+	tab  int
+	text string
+}
+
+// minLabel is the fewest cells a tab's label is cut to; when the labels
+// do not fit so, the tab bar shows those around the active one.
+const minLabel = 10
+
+// tabItems are the tab bar's items as plain text within w cells: the
+// active one in brackets, each label cut to share the width; when they
+// do not fit, a window of them around the active one, with ‹ and › where
+// tabs are cut off.
+func (m Model) tabItems(w int) []tabItem {
 	labels := make([]string, 0, len(m.tabs)+1)
 	for i, t := range m.tabs {
 		labels = append(labels, t.label(i, m.grouping))
@@ -221,19 +256,55 @@ func (m Model) tabItems(w int) []string {
 		all += " !" + count(m.table.suspects)
 	}
 	labels = append(labels, all)
-	share := max(w/len(labels)-3, 4)
-	items := make([]string, len(labels))
+	share := max(w/len(labels)-3, minLabel)
+	items := make([]tabItem, len(labels))
 	for i, l := range labels {
 		if ansi.StringWidth(l) > share {
 			l = cutMiddle(l, share)
 		}
 		if i == m.active {
-			items[i] = "[" + l + "]"
+			items[i] = tabItem{i, "[" + l + "]"}
 		} else {
-			items[i] = " " + l + " "
+			items[i] = tabItem{i, " " + l + " "}
 		}
 	}
-	return items
+	width := func(lo, hi int) int {
+		n := hi - lo - 1
+		for _, it := range items[lo:hi] {
+			n += ansi.StringWidth(it.text)
+		}
+		if lo > 0 {
+			n += 2
+		}
+		if hi < len(items) {
+			n += 2
+		}
+		return n
+	}
+	if width(0, len(items)) <= w {
+		return items
+	}
+	lo, hi := min(m.active, len(items)-1), min(m.active, len(items)-1)+1
+	for grew := true; grew; {
+		grew = false
+		if hi < len(items) && width(lo, hi+1) <= w {
+			hi++
+			grew = true
+		}
+		if lo > 0 && width(lo-1, hi) <= w {
+			lo--
+			grew = true
+		}
+	}
+	var out []tabItem
+	if lo > 0 {
+		out = append(out, tabItem{-1, "‹"})
+	}
+	out = append(out, items[lo:hi]...)
+	if hi < len(items) {
+		out = append(out, tabItem{-1, "›"})
+	}
+	return out
 }
 
 // tabBar draws the tabs, the one on screen highlighted.
@@ -243,10 +314,13 @@ func (m Model) tabBar(w int) string {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		if i == m.active {
-			b.WriteString(m.styles.TabActive.Render(it))
-		} else {
-			b.WriteString(m.styles.Tab.Render(it))
+		switch {
+		case it.tab < 0:
+			b.WriteString(m.styles.Dim.Render(it.text))
+		case it.tab == m.active:
+			b.WriteString(m.styles.TabActive.Render(it.text))
+		default:
+			b.WriteString(m.styles.Tab.Render(it.text))
 		}
 	}
 	return truncate(b.String(), w)

@@ -5,7 +5,10 @@
 //
 // Several targets get a tab each, with its own poll loop and history, and
 // a combined tab that matches each group across the targets (group keys
-// are the same for the same code in every process). Each tab keeps what
+// are the same for the same code in every process). Targets may also come
+// and go while the UI runs (the pods of a Kubernetes target): Changes
+// deliver them, a tea.Cmd waiting on the channel and re-armed after each;
+// a target that is gone keeps its tab, marked gone, with what it gathered. Each tab keeps what
 // its table showed at every poll, within bounds (keepFrames, keepRows), so
 // that the user can step back in time while paused or in a replay, mark a
 // snapshot and see what grew or shrank since.
@@ -73,6 +76,11 @@ type TargetConfig struct {
 	// failure until the end; Run returns the failure. It is called from
 	// View and must be safe while Fetch runs.
 	Recording func() Recording
+	// ID names the target in a Change; empty means Target.
+	ID string
+	// Fleet names what the target is a member of (a Kubernetes target,
+	// whose pods come and go); the fleet's problems show on its tab.
+	Fleet string
 }
 
 // Recording is how a recording of a target's dumps goes.
@@ -85,6 +93,38 @@ type Recording struct {
 	// Err stopped the recording (a full disk); nil while it goes on.
 	Err error
 }
+
+// id returns the ID a Change names the target by.
+func (c TargetConfig) id() string {
+	if c.ID != "" {
+		return c.ID
+	}
+	return c.Target
+}
+
+// Change is what happens to the targets while the UI runs: a target
+// comes (Add), goes (Gone), or has a problem that is not a failed fetch
+// (Problem, such as a port-forward that ended).
+type Change struct {
+	// Add, when not nil, is a new target: a tab of its own, whose history
+	// starts clean, polled at once.
+	Add *TargetConfig
+	// Gone is the ID of a target that is gone: its tab stops polling and
+	// is marked gone, and keeps what it gathered (at most the latest
+	// MaxGone gone tabs are kept).
+	Gone string
+	// Problem is one line about the target whose ID is Target, shown in
+	// its tab's header until its next poll succeeds; or, with Target
+	// empty, about the whole Fleet, shown until the next Change with
+	// Problem empty for that Fleet.
+	Problem string
+	Target  string
+	Fleet   string
+}
+
+// MaxGone is how many tabs of gone targets are kept: when one more
+// goes, the tab of the one gone longest is dropped.
+const MaxGone = 10
 
 // Config sets up the UI.
 type Config struct {
@@ -118,12 +158,18 @@ type Config struct {
 	Now func() time.Time
 	// NoColor draws without colour or any other escape sequence.
 	NoColor bool
+
+	// Changes, when not nil, delivers targets that come and go while the
+	// UI runs; the tab bar and the combined view are there from the
+	// start, whatever the number of targets (none, at first, is fine).
+	// Close it, or end the context Run was given, when no more come.
+	Changes <-chan Change
 }
 
 // targets returns the targets, the single one of the top-level fields when
 // Targets is empty.
 func (c *Config) targets() []TargetConfig {
-	if len(c.Targets) > 0 {
+	if len(c.Targets) > 0 || c.Fetch == nil && c.Changes != nil {
 		return c.Targets
 	}
 	return []TargetConfig{{Target: c.Target, Fetch: c.Fetch, Replay: c.Replay, Export: c.Export, Groupings: c.Groupings, Recording: c.Recording}}

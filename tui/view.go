@@ -77,7 +77,7 @@ func (m Model) tableView(w, h int) []string {
 
 // noData says why there is no table yet, or "" when there is data.
 func (m Model) noData() string {
-	tabs := m.tabs
+	tabs := m.tabs[:m.live()]
 	if t := m.tab(); t != nil {
 		tabs = []*tab{t}
 	}
@@ -89,11 +89,17 @@ func (m Model) noData() string {
 		if t.ended {
 			ended++
 		}
-		if t.lastErr != "" {
+		if t.trouble() != "" {
 			failing++
 		}
 	}
 	switch {
+	case len(tabs) == 0 && len(m.problems) > 0:
+		return "no target yet: see the problem above"
+	case len(tabs) == 0:
+		return "waiting for targets…"
+	case len(tabs) == 1 && tabs[0].gone:
+		return "gone before its first dump"
 	case ended == len(tabs):
 		return "the source held no goroutine dump"
 	case failing > 0:
