@@ -110,9 +110,14 @@ func (m Model) targetHeader(t *tab, w int) []string {
 		state, stateStyle = "▶ replay", st.Ended
 	}
 	if f != nil && (t.cfg.Replay || stepped) {
-		state += fmt.Sprintf(" %s/%s", count(f.poll), count(ds.polls))
+		of := ds.polls
+		if t.cfg.Replay {
+			of = max(of, t.cfg.Total) // the snapshots it holds, read or not
+		}
+		state += fmt.Sprintf(" %s/%s", count(f.poll), count(of))
 	}
-	if t.cfg.Replay && !m.paused && (!t.ended || stepped) {
+	playing := t.cfg.Replay && !m.paused && (!t.ended || stepped)
+	if playing {
 		state += " " + speedText(m.speed)
 	}
 	line1 := []segment{
@@ -120,12 +125,26 @@ func (m Model) targetHeader(t *tab, w int) []string {
 		{text: cutMiddle(shortTarget(clean(target)), max(w/2, 20)), style: lipgloss.Style{}, prio: 95},
 		{text: state, style: stateStyle, prio: 100},
 	}
+	// What space does to a replay, which plays from the start on its own.
+	switch {
+	case playing:
+		line1 = append(line1, segment{text: "space pauses", style: st.Dim, prio: 92})
+	case t.cfg.Replay && m.paused && (!t.ended || stepped):
+		line1 = append(line1, segment{text: "space plays", style: st.Dim, prio: 92})
+	}
 	if t.fetching && t.slow {
 		line1 = append(line1, segment{text: m.spin.View() + " fetching " + cost(m.now.Sub(t.fetchStart)), style: lipgloss.Style{}, prio: 90})
 	}
 	every := "every " + Pace(t.interval)
 	stretched := t.interval != m.cfg.Interval
-	if stretched {
+	switch {
+	case t.cfg.Replay:
+		every = "a snapshot every " + Pace(m.pace(t)) // at the speed chosen
+		if m.pace(t) == 0 {
+			every = "snapshots as fast as they read"
+		}
+		stretched = false
+	case stretched:
 		every += " (stretched to spare the target)"
 	}
 	if ds != nil && ds.polls > 0 {

@@ -12,7 +12,7 @@ var legend = [][2]string{
 	{"", "STATE (this dump): the request writing the dump, gorotop's own poll"},
 	{"", "SITE file:line where they block · FUNCTION · CREATOR who started them"},
 	{"", "ΔMARK change since the mark · BORN EXITED OLDEST on wide terminals"},
-	{"Time", "←/→ step in time when paused or in a replay; 1× = --interval a step"},
+	{"Time", "←/→ step when paused or in a replay; 1× replays at the recorded pace"},
 	{"Mouse", "wheel scrolls · click selects a row · double click opens it"},
 }
 

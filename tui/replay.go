@@ -27,8 +27,8 @@ func speedText(i int) string {
 	}
 }
 
-// pace is the time between a tab's polls: its interval, divided by the
-// speed in a replay.
+// pace is the time between a tab's polls: its interval; in a replay the
+// time between its snapshots (replayStep), divided by the speed.
 func (m *Model) pace(t *tab) time.Duration {
 	if !t.cfg.Replay {
 		return t.interval
@@ -37,7 +37,36 @@ func (m *Model) pace(t *tab) time.Duration {
 	if s == 0 {
 		return 0
 	}
-	return time.Duration(float64(t.interval) / s)
+	return time.Duration(float64(m.replayStep(t)) / s)
+}
+
+// maxReplayStep bounds a replay's step at 1×: a recording that paused
+// for an hour does not freeze the screen for one.
+const maxReplayStep = time.Minute
+
+// replayStep is a replay's step at 1×: the time between the snapshot on
+// screen and the next, when both are kept, else between the latest two
+// read (a recording's pace seldom changes); the tab's interval where
+// those times say nothing (a single snapshot, files copied at one
+// moment), and at most maxReplayStep.
+func (m *Model) replayStep(t *tab) time.Duration {
+	ds := t.sets[m.grouping]
+	if ds == nil {
+		return t.interval
+	}
+	fs := ds.hist.frames
+	i := len(fs) - 2
+	if ds.stepped() {
+		i = ds.view
+	}
+	if i < 0 || i+1 >= len(fs) {
+		return t.interval
+	}
+	gap := fs[i+1].at.Sub(fs[i].at)
+	if gap <= 0 {
+		return t.interval
+	}
+	return min(gap, maxReplayStep)
 }
 
 // setSpeed changes the replay speed and re-arms the replays' timers.

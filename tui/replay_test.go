@@ -343,3 +343,59 @@ func TestHistoryBounds(t *testing.T) {
 		t.Errorf("%d rows in %d frames", big.rows, len(big.frames))
 	}
 }
+
+// secondApart is the dumps of testdata/dumps as a recording taken at
+// 1 s intervals would replay them.
+func secondApart(t *testing.T) []result {
+	rs := samples(dumps(t))
+	for i := range rs {
+		rs[i].sample.Meta.At = t0.Add(time.Duration(i) * time.Second)
+	}
+	return rs
+}
+
+// TestReplayCountsAgainstTotal: a replay says where it is among the
+// snapshots its source holds (2/30), not among those read so far (2/2).
+func TestReplayCountsAgainstTotal(t *testing.T) {
+	h := newHarness(t, Config{Replay: true, Total: 30, NoColor: true}, secondApart(t)...)
+	h.polls(2)
+	if v := h.view(); !strings.Contains(v, "▶ replay 2/30 1×") {
+		t.Errorf("header lacks the position among the 30 snapshots:\n%s", v)
+	}
+	h.press("left")
+	if v := h.view(); !strings.Contains(v, "‖ paused 1/30") {
+		t.Errorf("stepped back: header lacks 1/30:\n%s", v)
+	}
+}
+
+// TestReplayOwnPace: at 1× a replay steps at the pace its snapshots were
+// taken (here 1 s, whatever --interval says), + and - change the speed
+// from there, and the header says what space does.
+func TestReplayOwnPace(t *testing.T) {
+	h := newHarness(t, Config{Replay: true, Total: 6, Interval: 2 * time.Second, NoColor: true}, secondApart(t)...)
+	h.polls(3)
+	h.send(windowSize(160, 30))
+	tb := h.m.tabs[0]
+	if got := h.m.pace(tb); got != time.Second {
+		t.Errorf("1×: a step every %v, want the recording's 1s", got)
+	}
+	v := h.view()
+	if !strings.Contains(v, "a snapshot every 1s") || !strings.Contains(v, "space pauses") {
+		t.Errorf("header while playing:\n%s", v)
+	}
+	h.press("+")
+	if got := h.m.pace(tb); got != 500*time.Millisecond {
+		t.Errorf("2×: a step every %v, want 500ms", got)
+	}
+	h.press("-", "-")
+	if got := h.m.pace(tb); got != 2*time.Second {
+		t.Errorf("½×: a step every %v, want 2s", got)
+	}
+	h.press("space")
+	if v := h.view(); !h.m.paused || !strings.Contains(v, "‖ paused 3/6") || !strings.Contains(v, "space plays") {
+		t.Errorf("paused: header\n%s", v)
+	}
+	if !strings.Contains(h.m.help.FullHelpView(h.m.keys.FullHelp()), "play, pause") {
+		t.Error("the help does not say that space plays and pauses a replay")
+	}
+}

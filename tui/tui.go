@@ -64,6 +64,9 @@ type TargetConfig struct {
 	// recording): the header says "replay" rather than "live", and the
 	// speed keys work.
 	Replay bool
+	// Total is how many snapshots a replay holds, when its source knows
+	// (source.Len); zero when it does not. The header counts against it.
+	Total int
 	// Export writes an export for the `e` key; nil disables the key.
 	Export Exporter
 	// Groupings are those each sample carries (poll.Sample.For), the
@@ -130,20 +133,23 @@ const MaxGone = 10
 type Config struct {
 	// Targets are the targets watched, a tab each; with more than one, a
 	// combined tab follows them. When Targets is empty, Target, Fetch,
-	// Replay, Export, Groupings and Recording below are the one target.
+	// Replay, Total, Export, Groupings and Recording below are the one
+	// target.
 	Targets []TargetConfig
 
-	// Target, Fetch, Replay, Export, Groupings and Recording are as in
-	// TargetConfig, for a single target.
+	// Target, Fetch, Replay, Total, Export, Groupings and Recording are
+	// as in TargetConfig, for a single target.
 	Target    string
 	Fetch     Fetch
 	Replay    bool
+	Total     int
 	Export    Exporter
 	Groupings []stackparse.Grouping
 	Recording func() Recording
 
-	// Interval is the time between polls; zero means 2s. In a replay it
-	// is the time between snapshots at speed 1×.
+	// Interval is the time between polls; zero means 2s. A replay at
+	// speed 1× steps at the pace its snapshots were taken at, and at the
+	// Interval where their times do not tell it.
 	Interval time.Duration
 	// ExportDir is where exports go; empty means ".".
 	ExportDir string
@@ -172,7 +178,7 @@ func (c *Config) targets() []TargetConfig {
 	if len(c.Targets) > 0 || c.Fetch == nil && c.Changes != nil {
 		return c.Targets
 	}
-	return []TargetConfig{{Target: c.Target, Fetch: c.Fetch, Replay: c.Replay, Export: c.Export, Groupings: c.Groupings, Recording: c.Recording}}
+	return []TargetConfig{{Target: c.Target, Fetch: c.Fetch, Replay: c.Replay, Total: c.Total, Export: c.Export, Groupings: c.Groupings, Recording: c.Recording}}
 }
 
 // Run runs the UI on the terminal until the user quits or ctx is done. It

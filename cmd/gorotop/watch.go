@@ -7,6 +7,7 @@ import (
 
 	"github.com/gorotop/gorotop/internal/export"
 	"github.com/gorotop/gorotop/internal/poll"
+	"github.com/gorotop/gorotop/internal/source"
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
 	"github.com/gorotop/gorotop/tui"
@@ -90,10 +91,12 @@ func targetConfig(l *poll.Loop, format export.Format) tui.TargetConfig {
 	exporter := func(dir string, snap *stackparse.Snapshot, v *track.View, at time.Time) (string, error) {
 		return export.ToDir(dir, format, export.Input{Source: l.Source().String(), TakenAt: at, Snap: snap, History: v, Polls: l.Log()})
 	}
+	total, _ := source.Len(l.Source())
 	return tui.TargetConfig{
 		Target:    l.Source().String(),
 		Fetch:     l.Next,
 		Replay:    !l.Source().Live(),
+		Total:     total,
 		Export:    exporter,
 		Groupings: l.Groupings(),
 		Recording: recordingOf(l.Source()),

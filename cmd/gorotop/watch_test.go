@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -185,4 +188,57 @@ func TestWatchSparesTarget(t *testing.T) {
 			t.Errorf("3 polls in %v: the floor of 100ms between them was not kept", d)
 		}
 	})
+}
+
+// TestWatchReplayTotal: the UI knows how many snapshots a replay holds: a
+// recording of a real process (each snapshot with the time it was taken,
+// which sets the replay's pace at 1×), and a directory of dumps.
+func TestWatchReplayTotal(t *testing.T) {
+	addr := testproc.StartLeaky(t, "-mode", "steady,pool")
+	path := filepath.Join(t.TempDir(), "api.rec")
+	code, _, stderr := runIn(t, "", "record", "-o", path, "--for", "2s", "--interval", "300ms", "--max-stall", "off", addr)
+	m := regexp.MustCompile(`recorded (\d+) snapshots of `).FindStringSubmatch(stderr)
+	if code != exitOK || m == nil {
+		t.Fatalf("record: exit %d\n%s", code, stderr)
+	}
+	recorded, _ := strconv.Atoi(m[1])
+
+	dir := t.TempDir()
+	for i := range 3 {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d.txt", i)), []byte("goroutine 1 [running]:\nmain.main()\n\t/src/main.go:3 +0x1\n"), 0o644)
+	}
+	// The UI reads the recording while its loop is open.
+	var cfg tui.Config
+	var at []time.Time
+	old := runUI
+	runUI = func(ctx context.Context, c tui.Config) error {
+		cfg = c
+		for {
+			s, err := c.Targets[0].Fetch(ctx)
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			at = append(at, s.Meta.At)
+		}
+	}
+	t.Cleanup(func() { runUI = old })
+	if code, _, errOut := runIn(t, "", path, dir, addr); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for i, want := range []int{recorded, 3, 0} {
+		if got := cfg.Targets[i].Total; got != want {
+			t.Errorf("target %d (%s): Total %d, want %d", i+1, cfg.Targets[i].Target, got, want)
+		}
+	}
+	if len(at) != recorded {
+		t.Fatalf("replayed %d snapshots of the %d recorded", len(at), recorded)
+	}
+	for i := 1; i < len(at); i++ {
+		if gap := at[i].Sub(at[i-1]); gap < 250*time.Millisecond {
+			t.Errorf("snapshots %d and %d replay %v apart: not the time they were taken at", i, i+1, gap)
+		}
+	}
 }
