@@ -138,6 +138,21 @@ func findGroup(r export.Report, fn string) *export.Group {
 	return nil
 }
 
+// TestCheckLastsFor: check watches a live target for the whole of --for,
+// not until its last poll before the end (--for 60s ended after about
+// 58 s at 2 s polls).
+func TestCheckLastsFor(t *testing.T) {
+	addr := testproc.StartLeaky(t, "-mode", "pool")
+	start := time.Now()
+	code, out, errOut := runIn(t, "", "check", "--for", "2500ms", "--interval", "1s", addr)
+	if took := time.Since(start); took < 2500*time.Millisecond {
+		t.Errorf("check --for 2500ms ended after %v", took)
+	}
+	if code != exitOK && code != exitNotJudged {
+		t.Errorf("exit %d, stderr %q\n%s", code, errOut, out)
+	}
+}
+
 // TestCheckLiveTargets runs `gorotop check` as a CI job would, with its
 // defaults, against a process leaking ten goroutines a second and against
 // a healthy mix; and against the leak through a tunnel that holds every

@@ -272,11 +272,13 @@ func (l *Loop) Close() error {
 
 // Watch drives a loop for span, or until a finite source ends or ctx is
 // done, calling each (if not nil) with every sample and every failed poll;
-// an error each returns ends the watch with it. A live target that fails
-// is retried at its pace until the time is up; it is an error only if no
-// poll succeeded at all. The last poll of a target
-// that serves the goroutineleak profile comes from it, so that the verdict
-// ends on the runtime's proof. It returns the last sample.
+// an error each returns ends the watch with it. A live target is polled
+// at its pace while a poll can start within the span, and the watch ends
+// at its end, not at the last poll. A live target that fails is retried
+// at its pace until the time is up; it is an error only if no poll
+// succeeded at all. The last poll of a target that serves the
+// goroutineleak profile comes from it, so that the verdict ends on the
+// runtime's proof. It returns the last sample.
 func Watch(ctx context.Context, l *Loop, span time.Duration, each func(Sample, error) error) (last Sample, err error) {
 	deadline := time.Now().Add(span)
 	polls := 0
@@ -289,6 +291,15 @@ func Watch(ctx context.Context, l *Loop, span time.Duration, each func(Sample, e
 			return last, err
 		}
 		return last, nil
+	}
+	// end ends the watch of a live target at the deadline, not at its
+	// last poll: the pace leaves less than a poll's wait between the two,
+	// and the watch lasts the span it was asked to.
+	end := func(err error) (Sample, error) {
+		if polls > 0 {
+			waitUntil(ctx, deadline)
+		}
+		return done(err)
 	}
 	for {
 		s, err := l.Next(ctx)
@@ -312,7 +323,7 @@ func Watch(ctx context.Context, l *Loop, span time.Duration, each func(Sample, e
 			// The poller paces failed polls too (an answer that was
 			// no dump still cost a wait): never wait past the end.
 			if p.NextAt().After(deadline) {
-				return done(err)
+				return end(err)
 			}
 			continue
 		}
@@ -329,10 +340,24 @@ func Watch(ctx context.Context, l *Loop, span time.Duration, each func(Sample, e
 		next := p.NextAt()
 		switch {
 		case next.After(deadline) && (s.Cost.Proof || !p.HasLeaks() || proofAsked):
-			return last, nil
+			return end(nil)
 		case next.After(deadline) || next.Add(s.Pace.Wait).After(deadline):
 			p.ProveNext()
 			proofAsked = proofAsked || next.After(deadline)
 		}
+	}
+}
+
+// waitUntil waits until t, or until ctx is done.
+func waitUntil(ctx context.Context, t time.Time) {
+	d := time.Until(t)
+	if d <= 0 {
+		return
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-ctx.Done():
 	}
 }

@@ -218,3 +218,34 @@ func TestLoopFiles(t *testing.T) {
 }
 
 func join(s []string) string { return strings.Join(s, ",") }
+
+// TestWatchLastsItsSpan: a watch of a live target ends at its deadline,
+// not at its last poll before it (check --for 60s ended after about 58 s
+// at 2 s polls).
+func TestWatchLastsItsSpan(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	const span, interval = 1500 * time.Millisecond, 400 * time.Millisecond
+	l := openURL(t, srv.URL, Options{Interval: interval})
+	start := time.Now()
+	var at []time.Time
+	_, err := Watch(context.Background(), l, span, func(s Sample, err error) error {
+		if err != nil {
+			return err
+		}
+		at = append(at, time.Now())
+		return nil
+	})
+	took := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took < span {
+		t.Errorf("the watch of %v ended after %v", span, took)
+	}
+	if len(at) < 3 {
+		t.Errorf("%d polls in %v at %v: the watch did not poll at its pace", len(at), span, interval)
+	}
+}
