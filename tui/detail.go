@@ -190,10 +190,10 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 	d.raw(r.mark() + " " + st.Title.Render(clean(stackparse.ShortFunc(g.Top().Func))))
 	writer := g.WritesDump()
 	if writer {
-		d.add("%s · %s · %s/min", plural(tr.Count, "goroutine"), clean(r.state()), rate(tr.GrowthPerMin))
+		d.add("%s · %s · %s/min now", plural(tr.Count, "goroutine"), clean(r.state()), rate(tr.RecentPerMin))
 		d.raw(st.Dim.Render("writing this dump for the request that fetched it: not waiting"))
 	} else {
-		d.add("%s goroutines · %s · %s/min · %s", count(tr.Count), clean(r.state()), rate(tr.GrowthPerMin), waitText(g))
+		d.add("%s goroutines · %s · %s/min now · %s", count(tr.Count), clean(r.state()), rate(tr.RecentPerMin), waitText(g))
 	}
 	if f := ds.frame(); ds.stepped() && f != nil {
 		d.raw(st.Paused.Render(fmt.Sprintf("the table shows snapshot %s of %s; this detail is of the latest", count(f.poll), count(ds.polls))))

@@ -140,9 +140,12 @@ func size(n int64) string {
 var blocks = []rune("▁▂▃▄▅▆▇█")
 
 // sparkline draws the last width values, one block each, right-aligned in
-// width cells. The scale runs from the smallest to the largest value shown,
-// but never over fewer than four goroutines, so a group that wobbles by one
-// does not look like a wave.
+// width cells. The scale runs from the smallest value shown, over the
+// values' range but never less than half the largest value nor four
+// goroutines: a change small beside the group's size (19 ↔ 21) moves a
+// block by one level at most, a group that wobbles by one does not look
+// like a wave, a climb by half of what was there rises over most of the
+// scale and one that doubles it over all of it.
 func sparkline(values []int, width int) string {
 	if width <= 0 {
 		return ""
@@ -157,7 +160,7 @@ func sparkline(values []int, width int) string {
 	for _, v := range values {
 		lo, hi = min(lo, v), max(hi, v)
 	}
-	span := max(hi-lo, 4)
+	span := max(hi-lo, hi/2, 4)
 	var b strings.Builder
 	b.Grow(width * 3)
 	b.WriteString(strings.Repeat(" ", width-len(values)))

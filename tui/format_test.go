@@ -38,8 +38,16 @@ func TestSparkline(t *testing.T) {
 	}{
 		{[]int{8, 16, 24, 32}, 4, "▁▃▅█"},
 		{[]int{8, 16, 24, 32}, 6, "  ▁▃▅█"},
-		{[]int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 3, "▁▂▄"},
-		{[]int{100, 101, 100}, 3, "▁▂▁"},
+		{[]int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 3, "▁▂▃"},
+		{[]int{100, 101, 100}, 3, "▁▁▁"},
+		// A group that wobbles by a tenth of its size wobbles by a level.
+		{[]int{19, 21, 20, 19, 21, 21, 19, 20}, 8, "▁▂▁▁▂▂▁▁"},
+		// A leak's climb shows: over the whole scale once the count has
+		// doubled, over most of it by half.
+		{[]int{8, 16, 24, 32, 40, 48}, 6, "▁▂▃▅▆█"},
+		{[]int{1000, 1100, 1200, 1300, 1400, 1500}, 6, "▁▁▂▃▄▅"},
+		// A burst that drained, then a wobble: the wobble is flat.
+		{[]int{22, 170, 22, 23, 22, 21}, 6, "▁█▁▁▁▁"},
 		{[]int{5, 5, 5}, 3, "▁▁▁"},
 		{nil, 2, "  "},
 	} {

@@ -7,7 +7,7 @@ var legend = [][2]string{
 	{"Marks", "> selected   ! suspected leak, with its reason below the row"},
 	{"", "↑ rising: its count climbs, not yet confirmed by a full dump"},
 	{"", "L proven leaked by the runtime   s stuck: none come or go"},
-	{"Columns", "COUNT goroutines now · TREND count per poll · /MIN growth per minute"},
+	{"Columns", "COUNT goroutines now · TREND count per poll · /MIN growth last minute"},
 	{"", "STATE what they wait for · WAIT how long the oldest has waited"},
 	{"", "STATE (this dump): the request writing the dump, gorotop's own poll"},
 	{"", "SITE file:line where they block · FUNCTION · CREATOR who started them"},

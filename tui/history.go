@@ -74,7 +74,7 @@ func (h *history) capture(poll int, at time.Time, snap *stackparse.Snapshot, v *
 	for _, g := range snap.Groups {
 		fr := frameRow{group: h.shared(g), state: h.intern(g.State), count: int32(g.Count()), leaked: int32(g.Leaked)}
 		if t := v.Trend(g.Key); t != nil {
-			fr.growth, fr.score = float32(t.GrowthPerMin), float32(t.Score)
+			fr.growth, fr.score = float32(t.RecentPerMin), float32(t.Score)
 			fr.born, fr.exited = int32(t.Born), int32(t.Exited)
 			fr.leaked = max(fr.leaked, int32(t.Leaked))
 			fr.wait, fr.oldest = seconds(t.WaitAge), seconds(t.OldestAge)

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -555,5 +556,37 @@ func TestCursorStaysOnTopUntilMoved(t *testing.T) {
 	h.polls(7)
 	if h.m.table.selected().key != "idle" || h.m.table.cursor != 2 {
 		t.Errorf("moved cursor: row %d %s, want idle, followed to row 2", h.m.table.cursor, h.m.table.selected().key)
+	}
+}
+
+// TestRateAfterDrop: /MIN says where a group's count goes now: after the
+// leak's group climbs from 8 to 48 and drops back to 8, it reads the drop
+// (-24/min over the last minute), not the climb the window still holds.
+func TestRateAfterDrop(t *testing.T) {
+	ds := dumps(t)
+	// The last dump again, 40 of the leak's goroutines gone.
+	drop := *ds[nDumps-1]
+	drop.Groups = slices.Clone(drop.Groups)
+	for i, g := range drop.Groups {
+		if g.Top().Func == leakFunc {
+			cut := *g
+			cut.Goroutines = cut.Goroutines[:8]
+			drop.Groups[i] = &cut
+			drop.Total -= g.Count() - 8
+		}
+	}
+	h := newHarness(t, Config{NoColor: true}, samples(append(ds, &drop))...)
+	h.polls(nDumps + 1)
+	var leak *row
+	for _, r := range h.m.table.rows {
+		if r.fn() == leakFunc {
+			leak = r
+		}
+	}
+	if leak == nil || leak.count != 8 {
+		t.Fatalf("no leak row of 8 after the drop:\n%s", h.view())
+	}
+	if leak.growth != -24 || !strings.Contains(h.view(), "  -24 ") {
+		t.Errorf("/MIN after the drop: %+.1f, want -24:\n%s", leak.growth, h.view())
 	}
 }

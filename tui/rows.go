@@ -158,7 +158,7 @@ func (r *row) height() int {
 func groupRow(g *stackparse.Group, tr *track.Trend) *row {
 	r := &row{key: g.Key, group: g, trend: tr, gstate: g.State, count: g.Count(), leaked: g.Leaked}
 	if tr != nil {
-		r.growth, r.age, r.oldest, r.score = tr.GrowthPerMin, tr.WaitAge, tr.OldestAge, tr.Score
+		r.growth, r.age, r.oldest, r.score = tr.RecentPerMin, tr.WaitAge, tr.OldestAge, tr.Score
 		r.born, r.exited = tr.Born, tr.Exited
 		r.suspect, r.rising, r.stuck = tr.Suspect, tr.Rising, tr.Stuck
 		r.leaked = max(r.leaked, tr.Leaked)

@@ -74,6 +74,7 @@ func (t *Tracker) judge(gs *groupState, win window) {
 	w := measure(tr.History, win.base, gs.appeared)
 
 	tr.GrowthPerMin = w.slope * 60
+	tr.RecentPerMin = recentRate(tr.History, win.from, gs.appeared) * 60
 	tr.Net = w.last - w.base
 	tr.Born, tr.Exited, tr.MovedIn, tr.MovedOut = w.born, w.exited, w.movedIn, w.movedOut
 	tr.Kept = gs.kept
@@ -225,6 +226,38 @@ func measure(h []Point, base, appeared time.Time) windowStats {
 	w.slope = fit.slope()
 	w.span = h[len(h)-1].At.Sub(t0)
 	return w
+}
+
+// RecentSpan is how far back Trend.RecentPerMin looks.
+const RecentSpan = time.Minute
+
+// recentRate is the change of the count from the latest point of h at
+// least RecentSpan before its last, to its last, in goroutines per
+// second: what the count did lately, a drop included, where a fit over
+// the window still reads the climb before it. It looks no further back
+// than from (the window's start or the latest restart); a group younger
+// than that starts from zero at appeared, as in measure, unless it was
+// there from the first poll.
+func recentRate(h []Point, from, appeared time.Time) float64 {
+	n := len(h)
+	if n == 0 {
+		return 0
+	}
+	last := h[n-1]
+	cut := last.At.Add(-RecentSpan)
+	k := n - 1
+	for k > 0 && !h[k-1].At.Before(from) && h[k].At.After(cut) {
+		k--
+	}
+	base := h[k]
+	if k == 0 && h[0].At.After(cut) && !appeared.IsZero() && appeared.Before(h[0].At) && !appeared.Before(from) {
+		base = Point{At: appeared}
+	}
+	d := last.At.Sub(base.At).Seconds()
+	if d <= 0 {
+		return 0
+	}
+	return float64(last.Count-base.Count) / d
 }
 
 // fitter fits y against x by least squares.

@@ -154,8 +154,13 @@ type Trend struct {
 	// FirstSeen and LastSeen are when gorotop first and last saw the group.
 	FirstSeen, LastSeen time.Time
 
-	// GrowthPerMin is the slope of the count over the window, per minute.
+	// GrowthPerMin is the slope of the count over the window, per minute:
+	// the figure suspicion and its reason read.
 	GrowthPerMin float64
+	// RecentPerMin is the change of the count over the latest minute
+	// (RecentSpan), per minute: where the count goes now. After a drop it
+	// is negative, while GrowthPerMin may still read the climb before it.
+	RecentPerMin float64
 	// Net is the change of the count over the window.
 	Net int
 	// Born, Exited, MovedIn and MovedOut sum the points over the window.

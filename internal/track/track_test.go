@@ -528,3 +528,37 @@ func TestRestartOfSmallProcess(t *testing.T) {
 		}
 	}
 }
+
+// TestRecentRate: after a group climbs from 22 to 170 over four minutes
+// and drops back to 22, its slope over the window still reads the climb
+// (positive: the verdicts' figure), while RecentPerMin says where the
+// count goes now: down at the drop, flat a minute after it.
+func TestRecentRate(t *testing.T) {
+	s := newSim()
+	tr := New(Options{})
+	ids := s.spawn("burst", 22)
+	tr.Observe(s.now, s.snapshot())
+	for i := 1; i <= 120; i++ {
+		s.advance(pollEvery)
+		ids = append(ids, s.spawn("burst", 22+148*i/120-len(ids))...)
+		tr.Observe(s.now, s.snapshot())
+	}
+	if got := tr.Trend("burst"); got.Count != 170 || got.RecentPerMin < 30 {
+		t.Fatalf("climbing: count %d, recent %+.1f/min", got.Count, got.RecentPerMin)
+	}
+	s.advance(pollEvery)
+	s.exit(ids[22:]...)
+	tr.Observe(s.now, s.snapshot())
+	got := tr.Trend("burst")
+	if got.Count != 22 || got.GrowthPerMin <= 0 || got.RecentPerMin >= 0 {
+		t.Errorf("at the drop to %d: window %+.1f/min, recent %+.1f/min; want the window still positive, recent negative", got.Count, got.GrowthPerMin, got.RecentPerMin)
+	}
+	for range 30 {
+		s.advance(pollEvery)
+		tr.Observe(s.now, s.snapshot())
+	}
+	got = tr.Trend("burst")
+	if got.RecentPerMin != 0 {
+		t.Errorf("a minute flat after the drop: recent %+.1f/min, want 0 (window %+.1f/min)", got.RecentPerMin, got.GrowthPerMin)
+	}
+}
