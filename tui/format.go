@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -140,12 +141,11 @@ func size(n int64) string {
 var blocks = []rune("▁▂▃▄▅▆▇█")
 
 // sparkline draws the last width values, one block each, right-aligned in
-// width cells. The scale runs from the smallest value shown, over the
-// values' range but never less than half the largest value nor four
-// goroutines: a change small beside the group's size (19 ↔ 21) moves a
-// block by one level at most, a group that wobbles by one does not look
-// like a wave, a climb by half of what was there rises over most of the
-// scale and one that doubles it over all of it.
+// width cells. The scale runs from the smallest value shown over the
+// values' range, but never less than wobbleScale times their wobble nor
+// four goroutines: a group that wobbles (19, 21, 20, 19, 21…) moves a
+// block by a level or so, while a climb, a step or a burst, however small
+// beside the group's size, spans the scale.
 func sparkline(values []int, width int) string {
 	if width <= 0 {
 		return ""
@@ -160,7 +160,7 @@ func sparkline(values []int, width int) string {
 	for _, v := range values {
 		lo, hi = min(lo, v), max(hi, v)
 	}
-	span := max(hi-lo, hi/2, 4)
+	span := max(hi-lo, int(wobbleScale*wobble(values)), 4)
 	var b strings.Builder
 	b.Grow(width * 3)
 	b.WriteString(strings.Repeat(" ", width-len(values)))
@@ -170,6 +170,27 @@ func sparkline(values []int, width int) string {
 		b.WriteRune(blocks[min(max(i, 0), top)])
 	}
 	return b.String()
+}
+
+// wobbleScale is how many times their wobble a sparkline's scale spans
+// at least.
+const wobbleScale = 8
+
+// wobble is how far values stray from their trend from one to the next:
+// the median distance of their steps from the mean step. A steady climb
+// (every step alike) has none; a group that goes up and down by two has
+// about two; a burst that came and went, once, barely moves the median.
+func wobble(values []int) float64 {
+	if len(values) < 3 {
+		return 0
+	}
+	steps := make([]float64, len(values)-1)
+	mean := float64(values[len(values)-1]-values[0]) / float64(len(steps))
+	for i := range steps {
+		steps[i] = math.Abs(float64(values[i+1]-values[i]) - mean)
+	}
+	slices.Sort(steps)
+	return steps[len(steps)/2]
 }
 
 // fit cuts s to width cells with "…", or pads it with spaces to width.

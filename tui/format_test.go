@@ -38,14 +38,18 @@ func TestSparkline(t *testing.T) {
 	}{
 		{[]int{8, 16, 24, 32}, 4, "▁▃▅█"},
 		{[]int{8, 16, 24, 32}, 6, "  ▁▃▅█"},
-		{[]int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 3, "▁▂▃"},
+		{[]int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 3, "▁▂▄"},
 		{[]int{100, 101, 100}, 3, "▁▁▁"},
 		// A group that wobbles by a tenth of its size wobbles by a level.
 		{[]int{19, 21, 20, 19, 21, 21, 19, 20}, 8, "▁▂▁▁▂▂▁▁"},
-		// A leak's climb shows: over the whole scale once the count has
-		// doubled, over most of it by half.
+		// A leak's climb spans the scale, on a few goroutines or on
+		// forty thousand, and so does a step leak's.
 		{[]int{8, 16, 24, 32, 40, 48}, 6, "▁▂▃▅▆█"},
-		{[]int{1000, 1100, 1200, 1300, 1400, 1500}, 6, "▁▁▂▃▄▅"},
+		{[]int{41000, 41018, 41035, 41054, 41071, 41090, 41108, 41125}, 8, "▁▂▂▄▄▆▇█"},
+		{[]int{100, 100, 120, 120, 140, 140, 160, 160}, 8, "▁▁▃▃▅▅▇▇"},
+		// A group that wobbles by a tenth of its size on a hundred
+		// stays within two levels.
+		{[]int{100, 108, 95, 104, 110, 97, 102, 91}, 8, "▁▂▁▂▂▁▂▁"},
 		// A burst that drained, then a wobble: the wobble is flat.
 		{[]int{22, 170, 22, 23, 22, 21}, 6, "▁█▁▁▁▁"},
 		{[]int{5, 5, 5}, 3, "▁▁▁"},
