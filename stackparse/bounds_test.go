@@ -137,3 +137,22 @@ func TestShapeCacheBound(t *testing.T) {
 		t.Fatalf("a dump of more shapes than the bound: %+v, want at most 33 cached", st)
 	}
 }
+
+// TestShareCache: parsers that read the same dumps under three groupings
+// keep a third of the shape cache each, so that together they keep what
+// one would.
+func TestShareCache(t *testing.T) {
+	setBounds(t, 1<<16, 1<<19, 300, 4<<20)
+	var b strings.Builder
+	distinctDump(&b, "s", 100, 2) // 100 shapes of 2 frames: 300 against the bound
+	for _, n := range []int{1, 3} {
+		p := NewParser(GroupCode)
+		p.ShareCache(n)
+		if _, err := p.Parse(strings.NewReader(b.String())); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := p.Stats().Cached*3, 300/n; got > want || got < want-3 {
+			t.Errorf("sharing with %d: %d shapes cached (%d against the bound), want about %d", n, p.Stats().Cached, got, want)
+		}
+	}
+}

@@ -26,7 +26,8 @@ type Parser struct {
 	gen      int
 
 	shapes map[uint64]*shape // read-only while scanners run
-	kept   int               // the shapes' cost against keepFrames
+	kept   int               // the shapes' cost against the cache's bound
+	bound  int               // the cache's bound; 0: keepFrames
 	other  *shape            // the shape of the group of other stacks
 
 	mu     sync.Mutex // guards states and labels
@@ -157,6 +158,11 @@ const mixedState = "(various)"
 // Grouping returns the grouping the Parser was made with.
 func (p *Parser) Grouping() Grouping { return p.grouping }
 
+// ShareCache makes the Parser keep a share of the usual bound on its
+// cache of stack shapes: one of n parsers that read the same dumps under
+// other groupings, so that together they keep no more than one would.
+func (p *Parser) ShareCache(n int) { p.bound = keepFrames / max(n, 1) }
+
 // Stats returns what the last Parse did.
 func (p *Parser) Stats() Stats { return p.last }
 
@@ -250,7 +256,11 @@ func (p *Parser) evict() {
 		}
 	}
 	p.last.Cached = len(p.shapes)
-	if p.kept <= keepFrames {
+	bound := p.bound
+	if bound <= 0 {
+		bound = keepFrames
+	}
+	if p.kept <= bound {
 		return
 	}
 	all := make([]*shape, 0, len(p.shapes))
@@ -261,7 +271,7 @@ func (p *Parser) evict() {
 	kept := 0
 	keep := make(map[*shape]bool, len(all))
 	for _, sh := range all {
-		if kept+sh.cost() > keepFrames {
+		if kept+sh.cost() > bound {
 			break
 		}
 		kept += sh.cost()

@@ -80,7 +80,9 @@ func NewLoop(src source.Source, opts Options) *Loop {
 	}
 	l := &Loop{src: src, opts: opts}
 	for _, g := range opts.Groupings {
-		l.parsers = append(l.parsers, stackparse.NewParser(g))
+		parser := stackparse.NewParser(g)
+		parser.ShareCache(len(opts.Groupings))
+		l.parsers = append(l.parsers, parser)
 		l.trackers = append(l.trackers, track.New(opts.Track))
 	}
 	switch {

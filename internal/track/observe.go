@@ -334,6 +334,9 @@ func (t *Tracker) windowAt(at time.Time, restart, full bool) window {
 		w.from = t.restarts[n-1]
 	}
 	if len(t.totals) == 0 {
+		// Counts alone so far (a series of profiles): their growth is
+		// measured over the window all the same.
+		w.base = w.from
 		return w
 	}
 	if full {
