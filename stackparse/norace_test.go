@@ -1,0 +1,5 @@
+//go:build !race
+
+package stackparse
+
+const raceEnabled = false
