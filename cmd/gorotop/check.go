@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gorotop/gorotop/internal/export"
+	"github.com/gorotop/gorotop/internal/kube"
 	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
@@ -33,6 +34,18 @@ groups the runtime proved leaked are reported, and fail the check, too.
 A directory of dumps or a stream on standard input is checked as the time
 series it holds.
 
+A Kubernetes target (k8s:deploy/api and the like: see 'gorotop help') is
+every pod behind it, each watched through kubectl port-forward on its own,
+concurrently: the check fails if any pod leaks or rises, and the report
+says, pod by pod, which. Pods replaced during the check are watched from
+when they come, and those that go are judged on what they showed; a pod
+watched too briefly is not judged, and the report names it. The check is
+not judged (3) only when no pod was. --format is text or json (a
+gorotop/fleet/v1 document: the verdict, and each pod's with its report).
+
+--metrics ADDR serves what the check sees as Prometheus metrics while it
+runs (see 'gorotop watch --help').
+
 --format text (the default) prints the verdict for people; json writes the
 last snapshot with every group's trend; html writes a page with each
 group's chart over the run, for a ticket; pprof writes the last snapshot
@@ -43,6 +56,7 @@ Examples:
   gorotop check --for 2m :6060
   gorotop check --for 20s --interval 500ms --format json -o leaks.json :6060
   gorotop check --for 5m --format html -o check.html :6060
+  gorotop check --for 5m k8s:deploy/api
   gorotop check ./dumps/
 `
 
@@ -61,12 +75,26 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if o.interval <= 0 || o.forDur <= 0 {
 		return usagef("check", "--interval and --for must be positive")
 	}
+	ms, err := o.serveMetrics(ctx, "check", stderr)
+	if err != nil {
+		return err
+	}
+	defer ms.Close()
+	if kube.IsTarget(target) {
+		return checkFleet(ctx, o, target, ms, stdout, stderr)
+	}
 	l, format, err := o.open("check", target, stdin, poll.Options{Stream: true})
 	if err != nil {
 		return err
 	}
 	defer l.Close()
-	last, err := poll.Watch(ctx, l, o.forDur, nil)
+	name := l.Source().String()
+	last, err := poll.Watch(ctx, l, o.forDur, func(s poll.Sample, err error) error {
+		if err == nil {
+			ms.observe(name, s)
+		}
+		return nil
+	})
 	printWarnings(stderr, l.Source())
 	if err != nil {
 		return err

@@ -26,13 +26,14 @@ var commandFlags = map[string]flagSet{
 	"":         withFetch | withPoll | withUI,
 	"demo":     withPoll | withUI,
 	"snapshot": withFetch | withOutput,
-	"check":    withFetch | withPoll | withOutput | withFor,
-	"record":   withFetch | withPoll | withFor | withFile,
+	"check":    withFetch | withPoll | withOutput | withFor | withMetrics,
+	"record":   withFetch | withPoll | withFor | withFile | withMetrics,
+	"watch":    withFetch | withPoll | withMetrics,
 	"diff":     diffFlags,
 }
 
 // commandNames lists the commands, for completion.
-var commandNames = []string{"demo", "snapshot", "check", "record", "diff", "completion", "version", "help"}
+var commandNames = []string{"demo", "snapshot", "check", "record", "watch", "diff", "completion", "version", "help"}
 
 // flagValues lists the values a flag takes, for completion.
 var flagValues = map[string]string{
@@ -106,7 +107,7 @@ _gorotop() {
   case "$prev" in
     --format) if [ "$cmd" = diff ]; then COMPREPLY=($(compgen -W "text json" -- "$cur")); else COMPREPLY=($(compgen -W "text json html pprof" -- "$cur")); fi; return ;;
 %s    %s) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --interval|-i|--timeout|--for|--max-bytes|--header|-H) return ;;
+    --interval|-i|--timeout|--for|--max-bytes|--header|-H|--metrics) return ;;
   esac
   if [ "$cmd" = completion ]; then COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")); return; fi
   case "$cmd" in

@@ -87,6 +87,9 @@ func runDiff(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 // diffSide reads one side of a diff: the snapshot `gorotop snapshot`
 // would show of target.
 func diffSide(ctx context.Context, target string, o *options, g stackparse.Grouping, stdin io.Reader) (diff.Side, error) {
+	if err := oneProcess("diff", target); err != nil {
+		return diff.Side{}, err
+	}
 	t, err := source.ParseTarget(target)
 	if err != nil {
 		return diff.Side{}, err

@@ -74,6 +74,7 @@ type options struct {
 	record          string
 	maxStall        stallBudget
 	which           flagSet // the flags registered
+	metrics         string
 }
 
 // flagSet is the set of flags a command takes.
@@ -87,6 +88,7 @@ const (
 	withFile   // --output and --force alone
 	withFor
 	withTextJSON // --format takes text and json only
+	withMetrics
 )
 
 func (o *options) register(fs *flag.FlagSet, which flagSet) {
@@ -133,6 +135,9 @@ func (o *options) register(fs *flag.FlagSet, which flagSet) {
 	}
 	if which&withFor != 0 {
 		fs.DurationVar(&o.forDur, "for", o.forDur, "how long to watch")
+	}
+	if which&withMetrics != 0 {
+		fs.StringVar(&o.metrics, "metrics", "", "serve what gorotop sees as Prometheus metrics at http://ADDR/metrics (ADDR: host:port or :port)")
 	}
 }
 
@@ -181,6 +186,9 @@ func (o *options) open(cmd, target string, stdin io.Reader, po poll.Options) (*p
 		if err := writableDir(o.exportDir); err != nil {
 			return nil, "", usagef(cmd, "--export-dir %s: %v", stackparse.Clean(o.exportDir, 200), err)
 		}
+	}
+	if err := oneProcess(cmd, target); err != nil {
+		return nil, "", err
 	}
 	t, err := source.ParseTarget(target)
 	if err != nil {

@@ -9,6 +9,7 @@
 //	gorotop snapshot [flags] TARGET        take one snapshot, print or write it grouped
 //	gorotop check [flags] TARGET           watch headless for a while; exit 1 if anything leaks
 //	gorotop record -o FILE [flags] TARGET  watch headless and record every dump
+//	gorotop watch --metrics ADDR TARGET... watch headless until stopped, serving Prometheus metrics
 //	gorotop diff [flags] BASE CURRENT      what grew and shrank between two snapshots
 //	gorotop completion bash|zsh|fish
 //	gorotop version
@@ -63,7 +64,7 @@ func main() {
 }
 
 // headless are the commands that run without the terminal UI.
-var headless = map[string]bool{"snapshot": true, "check": true, "record": true, "diff": true}
+var headless = map[string]bool{"snapshot": true, "check": true, "record": true, "watch": true, "diff": true}
 
 // runMain runs a command and turns its outcome into an exit code and at
 // most one line on stderr. A panic becomes that one line too, never a

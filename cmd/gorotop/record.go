@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gorotop/gorotop/internal/export"
+	"github.com/gorotop/gorotop/internal/kube"
 	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/record"
 	"github.com/gorotop/gorotop/internal/source"
@@ -27,9 +28,19 @@ A recording is a TARGET like any other: the UI replays it, snapshot takes
 its last dump, check judges all of it. It is written with mode 0600: dumps
 show argument values.
 
+A Kubernetes target (k8s:deploy/api and the like) is recorded pod by pod:
+-o names a directory (made if missing), which gets DIR/POD.rec for each
+pod as it comes, or POD-2.rec, POD-3.rec … when that name is taken;
+nothing is replaced. Replay them one by one, or several at once, a tab
+each: gorotop DIR/*.rec.
+
+--metrics ADDR serves what the recording sees as Prometheus metrics while
+it runs (see 'gorotop watch --help').
+
 Examples:
   gorotop record -o api.rec --for 10m :6060
   gorotop record -o night.rec --for 8h --interval 30s http://10.0.0.7:6060
+  gorotop record -o api/ --for 1h k8s:deploy/api
   gorotop api.rec                          # replay it in the UI
   gorotop check api.rec                    # was anything leaking?
 `
@@ -56,6 +67,14 @@ func runRecord(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return usagef("record", "--group: %v", err)
 	}
+	ms, err := o.serveMetrics(ctx, "record", stderr)
+	if err != nil {
+		return err
+	}
+	defer ms.Close()
+	if kube.IsTarget(target) {
+		return recordFleet(ctx, o, target, g, ms, stderr)
+	}
 	t, err := source.ParseTarget(target)
 	if err != nil {
 		return err
@@ -76,6 +95,9 @@ func runRecord(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	l := poll.NewLoop(source.Tee(src, w), poll.Options{Interval: o.interval, MaxShare: float64(o.maxStall), Groupings: []stackparse.Grouping{g}, FullOnly: true})
 	defer l.Close()
 	_, err = poll.Watch(ctx, l, o.forDur, func(s poll.Sample, err error) error {
+		if err == nil {
+			ms.observe(src.String(), s)
+		}
 		return progress(stderr, w, src, s, err, o.maxStall)
 	})
 	if errors.Is(err, context.Canceled) {

@@ -17,11 +17,17 @@ Usage:
   gorotop snapshot [flags] TARGET        take one snapshot, print or write it grouped
   gorotop check [flags] TARGET           watch headless for a while; exit 1 if anything leaks
   gorotop record -o FILE [flags] TARGET  watch headless and record every dump
+  gorotop watch --metrics ADDR TARGET... watch headless until stopped, serving Prometheus metrics
   gorotop diff [flags] BASE CURRENT      what grew and shrank between two snapshots
   gorotop completion bash|zsh|fish       shell completion script
   gorotop version                        print the version
 
 TARGET is one of:
+  k8s:deploy/NAME, k8s:sts/NAME,         every pod behind it, each through your own kubectl
+  k8s:svc/NAME, k8s:pod/NAME,            port-forward, a tab each; one argument, quoted when
+  'k8s:-l SELECTOR'                      it holds -n NAMESPACE or --context NAME; :PORT after
+                                         the name (default: the container port named pprof,
+                                         else 6060)
   http://host:port[/path], https://…     (a bare host or /debug/pprof/ means
                                          /debug/pprof/goroutine?debug=2)
   host:port, :port, 6060                 (":port" and a bare port are loopback)
@@ -33,8 +39,11 @@ TARGET is one of:
   -                                      standard input
 
 Examples:
+  gorotop k8s:deploy/api
+  gorotop 'k8s:deploy/api -n prod --context staging'
+  gorotop check --for 5m k8s:deploy/api || echo "a replica leaks"
+  gorotop watch --metrics :9464 k8s:deploy/api           (for Prometheus)
   gorotop localhost:6060
-  kubectl port-forward deploy/api 6060 & gorotop :6060
   gorotop snapshot --format json -o goroutines.json :6060
   gorotop check --for 2m --interval 1s :6060 || echo "leak!"
   gorotop pod-a:6060 pod-b:6061                     (kubectl port-forward to each replica)
@@ -58,6 +67,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return runCheck(ctx, args[1:], stdin, stdout, stderr)
 		case "record":
 			return runRecord(ctx, args[1:], stdin, stdout, stderr)
+		case "watch":
+			return runHeadless(ctx, args[1:], stdin, stdout, stderr)
 		case "diff":
 			return runDiff(ctx, args[1:], stdin, stdout)
 		case "completion":
