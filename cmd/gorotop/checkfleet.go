@@ -68,7 +68,8 @@ func checkFleet(ctx context.Context, o options, target string, ms *metricsServer
 	}
 	start := time.Now()
 	r := &roster{
-		end: start.Add(o.forDur),
+		end:      start.Add(o.forDur),
+		keepGone: true,
 		open: func(m *member) (*poll.Loop, error) {
 			l, _, err := o.open("check", m.addr, nil, poll.Options{})
 			return l, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -96,6 +97,10 @@ type roster struct {
 	event func(m *member, line string)
 	// left, if not nil, is called when a member's pod is gone.
 	left func(m *member)
+	// keepGone keeps the members whose pods are gone, for a report;
+	// without it they are dropped once their watch ends, so that a
+	// roster that runs for days holds only the pods that run.
+	keepGone bool
 
 	mu      sync.Mutex
 	members []*member
@@ -149,6 +154,9 @@ func (r *roster) join(ctx context.Context, m *member) error {
 		})
 		r.mu.Lock()
 		m.err, m.ended = err, time.Now()
+		if m.gone && !r.keepGone {
+			r.members = slices.DeleteFunc(r.members, func(x *member) bool { return x == m })
+		}
 		r.mu.Unlock()
 	})
 	return nil

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/gorotop/gorotop/internal/export"
 	"github.com/gorotop/gorotop/internal/kubeworld"
+	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/testproc"
 	"github.com/gorotop/gorotop/tui"
 )
@@ -686,4 +688,68 @@ func TestCheckFleetInProcess(t *testing.T) {
 		t.Errorf("the report does not say api-a went:\n%s", out)
 	}
 	c.allDead("after check ended")
+}
+
+// TestRosterDropsGone: a roster that runs until stopped (gorotop watch)
+// keeps the members whose pods run, and drops those whose pods went, so
+// that days of rollouts do not pile up loops and their histories.
+func TestRosterDropsGone(t *testing.T) {
+	c := newCluster(t)
+	c.setEnv()
+	quiet := testproc.StartLeaky(t, "-mode", "pool")
+	c.pod("api-a", quiet)
+	c.pod("api-b", quiet)
+	c.write()
+	var o options
+	o.register(newFlags("watch", watchUsage), commandFlags["watch"])
+	o.interval = 500 * time.Millisecond
+	polled := map[string]int{}
+	r := &roster{
+		open: func(m *member) (*poll.Loop, error) {
+			l, _, err := o.open("watch", m.addr, nil, poll.Options{})
+			return l, err
+		},
+		each: func(m *member, s poll.Sample, err error) error {
+			if err == nil {
+				polled[m.pod.Name]++
+			}
+			return nil
+		},
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runFleets(ctx, r, []string{"k8s:deploy/api"}, true) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+		c.allDead("after the roster ended")
+	}()
+	names := func() []string {
+		var out []string
+		for _, m := range r.all() {
+			out = append(out, m.pod.Name)
+		}
+		slices.Sort(out)
+		return out
+	}
+	await := func(what string, want ...string) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); !slices.Equal(names(), want); time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("members %v, want %v: %s", names(), want, what)
+			}
+		}
+	}
+	await("both pods", "api-a", "api-b")
+	c.remove("api-a")
+	c.pod("api-c", quiet)
+	c.write()
+	await("api-a gone, api-c come", "api-b", "api-c")
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if polled["api-a"] == 0 || polled["api-b"] == 0 {
+		t.Errorf("polls: %v", polled)
+	}
 }

@@ -41,7 +41,8 @@ func recordFleet(ctx context.Context, o options, target string, g stackparse.Gro
 	}
 	writers := map[*member]*record.Writer{}
 	r := &roster{
-		end: time.Now().Add(o.forDur),
+		end:      time.Now().Add(o.forDur),
+		keepGone: true,
 		open: func(m *member) (*poll.Loop, error) {
 			t, err := source.ParseTarget(m.addr)
 			if err != nil {

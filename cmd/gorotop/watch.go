@@ -97,6 +97,10 @@ func watchTargets(ctx context.Context, targets []string, o options, stdin io.Rea
 		cfg.Targets = append(cfg.Targets, targetConfig(l, format))
 	}
 	if len(fleets) > 0 {
+		// Checked now, as for the other targets: a pod's loop opens later.
+		if err := writableDir(o.exportDir); err != nil {
+			return usagef("", "--export-dir %s: %v", stackparse.Clean(o.exportDir, 200), err)
+		}
 		changes := make(chan tui.Change)
 		cfg.Changes = changes
 		var cancel context.CancelFunc
