@@ -70,6 +70,15 @@ type window struct {
 // each of them has been blocked StuckAfter or longer.
 func (t *Tracker) judge(gs *groupState, win window) {
 	tr := gs.tr
+	if !tr.Present && !justGone(tr.History) {
+		// Gone a while: no verdict, and its figures stay those of the poll
+		// it went at (a target whose stacks change at every poll leaves
+		// thousands of these).
+		tr.Suspect, tr.Rising, tr.Stuck, tr.Proven = false, false, false, false
+		tr.RisingSince, tr.Reason, tr.Score = time.Time{}, "", 0
+		gs.confirmed = 0
+		return
+	}
 	o := t.opts
 	w := measure(tr.History, win.base, gs.appeared)
 
@@ -140,6 +149,17 @@ func (t *Tracker) judge(gs *groupState, win window) {
 	default:
 		tr.Score = float64(tr.Count)
 	}
+}
+
+// justGone reports whether a group's latest point is the poll it went at:
+// goroutines left it then, or it held some the poll before.
+func justGone(h []Point) bool {
+	n := len(h)
+	if n == 0 {
+		return false
+	}
+	p := h[n-1]
+	return p.Exited+p.MovedOut > 0 || n >= 2 && h[n-2].Count > 0
 }
 
 // confirms reads, at a full dump, whether its goroutine IDs confirm the
