@@ -165,7 +165,7 @@ func TestHTMLInChromium(t *testing.T) {
 		t.Parallel()
 		dom := string(runChromium(t, bin, "--dump-dom", fileURL(t, report)))
 		classes := sectionClasses(dom)
-		if len(classes) != 5 || classes[0] != "group proven stuck" || classes[1] != "group suspect" {
+		if len(classes) != 5 || classes[0] != "group proven" || classes[1] != "group suspect" {
 			t.Errorf("sections in the DOM: %q, want 5, the flagged ones first", classes)
 		}
 		if n := strings.Count(dom, "<svg"); n != 6 {

@@ -212,6 +212,12 @@ func (p *Poller) dump(ctx context.Context, parsers []*stackparse.Parser, start t
 	p.trips.Measure(ctx, p.Policy)
 	if p.prove || p.proof.Due(start) {
 		meta, proof, err = p.proof.Next(ctx, start, parse)
+		if proof && err != nil && ctx.Err() == nil {
+			// The proof failed, not refused (the network, a target that
+			// speaks another protocol): the poll is the plain dump's,
+			// and so is its error; the proof is tried again later.
+			proof = false
+		}
 	}
 	p.prove = false
 	if proof {
