@@ -89,7 +89,7 @@ func (t *Tracker) ObserveCounts(at time.Time, snap *stackparse.Snapshot) {
 		}
 	}
 	win := t.windowAt(at, false, false)
-	t.countKept(now, win.base.UnixNano(), win.keep)
+	t.countKept(now, win.base.UnixNano(), win.keep, win.awayGone)
 
 	for _, gs := range t.groups {
 		if gs != nil && !t.record(gs, at, false, false) && !held[gs.idx] {

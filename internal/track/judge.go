@@ -17,6 +17,10 @@ type window struct {
 	base     time.Time
 	keep     int64
 	interval time.Duration
+	// awayGone is the full poll before the latest one (this one, at a
+	// full poll): a goroutine that stepped out of its group before it has
+	// been seen out at two full polls, and has left.
+	awayGone int64
 	// from is where the window starts for counts: Window before the
 	// poll, or the latest restart.
 	from time.Time

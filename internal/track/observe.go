@@ -184,7 +184,7 @@ func (t *Tracker) Observe(at time.Time, snap *stackparse.Snapshot) {
 	}
 	win := t.windowAt(at, restart, true)
 	t.merge(seen, idx, snap, at.UnixNano(), baseline)
-	t.countKept(at.UnixNano(), win.base.UnixNano(), win.keep)
+	t.countKept(at.UnixNano(), win.base.UnixNano(), win.keep, win.awayGone)
 
 	total := Point{At: at, Count: snap.Total, Restart: restart, Full: true}
 	for _, gs := range t.groups {
@@ -319,7 +319,7 @@ func (t *Tracker) bound(held []bool) {
 // dump or not; the totals hold the full polls before it. The window never
 // reaches back across a restart.
 func (t *Tracker) windowAt(at time.Time, restart, full bool) window {
-	w := window{keep: math.MinInt64, base: at, from: at, full: full, lastFull: at}
+	w := window{keep: math.MinInt64, awayGone: math.MinInt64, base: at, from: at, full: full, lastFull: at}
 	if !full {
 		w.lastFull = time.Time{}
 		if n := len(t.totals); n > 0 {
@@ -339,8 +339,11 @@ func (t *Tracker) windowAt(at time.Time, restart, full bool) window {
 		w.base = w.from
 		return w
 	}
-	if full {
-		w.prevFull = t.totals[len(t.totals)-1].At
+	if n := len(t.totals); full {
+		w.prevFull = t.totals[n-1].At
+		w.awayGone = w.prevFull.UnixNano()
+	} else if n >= 2 {
+		w.awayGone = t.totals[n-2].At.UnixNano()
 	}
 	i := searchAt(t.totals, w.from)
 	if i < len(t.totals) {
@@ -421,8 +424,9 @@ func (t *Tracker) exit(e entry, last int64) {
 // it within the window. Goroutines of a group that turns over, even
 // slowly, are not counted until they outlive the ones seen leaving. A
 // goroutine that stepped out of the group counts as having left once it
-// has stayed out since keep, or exited.
-func (t *Tracker) countKept(now, base, keep int64) {
+// exited, or was seen out of it at two full polls: it left before
+// awayGone, the full poll before the latest.
+func (t *Tracker) countKept(now, base, keep, awayGone int64) {
 	ceiling := make([]int64, len(t.groups))
 	for i, gs := range t.groups {
 		if gs != nil {
@@ -430,7 +434,7 @@ func (t *Tracker) countKept(now, base, keep int64) {
 		}
 	}
 	for i := range t.ids {
-		if e := &t.ids[i]; e.home != noHome && e.leftAt > base && e.leftAt <= keep {
+		if e := &t.ids[i]; e.home != noHome && e.leftAt > base && e.leftAt < awayGone {
 			ceiling[e.home] = max(ceiling[e.home], e.leftAt-e.homeSince)
 		}
 	}

@@ -15,8 +15,10 @@ import (
 //  1. rise by MinGrowth or more, to a new high: above every count of the
 //     window before the low point by a quarter of the rise at least;
 //  2. last: RiseFor or longer, over minRisePoints polls or more;
-//  3. keep on: each third of its time adds a sixth of the rise or more
-//     to the count, judged on the polls in that third;
+//  3. keep on: each third of its time adds to the count, the last a
+//     sixth of the rise or more, judged on the polls in that third (the
+//     first third may add little: a leak slowed at first, by the target
+//     stalled or busy, is still a climb);
 //  4. be steady: the counts that fell on the way add up to a quarter of
 //     the rise at most;
 //
@@ -116,7 +118,7 @@ func climbOf(h []Point, from, appeared time.Time, o Options) (c climb, ok bool) 
 		// at each such end is the last count before it.
 		for third < 3 && p.At.Sub(first.At) > time.Duration(third)*span/3 {
 			prev := at(i - 1).Count
-			if 6*(prev-reached) < c.rise {
+			if prev <= reached {
 				return c, false
 			}
 			reached = prev
