@@ -56,7 +56,8 @@ type window struct {
 //     (exited or moved on) as joined it (pools and churn lose as many as
 //     they gain);
 //  5. the growth goes on: the latest of those arrivals is no further
-//     from the latest full dump than the first is from the latest, or
+//     from the latest full dump than the first is from the latest, and
+//     the count's latest new high no further from the latest poll, or
 //     the count is still rising. Steps that stop (clients connecting one
 //     after another, helpers made on first use) are growth that ended.
 //
@@ -96,12 +97,20 @@ func (t *Tracker) judge(gs *groupState, win window) {
 	c, rising := climbOf(tr.History, win.from, gs.appeared, o)
 	rising = rising && tr.Present && 2*left <= entered
 	spread := gs.keptHi - gs.keptLo
+	// The growth goes on: the latest newcomer that stays is no further
+	// back than the newcomers are spread, and the count's latest new high
+	// no further back than its new highs are spread (Sustain at least):
+	// where full dumps are far apart, the counts between them tell that
+	// steps stopped long before the IDs can.
+	firstHigh, lastHigh := highs(tr.History, win.from, gs.appeared)
+	goesOn := win.lastFull.UnixNano()-gs.keptHi <= spread &&
+		latest(tr.History)-lastHigh <= max(lastHigh-firstHigh, int64(o.Sustain))
 	byIDs := tr.Present &&
 		tr.Net >= o.MinGrowth && w.slope > 0 &&
 		gs.kept >= o.MinGrowth && 2*gs.kept >= tr.Net &&
 		time.Duration(spread) >= max(o.Sustain, 2*win.interval) &&
 		2*left <= entered &&
-		(win.lastFull.UnixNano()-gs.keptHi <= spread || rising)
+		(goesOn || rising)
 	if win.full {
 		gs.confirmed = 0
 		if rising {
@@ -153,6 +162,45 @@ func (t *Tracker) judge(gs *groupState, win window) {
 	default:
 		tr.Score = float64(tr.Count)
 	}
+}
+
+// latest is the time of h's latest point, in Unix nanoseconds.
+func latest(h []Point) int64 {
+	if len(h) == 0 {
+		return 0
+	}
+	return h[len(h)-1].At.UnixNano()
+}
+
+// highs returns the times, in Unix nanoseconds, of the first and the
+// latest points of h from from on whose count was above every count
+// before them in that span: when the count first and last grew to a new
+// high (both the span's first point when it never did). A group that
+// appeared in the span (appeared, the poll before its first, is not
+// before from) held nothing before its first point.
+func highs(h []Point, from, appeared time.Time) (first, last int64) {
+	k := searchAt(h, from)
+	pts := h[k:]
+	if len(pts) == 0 {
+		return 0, 0
+	}
+	high, firstAt, lastAt := pts[0].Count, pts[0].At, pts[0].At
+	if k == 0 && !appeared.IsZero() && !appeared.Before(from) {
+		high = 0 // its first point is its first new high
+		pts = h
+	} else {
+		pts = pts[1:]
+	}
+	grew := false
+	for _, p := range pts {
+		if p.Count > high {
+			if !grew {
+				firstAt, grew = p.At, true
+			}
+			high, lastAt = p.Count, p.At
+		}
+	}
+	return firstAt.UnixNano(), lastAt.UnixNano()
 }
 
 // justGone reports whether a group's latest point is the poll it went at:

@@ -426,3 +426,29 @@ func TestStallEarlyInClimb(t *testing.T) {
 		t.Fatal("the leak was never marked")
 	}
 }
+
+// TestJudgedLateGap: a check of a big target whose cheap polls came every
+// 4 s for two minutes, the last one 13 s after the one before (the target
+// answered slower at the end): those two minutes could have shown a
+// rising group, yet Judged reads the gaps back from the latest poll and
+// gives up at the first one over RiseFor/3, so the check exits 3, "could
+// not judge". Seen end to end: `gorotop check --for 150s` of testdata/leaky
+// -mode park,pool,churn,burst,warmup,sawtooth,backlog (100 000 parked
+// goroutines and the healthy shapes) on this project's machine at a load
+// of 7: 32 polls (1 full, 31 cheap) in 138 s, 4.3 s apart on average,
+// exit 3, "cheap polls every 13s … run it --for 1m0s or more" (the pace
+// at the end; the gaps before it are not known).
+func TestJudgedLateGap(t *testing.T) {
+	snap := snapshotOf(grp{key: "A", ids: ids(1, 10)})
+	tr := New(Options{})
+	at := simStart
+	tr.Observe(at, snap)
+	for range 30 {
+		at = at.Add(4 * time.Second)
+		tr.ObserveCounts(at, countsOnly(snap))
+	}
+	tr.ObserveCounts(at.Add(13*time.Second), countsOnly(snap))
+	if !tr.Judged() {
+		t.Error("two minutes of counts 4 s apart, then one 13 s later: not judged")
+	}
+}

@@ -572,3 +572,41 @@ func TestFlapBeforeCountPoll(t *testing.T) {
 		t.Fatal("leak never suspected")
 	}
 }
+
+// TestStepsThatStopSparseFullDumps: steps that stop (4 streams at the
+// start and 7, 14 and 21 s in, then no more), polled every 2 s as the
+// stall budget polls a small target on a loaded machine, where full
+// dumps come every 12 s and count-only polls between. The newcomers'
+// arrivals are known only at full dumps, so the growth is judged to go on
+// (rule A.5) from the full dump at 46 s, when the count has been flat for
+// 25 s, to 66 s: a `check --for 60s` fails. The counts, flat all along,
+// tell that it ended. Seen end to end in TestCheckShapes ("steps that
+// stop", 7 full dumps and 21 count-only polls in the minute): exit 1,
+// `+13/min (+12 in 58s), 0 exited`, counts [4 4 4 4 8 8 8 8 12 12 12 16
+// 16 …] flat for the last 38 s.
+func TestStepsThatStopSparseFullDumps(t *testing.T) {
+	s := newSim()
+	const key = "v3rpc.(*LeaseServer).LeaseKeepAlive"
+	s.shape(key, "select")
+	s.spawn(key, 4)
+	tr := New(Options{})
+	steps := 0
+	for i := range 46 {
+		elapsed := time.Duration(i) * pollEvery
+		if i > 0 {
+			s.advance(pollEvery)
+		}
+		for steps < 3 && elapsed >= time.Duration(steps+1)*7*time.Second {
+			s.spawn(key, 4)
+			steps++
+		}
+		if i == 0 || (i+2)%6 == 0 {
+			tr.Observe(s.now, s.snapshot())
+		} else {
+			tr.ObserveCounts(s.now, countsOnly(s.snapshot()))
+		}
+		if trend := tr.Trend(key); elapsed >= 45*time.Second && (trend.Suspect || trend.Rising) {
+			t.Fatalf("at %v: steps that stopped at 21s marked: %s (counts %v)", elapsed, trend.Reason, counts(trend.History))
+		}
+	}
+}

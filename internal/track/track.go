@@ -322,9 +322,10 @@ func (t *Tracker) notePoll(at time.Time, restart bool) {
 
 // Judged reports whether the polls so far could have shown a leak: the
 // goroutine IDs of four full polls or more, those after the first
-// spanning Sustain or more (what a suspect needs at least); or polls of any kind over
-// RiseFor or more, minRisePoints or more of them, none more than a third
-// of RiseFor after the one before (what a rising group needs at least).
+// spanning Sustain or more (what a suspect needs at least); or, within
+// the window, polls of any kind over RiseFor or more, minRisePoints or
+// more of them, none more than a third of RiseFor after the one before
+// (what a rising group needs at least).
 // A tracker that has not judged says nothing by finding no leak.
 func (t *Tracker) Judged() bool {
 	full := t.totals
@@ -334,16 +335,15 @@ func (t *Tracker) Judged() bool {
 	if n := len(full); n >= 4 && full[n-1].At.Sub(full[1].At) >= t.opts.Sustain {
 		return true
 	}
-	n := len(t.polled)
-	if n < minRisePoints {
-		return false
-	}
-	last := t.polled[n-1]
-	for i := n - 2; i >= 0; i-- {
-		if t.polled[i+1].Sub(t.polled[i]) > t.opts.RiseFor/3 {
-			return false
+	// Any stretch of the window will do: a slow poll at the end does not
+	// undo what the ones before could show.
+	start := 0
+	for i := 1; i < len(t.polled); i++ {
+		if t.polled[i].Sub(t.polled[i-1]) > t.opts.RiseFor/3 {
+			start = i
+			continue
 		}
-		if last.Sub(t.polled[i]) >= t.opts.RiseFor && n-i >= minRisePoints {
+		if t.polled[i].Sub(t.polled[start]) >= t.opts.RiseFor && i-start+1 >= minRisePoints {
 			return true
 		}
 	}
