@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/maruel/panicparse/v2/stack"
@@ -29,6 +30,8 @@ type Parser struct {
 	kept   int               // the shapes' cost against the cache's bound
 	bound  int               // the cache's bound; 0: keepFrames
 	other  *shape            // the shape of the group of other stacks
+
+	names interner // function and file names of the shapes
 
 	mu     sync.Mutex // guards states and labels
 	states map[string]internedState
@@ -410,7 +413,7 @@ func (p *Parser) resolve(s *scanner) {
 	failed := 0
 	for list := s.freshList; len(list) > 0; {
 		n := min(len(list), resolveBatch)
-		failed += resolveShapes(list[:n])
+		failed += resolveShapes(list[:n], &p.names)
 		list = list[n:]
 	}
 	for fp, sh := range s.fresh {
@@ -427,8 +430,9 @@ func (p *Parser) resolve(s *scanner) {
 
 // resolveShapes fills in the frames of shapes from their representative
 // text, all in one synthetic dump, and reports how many panicparse could
-// not read.
-func resolveShapes(list []*shape) (failed int) {
+// not read. Function and file names come from names: a string held by a
+// frame would otherwise hold the whole line panicparse read it from.
+func resolveShapes(list []*shape, names *interner) (failed int) {
 	synthetic := func(buf *bytes.Buffer, i int, sh *shape) {
 		buf.WriteString("goroutine ")
 		buf.WriteString(strconv.Itoa(i + 1))
@@ -464,11 +468,11 @@ func resolveShapes(list []*shape) (failed int) {
 		} else {
 			sh.frames = make([]Frame, len(g.Stack.Calls))
 			for j, c := range g.Stack.Calls {
-				sh.frames[j] = Frame{Func: Clean(c.Func.Complete, 500), File: Clean(c.RemoteSrcPath, 500), Line: c.Line}
+				sh.frames[j] = Frame{Func: names.get(Clean(c.Func.Complete, 500)), File: names.get(Clean(c.RemoteSrcPath, 500)), Line: c.Line}
 			}
 			if len(g.CreatedBy.Calls) > 0 {
 				c := g.CreatedBy.Calls[0]
-				sh.createdBy = &Frame{Func: Clean(c.Func.Complete, 500), File: Clean(c.RemoteSrcPath, 500), Line: c.Line}
+				sh.createdBy = &Frame{Func: names.get(Clean(c.Func.Complete, 500)), File: names.get(Clean(c.RemoteSrcPath, 500)), Line: c.Line}
 			}
 			sh.elided = g.Stack.Elided
 		}
@@ -477,6 +481,27 @@ func resolveShapes(list []*shape) (failed int) {
 		sh.rep = nil
 	}
 	return failed
+}
+
+// interner keeps one copy of each function and file name of the stack
+// shapes: a service's thousands of shapes name a few hundred functions in
+// a few dozen files. It forgets all it holds past maxNames, so that a
+// target that makes new names at every poll cannot fill it.
+type interner struct{ m map[string]string }
+
+// maxNames bounds an interner.
+const maxNames = 1 << 16
+
+func (in *interner) get(s string) string {
+	if c, ok := in.m[s]; ok {
+		return c
+	}
+	if in.m == nil || len(in.m) >= maxNames {
+		in.m = make(map[string]string, 1024)
+	}
+	c := strings.Clone(s)
+	in.m[c] = c
+	return c
 }
 
 // whole reports whether panicparse read every frame of g: a function

@@ -10,9 +10,11 @@ import (
 
 // Bounds of the snapshots a tab keeps for stepping back: per grouping at
 // most keepFrames polls, and keepRows group rows in all, shared by its
-// groupings (a row is about 80 bytes: some 40 MB at the most). The latest
-// snapshot is always kept; with 10 000 groups a poll and one grouping, the
-// last 52 polls are.
+// groupings (a row is about 80 bytes: some 40 MB at the most), and older
+// frames hold at most an eighth as many groups the latest does not (a
+// group's copy holds its stack). The
+// latest snapshot is always kept; with 10 000 groups a poll and one
+// grouping, the last 52 polls are.
 const (
 	keepFrames = 1000
 	keepRows   = 1 << 19
@@ -112,7 +114,15 @@ func (h *history) capture(poll int, at time.Time, snap *stackparse.Snapshot, v *
 	}
 	if drop > 0 {
 		h.frames = append(h.frames[:0:0], h.frames[drop:]...)
-		h.prune()
+		h.prune(false)
+	}
+	// The groups' copies hold their stacks: a target whose stacks change
+	// at every poll makes a new copy of each, so the copies older frames
+	// hold beside the latest one's are bounded too.
+	for maxGroups := maxRows / 8; len(h.groups)-len(f.rows) > maxGroups && len(h.frames) > 1; drop++ {
+		h.rows -= len(h.frames[0].rows)
+		h.frames = append(h.frames[:0:0], h.frames[1:]...)
+		h.prune(true)
 	}
 	return drop
 }
@@ -140,8 +150,8 @@ func (h *history) intern(s string) string {
 
 // prune forgets the copies of groups that no frame kept holds any more,
 // once they are many.
-func (h *history) prune() {
-	if len(h.groups) <= 2*len(h.frames[len(h.frames)-1].rows)+1024 {
+func (h *history) prune(now bool) {
+	if !now && len(h.groups) <= 2*len(h.frames[len(h.frames)-1].rows)+1024 {
 		return
 	}
 	kept := make(map[string]*stackparse.Group, len(h.groups)/2)

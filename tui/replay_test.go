@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -397,5 +398,25 @@ func TestReplayOwnPace(t *testing.T) {
 	}
 	if !strings.Contains(h.m.help.FullHelpView(h.m.keys.FullHelp()), "play, pause") {
 		t.Error("the help does not say that space plays and pauses a replay")
+	}
+}
+
+// TestHistoryChangingShapes: a target whose stacks change at every poll
+// makes new groups at every poll; the copies of the groups only older
+// frames hold stay within an eighth of the rows bound, the latest frame
+// whole, so that such a target cannot fill memory with stacks.
+func TestHistoryChangingShapes(t *testing.T) {
+	var h history
+	tr := track.New(track.Options{})
+	for i := range 20 {
+		snap := syntheticSnapshot(10000)
+		for _, g := range snap.Groups {
+			g.Key = fmt.Sprintf("%s-%d", g.Key, i) // new groups at every poll
+		}
+		at := t0.Add(time.Duration(i) * time.Second)
+		h.capture(i+1, at, snap, tr.View())
+	}
+	if extra := len(h.groups) - len(h.latest().rows); extra > keepRows/8 || len(h.frames) < 2 || h.latest().poll != 20 {
+		t.Errorf("%d frames holding %d group copies, %d beyond the latest's; want at most %d beyond it", len(h.frames), len(h.groups), extra, keepRows/8)
 	}
 }
