@@ -56,10 +56,12 @@ type window struct {
 //     (exited or moved on) as joined it (pools and churn lose as many as
 //     they gain);
 //  5. the growth goes on: the latest of those arrivals is no further
-//     from the latest full dump than the first is from the latest, and
-//     the count's latest new high no further from the latest poll, or
-//     the count is still rising. Steps that stop (clients connecting one
-//     after another, helpers made on first use) are growth that ended.
+//     from the latest full dump than the first is from the latest (an
+//     arrival dated by the count's latest new high when that is earlier
+//     than the full dump that first saw it, and later than the one
+//     before), or the count is still rising. Steps that stop (clients
+//     connecting one after another, helpers made on first use) are growth
+//     that ended.
 //
 // (B) The group is rising (see climbOf), and the latest full dump, with
 // two count-only polls or more since the full dump before it, finds that
@@ -98,13 +100,15 @@ func (t *Tracker) judge(gs *groupState, win window) {
 	rising = rising && tr.Present && 2*left <= entered
 	spread := gs.keptHi - gs.keptLo
 	// The growth goes on: the latest newcomer that stays is no further
-	// back than the newcomers are spread, and the count's latest new high
-	// no further back than its new highs are spread (Sustain at least):
-	// where full dumps are far apart, the counts between them tell that
-	// steps stopped long before the IDs can.
-	firstHigh, lastHigh := highs(tr.History, win.from, gs.appeared)
-	goesOn := win.lastFull.UnixNano()-gs.keptHi <= spread &&
-		latest(tr.History)-lastHigh <= max(lastHigh-firstHigh, int64(o.Sustain))
+	// back than the newcomers are spread. A newcomer first seen at a full
+	// dump came after the one before it; where full dumps are far apart,
+	// the counts between them tell when: no later than the count's latest
+	// new high.
+	arrived := gs.keptHi
+	if high := lastHigh(tr.History, win.from, gs.appeared); high < arrived {
+		arrived = max(high, t.fullBefore(gs.keptHi))
+	}
+	goesOn := win.lastFull.UnixNano()-arrived <= arrived-gs.keptLo
 	byIDs := tr.Present &&
 		tr.Net >= o.MinGrowth && w.slope > 0 &&
 		gs.kept >= o.MinGrowth && 2*gs.kept >= tr.Net &&
@@ -164,43 +168,40 @@ func (t *Tracker) judge(gs *groupState, win window) {
 	}
 }
 
-// latest is the time of h's latest point, in Unix nanoseconds.
-func latest(h []Point) int64 {
-	if len(h) == 0 {
+// fullBefore is the time of the latest full poll before at, in Unix
+// nanoseconds; 0 when there is none.
+func (t *Tracker) fullBefore(at int64) int64 {
+	i := searchAt(t.totals, time.Unix(0, at))
+	if i == 0 {
 		return 0
 	}
-	return h[len(h)-1].At.UnixNano()
+	return t.totals[i-1].At.UnixNano()
 }
 
-// highs returns the times, in Unix nanoseconds, of the first and the
-// latest points of h from from on whose count was above every count
-// before them in that span: when the count first and last grew to a new
-// high (both the span's first point when it never did). A group that
-// appeared in the span (appeared, the poll before its first, is not
-// before from) held nothing before its first point.
-func highs(h []Point, from, appeared time.Time) (first, last int64) {
+// lastHigh returns the time, in Unix nanoseconds, of the latest point of
+// h from from on whose count was above every count before it in that
+// span: when the count last grew to a new high (the span's first point
+// when it never did). A group that appeared in the span (appeared, the
+// poll before its first, is not before from) held nothing before its
+// first point.
+func lastHigh(h []Point, from, appeared time.Time) int64 {
 	k := searchAt(h, from)
 	pts := h[k:]
 	if len(pts) == 0 {
-		return 0, 0
+		return 0
 	}
-	high, firstAt, lastAt := pts[0].Count, pts[0].At, pts[0].At
+	high, at := pts[0].Count, pts[0].At
 	if k == 0 && !appeared.IsZero() && !appeared.Before(from) {
-		high = 0 // its first point is its first new high
-		pts = h
+		high = 0 // its first point is a new high
 	} else {
 		pts = pts[1:]
 	}
-	grew := false
 	for _, p := range pts {
 		if p.Count > high {
-			if !grew {
-				firstAt, grew = p.At, true
-			}
-			high, lastAt = p.Count, p.At
+			high, at = p.Count, p.At
 		}
 	}
-	return firstAt.UnixNano(), lastAt.UnixNano()
+	return at.UnixNano()
 }
 
 // justGone reports whether a group's latest point is the poll it went at:
