@@ -11,7 +11,9 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
 )
@@ -152,7 +154,7 @@ func (m *Model) detailLines(w int) []string {
 	if ds == nil {
 		return []string{"no data"}
 	}
-	var d docWriter
+	d := docWriter{width: w}
 	if m.detail.creator {
 		m.creatorDetail(&d, ds)
 	} else {
@@ -164,14 +166,29 @@ func (m *Model) detailLines(w int) []string {
 	return d.lines
 }
 
-// docWriter collects the lines of the detail view.
-type docWriter struct{ lines []string }
+// docWriter collects the lines of the detail view, width cells wide.
+type docWriter struct {
+	lines []string
+	width int
+}
 
 func (d *docWriter) add(format string, args ...any) {
 	d.lines = append(d.lines, fmt.Sprintf(format, args...))
 }
 
 func (d *docWriter) raw(s string) { d.lines = append(d.lines, s) }
+
+// wrap adds plain text s word-wrapped to the width, its lines after the
+// first indented by two cells, each rendered in style: a verdict's reason
+// is read whole, not cut.
+func (d *docWriter) wrap(style lipgloss.Style, s string) {
+	for i, l := range strings.Split(ansi.Wordwrap(s, max(d.width-2, 20), ""), "\n") {
+		if i > 0 {
+			l = "  " + l
+		}
+		d.raw(style.Render(l))
+	}
+}
 
 func (d *docWriter) section(m *Model, title string) {
 	d.lines = append(d.lines, "", m.styles.Section.Render(title))
@@ -203,11 +220,15 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 	}
 	switch {
 	case tr.Suspect:
-		d.raw(st.Suspect.Render("! suspected leak: " + clean(tr.Reason)))
+		d.wrap(st.Suspect, "! suspected leak: "+clean(tr.Reason))
 	case tr.Rising:
-		d.raw(st.Rising.Render("↑ " + clean(tr.Reason)))
+		d.wrap(st.Rising, "↑ "+clean(tr.Reason))
 	case tr.Stuck:
-		d.raw(st.Suspect.Render("s stuck: " + clean(tr.Reason)))
+		d.wrap(st.Suspect, "s stuck: "+clean(tr.Reason))
+	default:
+		if why := tr.NotSuspected(); why != "" {
+			d.wrap(st.Dim, "not suspected: "+clean(why))
+		}
 	}
 	if tr.Proven {
 		d.raw(st.Leaked.Render(fmt.Sprintf("L the runtime proved %s of them leaked", count(tr.Leaked))))

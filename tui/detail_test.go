@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorotop/gorotop/stackparse"
 )
@@ -55,5 +56,30 @@ func TestLowestIDs(t *testing.T) {
 		if got := lowestIDs(g, detailIDs); !slices.Equal(got, want) {
 			t.Fatalf("%d goroutines: %v, want %v", n, got, want)
 		}
+	}
+}
+
+// TestDetailNotSuspected: the detail of a group that gained forty
+// goroutines at once, which stay, says why it is not suspected.
+func TestDetailNotSuspected(t *testing.T) {
+	var results []result
+	for i := range 6 {
+		n := 5
+		if i >= 2 {
+			n = 45
+		}
+		g := &stackparse.Group{Key: "step", State: "select", Frames: []stackparse.Frame{{Func: "main.stream", File: "/src/stream.go", Line: 9}}}
+		for id := range n {
+			g.Goroutines = append(g.Goroutines, stackparse.Goroutine{ID: int64(100 + id), State: g.State})
+		}
+		snap := &stackparse.Snapshot{Groups: []*stackparse.Group{g}, Total: n}
+		results = append(results, result{sample: smp(snap, t0.Add(time.Duration(i)*20*time.Second))})
+	}
+	h := newHarness(t, Config{}, results...)
+	h.polls(6)
+	h.press("home", "enter")
+	want := "not suspected: those that stayed arrived within 0s: a step or a burst, until arrivals span 40s"
+	if v := h.view(); !strings.Contains(strings.Join(strings.Fields(v), " "), want) {
+		t.Fatalf("the detail does not say %q:\n%s", want, v)
 	}
 }

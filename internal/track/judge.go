@@ -132,6 +132,29 @@ func (t *Tracker) judge(gs *groupState, win window) {
 		time.Duration(gs.minWait) >= o.StuckAfter &&
 		tr.Group != nil && deadlockProne(tr.Group.State)
 	tr.Proven = tr.Present && tr.Leaked > 0
+	tr.doubt = doubt{}
+	if tr.Present && !tr.Suspect && !tr.Rising && entered >= o.MinGrowth {
+		tr.doubt = doubt{entered: entered, left: left, net: tr.Net, kept: gs.kept, span: w.span, need: o.MinGrowth}
+		switch minSpread := max(o.Sustain, 2*win.interval); {
+		case 2*left > entered:
+			tr.doubt.rule = turnsOver
+		case tr.Net <= 0 || w.slope <= 0:
+			tr.doubt.rule = noGrowth
+		case tr.Net < o.MinGrowth:
+			tr.doubt.rule = littleGrowth
+		case gs.kept < o.MinGrowth || 2*gs.kept < tr.Net:
+			tr.doubt.rule = notStayed
+			tr.doubt.d = time.Duration(max(gs.ceiling, 0))
+		case time.Duration(spread) < minSpread:
+			tr.doubt.rule = notSpread
+			tr.doubt.d, tr.doubt.d2 = time.Duration(spread), minSpread
+		case !goesOn:
+			tr.doubt.rule = stopped
+			tr.doubt.d, tr.doubt.d2 = time.Duration(win.lastFull.UnixNano()-arrived), time.Duration(spread)
+		default:
+			tr.doubt = doubt{}
+		}
+	}
 
 	var reason []string
 	if tr.Proven {
@@ -378,4 +401,53 @@ func FormatAge(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%dd", int(d.Hours()/24))
 	}
+}
+
+// doubt records the first condition of rule A (see judge) that a group
+// which gained MinGrowth goroutines or more fails, with the figures that
+// say so. It is formatted only when asked for: a poll judges every group.
+type doubt struct {
+	rule                     doubtRule
+	entered, left, net, kept int
+	need                     int
+	span, d, d2              time.Duration
+}
+
+type doubtRule int8
+
+const (
+	noDoubt      doubtRule = iota
+	turnsOver              // as many left as joined
+	noGrowth               // the count did not grow
+	littleGrowth           // it grew by less than MinGrowth
+	notStayed              // too few newcomers have stayed
+	notSpread              // the newcomers arrived together
+	stopped                // the arrivals stopped
+)
+
+// NotSuspected says, in a line, why a group that gained goroutines
+// within the window (MinGrowth or more joined it) is neither suspected
+// nor rising: the first rule it fails, with its figures. It is empty for
+// any other group.
+func (tr *Trend) NotSuspected() string {
+	d := tr.doubt
+	switch d.rule {
+	case turnsOver:
+		return fmt.Sprintf("%d joined and %d left in %s: it turns over, as pools and churn do", d.entered, d.left, FormatAge(d.span))
+	case noGrowth:
+		return fmt.Sprintf("%d joined, but the count did not grow over %s", d.entered, FormatAge(d.span))
+	case littleGrowth:
+		return fmt.Sprintf("grew by %d in %s; a leak must grow by %d or more", d.net, FormatAge(d.span), d.need)
+	case notStayed:
+		s := fmt.Sprintf("%d of the %d that joined have stayed (seen at three full dumps", d.kept, d.entered)
+		if d.d > 0 {
+			s += ", in the group longer than the longest stay of those that left, " + FormatAge(d.d)
+		}
+		return s + "); a leak keeps half its growth"
+	case notSpread:
+		return fmt.Sprintf("those that stayed arrived within %s: a step or a burst, until arrivals span %s", FormatAge(d.d), FormatAge(d.d2))
+	case stopped:
+		return fmt.Sprintf("growth stopped: the latest arrival that stayed came %s ago, after arrivals over %s", FormatAge(d.d), FormatAge(d.d2))
+	}
+	return ""
 }

@@ -57,6 +57,7 @@ type groupState struct {
 	waitAges        [4]int
 	kept            int
 	keptLo, keptHi  int64 // arrival times of the kept goroutines
+	ceiling         int64 // the stay a newcomer must outlive to count as kept; -1: none
 	left            int64 // longest stay among the goroutines that left at this poll; -1: none
 	leaked          int
 
@@ -436,6 +437,11 @@ func (t *Tracker) countKept(now, base, keep, awayGone int64) {
 	for i := range t.ids {
 		if e := &t.ids[i]; e.home != noHome && e.leftAt > base && e.leftAt < awayGone {
 			ceiling[e.home] = max(ceiling[e.home], e.leftAt-e.homeSince)
+		}
+	}
+	for i, gs := range t.groups {
+		if gs != nil {
+			gs.ceiling = ceiling[i]
 		}
 	}
 	for i := range t.ids {

@@ -610,3 +610,43 @@ func TestStepsThatStopSparseFullDumps(t *testing.T) {
 		}
 	}
 }
+
+// TestNotSuspected: a group that gained goroutines without being
+// suspected says which rule held it back, with its figures.
+func TestNotSuspected(t *testing.T) {
+	cases := []struct {
+		name, key string
+		dur       time.Duration
+		setup     func(s *sim) func(*sim, time.Duration)
+		settled   time.Duration
+		want      string
+	}{
+		{"churn", "api.handle", 2 * time.Minute, churn("api.handle", func(time.Duration) int { return 240 }), 0,
+			`^\d+ joined and \d+ left in 2m: it turns over, as pools and churn do$`},
+		{"a leak just started", "pool.leak", 4 * time.Second, steady(&flow{key: "pool.leak", perMin: 300}), 0,
+			`^0 of the \d+ that joined have stayed \(seen at three full dumps\)`},
+		{"one step", "v3rpc.Watch", time.Minute, stepsThatStop("v3rpc.Watch", 40, 20*time.Second, 1), 0,
+			`^those that stayed arrived within 0s: a step or a burst, until arrivals span 10s$`},
+		{"steps that stop", "v3rpc.Watch", 2 * time.Minute, stepsThatStop("v3rpc.Watch", 4, 8*time.Second, 3), time.Minute,
+			`^growth stopped: the latest arrival that stayed came 1m ago, after arrivals over 16s$`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tr, _ := play(t, shapeCase{name: c.name, dur: c.dur, setup: c.setup, settled: c.settled})
+			trend := tr.Trend(c.key)
+			if trend == nil {
+				t.Fatalf("group %s never seen", c.key)
+			}
+			if got := trend.NotSuspected(); !regexp.MustCompile(c.want).MatchString(got) {
+				t.Errorf("NotSuspected() = %q, want %s (counts %v)", got, c.want, counts(trend.History))
+			}
+		})
+	}
+	// A group that gained nothing has nothing to explain.
+	tr, _ := play(t, shapeCase{dur: time.Minute, setup: steady()})
+	for _, trend := range tr.Trends() {
+		if trend.Born+trend.MovedIn < tr.opts.MinGrowth && trend.NotSuspected() != "" {
+			t.Errorf("%s gained %d, yet NotSuspected() = %q", trend.Key, trend.Born+trend.MovedIn, trend.NotSuspected())
+		}
+	}
+}

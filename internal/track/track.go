@@ -203,6 +203,9 @@ type Trend struct {
 	// (Go 1.26 goroutineleak profile); Leaked counts them.
 	Proven bool
 	Leaked int
+	// doubt is why a group that gained goroutines is not suspected; see
+	// NotSuspected.
+	doubt doubt
 	// Score orders groups: proven leaks first, then suspects by growth,
 	// then rising groups by growth, then stuck groups, then the rest by
 	// count.
