@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -48,6 +49,10 @@ const stopGrace = 3 * time.Second
 
 func main() {
 	demo.MaybeRunChild()
+	// net/http writes some of its troubles to the standard logger (a
+	// port that spoke before it was asked, quoted): gorotop says what
+	// went wrong in its own words, and nothing may scribble over the UI.
+	log.SetOutput(io.Discard)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	if len(os.Args) > 1 && headless[os.Args[1]] {
 		go func() {

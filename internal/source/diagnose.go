@@ -1,9 +1,13 @@
 package source
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
+	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -45,6 +49,41 @@ func notHTTP(cause error) string {
 		msg += ")"
 	}
 	return msg + "; give the port that serves net/http/pprof"
+}
+
+// greetTimeout bounds how long greets waits for a port's first words.
+const greetTimeout = 2 * time.Second
+
+// greets connects to the target again, without a proxy or TLS, and
+// explains, as notHTTP does, what the port sends before it is asked
+// anything; "" when it sends nothing, or HTTP, or cannot be reached.
+func (s *httpSource) greets(ctx context.Context) string {
+	if s.url.Scheme != "http" {
+		return ""
+	}
+	if proxy := s.proxyOf(nil); proxy != nil {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, greetTimeout)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", hostPort(s.url))
+	if err != nil {
+		return ""
+	}
+	defer conn.Close()
+	deadline, _ := ctx.Deadline()
+	conn.SetReadDeadline(deadline)
+	line, _ := bufio.NewReaderSize(conn, 512).ReadSlice('\n')
+	if len(line) == 0 {
+		return ""
+	}
+	// Read as net/http reads an answer, so that it is told as one is.
+	_, err = http.ReadResponse(bufio.NewReader(io.MultiReader(bytes.NewReader(line), strings.NewReader("\r\n"))), nil)
+	if err == nil {
+		return ""
+	}
+	return notHTTP(err)
 }
 
 // protocolOf names the protocol a port's first words come from, for the

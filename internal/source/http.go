@@ -337,6 +337,11 @@ func (s *httpSource) fetchErr(ctx, fetchCtx context.Context, err error) error {
 		record  tls.RecordHeaderError
 	)
 	notHTTPMsg := notHTTP(cause)
+	if notHTTPMsg == "" && strings.Contains(cause.Error(), "readLoopPeekFail") {
+		// The port spoke before the request was sent (NATS, SSH and
+		// SMTP servers greet first), and net/http says only that.
+		notHTTPMsg = s.greets(ctx)
+	}
 	switch {
 	case errors.As(err, &dnsErr):
 		e.Kind, e.Msg = ErrDNS, "cannot resolve host "+strconv.Quote(echo(dnsErr.Name))

@@ -640,6 +640,34 @@ func TestNotHTTP(t *testing.T) {
 			}
 		})
 	}
+
+	// When the greeting arrives before the request is written, net/http
+	// says only "readLoopPeekFailLocked" (and logs the greeting): the port
+	// is asked again for its first words. The race cannot be caused on
+	// demand, so its error is handed to fetchErr as net/http words it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			io.WriteString(c, nats) // before any request, as NATS does
+			c.Close()
+		}
+	}()
+	s := open(t, ln.Addr().String(), Options{Timeout: 5 * time.Second}).(*httpSource)
+	raced := &url.Error{Op: "Get", URL: s.url.String(), Err: errors.New("readLoopPeekFailLocked: %!w(<nil>)")}
+	err = s.fetchErr(context.Background(), context.Background(), raced)
+	wantKind(t, err, ErrNotHTTP, `the port answered, but not in HTTP (it sent {"server_id":"NDJWE4KOSQXBYSYAAQC3I2KQZ2…: a NATS client port?)`)
+	quiet := rawServer(t, func(conn net.Conn) { io.Copy(io.Discard, conn) })
+	s = open(t, quiet, Options{Timeout: 5 * time.Second}).(*httpSource)
+	err = s.fetchErr(context.Background(), context.Background(), &url.Error{Op: "Get", URL: s.url.String(), Err: raced.Err})
+	wantKind(t, err, ErrNetwork, "cannot reach")
 }
 
 // TestNotFoundHint: a 404 points where net/http/pprof answers on the
