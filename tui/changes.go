@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/gorotop/gorotop/internal/human"
 )
 
 // Targets that come and go while the UI runs (Config.Changes): a new one
@@ -103,7 +105,7 @@ func (m *Model) goneTab(id string) {
 	if n := len(m.tabs) - m.live(); n > MaxGone {
 		dropped := m.tabs[len(m.tabs)-1]
 		m.tabs = m.tabs[:len(m.tabs)-1]
-		msg += "; the tab of " + dropped.name + ", gone longest, is dropped (at most " + count(MaxGone) + " gone are kept)"
+		msg += "; the tab of " + dropped.name + ", gone longest, is dropped (at most " + human.Count(MaxGone) + " gone are kept)"
 	}
 	m.refocus(cur)
 	m.say(false, "%s", msg)

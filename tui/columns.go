@@ -8,7 +8,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/gorotop/gorotop/internal/track"
+	"github.com/gorotop/gorotop/internal/human"
 	"github.com/gorotop/gorotop/stackparse"
 )
 
@@ -97,7 +97,7 @@ func (t *table) columns(width int) ([]column, []int) {
 		}
 		switch c.id {
 		case colCount:
-			c.min = max(c.min, len(count(t.maxCount)))
+			c.min = max(c.min, len(human.Count(t.maxCount)))
 		case colState:
 			c.min = min(max(c.min, t.stateNeed), stateMax)
 		}
@@ -113,7 +113,7 @@ func (t *table) columns(width int) ([]column, []int) {
 			cols = append(cols, deltaColumn)
 		}
 		for i, name := range t.targets {
-			cols = append(cols, column{id: colTarget, title: name, min: max(len(count(t.maxCount))+1, min(len(name)+2, 12)),
+			cols = append(cols, column{id: colTarget, title: name, min: max(len(human.Count(t.maxCount))+1, min(len(name)+2, 12)),
 				right: true, prio: 95 - i, target: i})
 		}
 	}
@@ -246,20 +246,20 @@ func (r *row) cells(cols []column, w []int, full bool) []string {
 		var s string
 		switch col.id {
 		case colCount:
-			s = count(r.count)
+			s = human.Count(r.count)
 		case colDelta:
 			s = delta(r.delta)
 		case colTarget:
 			s = "-"
 			if p := r.per[col.target]; p != nil {
 				// The mark first: "s12", never "12s", which reads as seconds.
-				s = strings.TrimSpace(p.mark()) + count(p.count)
+				s = strings.TrimSpace(p.mark()) + human.Count(p.count)
 			}
 		case colTrend:
 			c[i] = sparkline(r.counts(), width)
 			continue
 		case colRate:
-			s = rate(r.growth)
+			s = human.Growth(r.growth)
 		case colState:
 			c[i] = stateCell(clean(r.state()), width)
 			continue
@@ -344,7 +344,7 @@ func stateWidth(s string) (whole, short int) {
 func waitCell(d time.Duration, state string) string {
 	switch {
 	case d >= time.Minute:
-		return "≥" + track.FormatAge(d)
+		return "≥" + human.Age(d)
 	case parked(state):
 		return "<1m"
 	}
@@ -366,16 +366,16 @@ func ageText(d time.Duration) string {
 	if d < time.Second {
 		return "-"
 	}
-	return "≥" + track.FormatAge(d)
+	return "≥" + human.Age(d)
 }
 
 // delta prints a change of count: +12, -3, 0.
 func delta(n int) string {
 	switch {
 	case n > 0:
-		return "+" + count(n)
+		return "+" + human.Count(n)
 	case n < 0:
-		return "-" + count(-n)
+		return "-" + human.Count(-n)
 	}
 	return "0"
 }

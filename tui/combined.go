@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/gorotop/gorotop/internal/human"
 )
 
 // The combined view matches each group across the targets by its key (the
@@ -95,7 +97,7 @@ func (m Model) combinedHeader(w int) []string {
 			if f := ds.frame(); f != nil {
 				total += f.total
 				seen++
-				perTarget = append(perTarget, t.name+" "+count(f.total))
+				perTarget = append(perTarget, t.name+" "+human.Count(f.total))
 			}
 		}
 	}
@@ -112,7 +114,7 @@ func (m Model) combinedHeader(w int) []string {
 	}
 	all := fmt.Sprintf("all %s", plural(len(live), "target"))
 	if gone := len(m.tabs) - len(live); gone > 0 {
-		all += fmt.Sprintf(" (%s gone)", count(gone))
+		all += fmt.Sprintf(" (%s gone)", human.Count(gone))
 	}
 	line1 := []segment{
 		{text: "gorotop", style: st.Title, prio: 100},
@@ -127,7 +129,7 @@ func (m Model) combinedHeader(w int) []string {
 	var line2 []segment
 	if seen > 0 {
 		line2 = append(line2,
-			segment{text: "goroutines " + count(total), style: st.Title, prio: 100},
+			segment{text: "goroutines " + human.Count(total), style: st.Title, prio: 100},
 			segment{text: "(" + strings.Join(perTarget, " · ") + ")", style: st.Dim, prio: 30},
 		)
 		line2 = append(line2, m.groupSegments()...)

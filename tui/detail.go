@@ -12,8 +12,9 @@ import (
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/gorotop/gorotop/internal/human"
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
 )
@@ -207,16 +208,16 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 	d.raw(r.mark() + " " + st.Title.Render(clean(stackparse.ShortFunc(g.Top().Func))))
 	writer := g.WritesDump()
 	if writer {
-		d.add("%s · %s · %s/min now", plural(tr.Count, "goroutine"), clean(r.state()), rate(tr.RecentPerMin))
+		d.add("%s · %s · %s/min now", plural(tr.Count, "goroutine"), clean(r.state()), human.Growth(tr.RecentPerMin))
 		d.raw(st.Dim.Render("writing this dump for the request that fetched it: not waiting"))
 	} else {
-		d.add("%s goroutines · %s · %s/min now · %s", count(tr.Count), clean(r.state()), rate(tr.RecentPerMin), waitText(g))
+		d.add("%s goroutines · %s · %s/min now · %s", human.Count(tr.Count), clean(r.state()), human.Growth(tr.RecentPerMin), waitText(g))
 	}
 	if f := ds.frame(); ds.stepped() && f != nil {
-		d.raw(st.Paused.Render(fmt.Sprintf("the table shows snapshot %s of %s; this detail is of the latest", count(f.poll), count(ds.polls))))
+		d.raw(st.Paused.Render(fmt.Sprintf("the table shows snapshot %s of %s; this detail is of the latest", human.Count(f.poll), human.Count(ds.polls))))
 	}
 	if !tr.Present {
-		d.raw(st.Dim.Render("gone: last seen " + ago(ds.latest.Last().Sub(tr.LastSeen)) + " before the latest poll"))
+		d.raw(st.Dim.Render("gone: last seen " + human.Ago(ds.latest.Last().Sub(tr.LastSeen)) + " before the latest poll"))
 	}
 	switch {
 	case tr.Suspect:
@@ -231,7 +232,7 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 		}
 	}
 	if tr.Proven {
-		d.raw(st.Leaked.Render(fmt.Sprintf("L the runtime proved %s of them leaked", count(tr.Leaked))))
+		d.raw(st.Leaked.Render(fmt.Sprintf("L the runtime proved %s of them leaked", human.Count(tr.Leaked))))
 	}
 	if len(g.States) > 1 {
 		d.add("states: %s", countsText(g.States))
@@ -280,7 +281,7 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 				continue
 			}
 			bar := strings.Repeat("█", max(1, n*30/max(most, 1)))
-			d.add("  %-6s %s %s", track.WaitBucketLabels[i], st.Spark.Render(bar), count(n))
+			d.add("  %-6s %s %s", track.WaitBucketLabels[i], st.Spark.Render(bar), human.Count(n))
 		}
 	}
 
@@ -288,10 +289,10 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 	historyLines(d, m, tr)
 
 	if keys := labelKeys(g); tr.Present && len(keys) > 0 {
-		d.section(m, fmt.Sprintf("pprof labels (goroutines; joined in the last %s)", track.FormatAge(ds.latest.Options().Window)))
+		d.section(m, fmt.Sprintf("pprof labels (goroutines; joined in the last %s)", human.Age(ds.latest.Options().Window)))
 		for j, k := range keys {
 			if j == detailLabelKeys {
-				d.add("  … %s more label keys", count(len(keys)-j))
+				d.add("  … %s more label keys", human.Count(len(keys)-j))
 				break
 			}
 			vals, ok := m.detail.labelValues(ds.latest, tr.Key, k, m.detail.visible(len(d.lines)))
@@ -311,9 +312,9 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 				}
 				joined := ""
 				if v.Joined > 0 {
-					joined = "+" + count(v.Joined)
+					joined = "+" + human.Count(v.Joined)
 				}
-				d.add("  %8s %8s  %s", count(v.Count), joined, clean(text))
+				d.add("  %8s %8s  %s", human.Count(v.Count), joined, clean(text))
 			}
 		}
 	}
@@ -398,9 +399,9 @@ func (m *Model) creatorDetail(d *docWriter, ds *dataset) {
 	if c := r.group.CreatedBy; c != nil {
 		d.add("  %s:%d", clean(c.File), c.Line)
 	}
-	d.add("%s goroutines in %s · %s/min", count(r.count), plural(len(r.members), "group"), rate(r.growth))
+	d.add("%s goroutines in %s · %s/min", human.Count(r.count), plural(len(r.members), "group"), human.Growth(r.growth))
 	if r.stat != nil {
-		d.add("while watched: %s spawned, %s exited", count(r.stat.Spawned), count(r.stat.Exited))
+		d.add("while watched: %s spawned, %s exited", human.Count(r.stat.Spawned), human.Count(r.stat.Exited))
 	}
 	switch {
 	case r.suspect:
@@ -410,15 +411,15 @@ func (m *Model) creatorDetail(d *docWriter, ds *dataset) {
 	}
 	d.section(m, "Count history")
 	if counts := r.counts(); len(counts) > 0 {
-		d.add("  %s  %s → %s", st.Spark.Render(sparkline(counts, min(len(counts), 48))), count(counts[0]), count(counts[len(counts)-1]))
+		d.add("  %s  %s → %s", st.Spark.Render(sparkline(counts, min(len(counts), 48))), human.Count(counts[0]), human.Count(counts[len(counts)-1]))
 	}
 	d.section(m, "Groups started here")
 	for i, g := range r.members {
 		if i == detailGroups {
-			d.add("  … %s more", count(len(r.members)-i))
+			d.add("  … %s more", human.Count(len(r.members)-i))
 			break
 		}
-		line := fmt.Sprintf("%s %8s  %6s/min  %-14s  %s %s", g.mark(), count(g.count), rate(g.growth),
+		line := fmt.Sprintf("%s %8s  %6s/min  %-14s  %s %s", g.mark(), human.Count(g.count), human.Growth(g.growth),
 			clean(g.state()), clean(g.site()), clean(stackparse.ShortFunc(g.fn())))
 		switch {
 		case g.suspect:
@@ -483,31 +484,31 @@ func historyLines(d *docWriter, m *Model, tr *track.Trend) {
 	}
 	if len(counts) > 0 {
 		d.add("  %s  %s → %s over %s", st.Spark.Render(sparkline(counts, min(len(counts), 48))),
-			count(counts[0]), count(counts[len(counts)-1]), track.FormatAge(tr.LastSeen.Sub(tr.FirstSeen)))
+			human.Count(counts[0]), human.Count(counts[len(counts)-1]), human.Age(tr.LastSeen.Sub(tr.FirstSeen)))
 	}
 	d.add("  first seen %s · in the window: %s born, %s exited, %s moved in, %s moved out",
-		ago(m.now.Sub(tr.FirstSeen)), count(tr.Born), count(tr.Exited), count(tr.MovedIn), count(tr.MovedOut))
+		human.Ago(m.now.Sub(tr.FirstSeen)), human.Count(tr.Born), human.Count(tr.Exited), human.Count(tr.MovedIn), human.Count(tr.MovedOut))
 	d.raw(st.Dim.Render(fmt.Sprintf("  %-8s  %8s  %7s  %7s  %7s  %8s", "poll", "count", "born", "exited", "moved", "survived")))
 	latest := m.current().latest.Last()
 	for i := len(tr.History) - 1; i >= 0 && i >= len(tr.History)-detailPolls; i-- {
 		p := tr.History[i]
 		moved := ""
 		if p.MovedIn > 0 || p.MovedOut > 0 {
-			moved = fmt.Sprintf("+%s/-%s", count(p.MovedIn), count(p.MovedOut))
+			moved = fmt.Sprintf("+%s/-%s", human.Count(p.MovedIn), human.Count(p.MovedOut))
 		}
 		when := "latest"
 		if age := latest.Sub(p.At); age >= time.Second {
-			when = "-" + track.FormatAge(age)
+			when = "-" + human.Age(age)
 		}
-		line := fmt.Sprintf("  %-8s  %8s  %7s  %7s  %7s  %8s", when, count(p.Count),
-			"+"+count(p.Born), "-"+count(p.Exited), moved, count(p.Survived()))
+		line := fmt.Sprintf("  %-8s  %8s  %7s  %7s  %7s  %8s", when, human.Count(p.Count),
+			"+"+human.Count(p.Born), "-"+human.Count(p.Exited), moved, human.Count(p.Survived()))
 		if p.Restart {
 			line += st.Warn.Render("  ↻ target restarted")
 		}
 		d.raw(line)
 	}
 	if len(tr.History) > detailPolls {
-		d.add("  … %s older polls", count(len(tr.History)-detailPolls))
+		d.add("  … %s older polls", human.Count(len(tr.History)-detailPolls))
 	}
 }
 
@@ -529,7 +530,7 @@ func countsText(states map[string]int) string {
 	})
 	parts := make([]string, len(s))
 	for i, x := range s {
-		parts[i] = fmt.Sprintf("%s %s", clean(x.k), count(x.n))
+		parts[i] = fmt.Sprintf("%s %s", clean(x.k), human.Count(x.n))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -539,15 +540,15 @@ func plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
-	return count(n) + " " + noun + "s"
+	return human.Count(n) + " " + noun + "s"
 }
 
 // idsTitle says how many IDs are listed.
 func idsTitle(n int) string {
 	if n <= detailIDs {
-		return fmt.Sprintf("all %s", count(n))
+		return fmt.Sprintf("all %s", human.Count(n))
 	}
-	return fmt.Sprintf("first %d of %s", detailIDs, count(n))
+	return fmt.Sprintf("first %d of %s", detailIDs, human.Count(n))
 }
 
 // wrapWords fills lines of at most width cells with words.

@@ -4,14 +4,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 	"unicode"
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
 )
 
@@ -49,92 +46,6 @@ func joins(r rune) bool {
 	return r == 0x200d || r >= 0xfe00 && r <= 0xfe0f || r >= 0xe0100 && r <= 0xe01ef ||
 		r >= 0x1f3fb && r <= 0x1f3ff || r >= 0x1160 && r <= 0x11ff || r >= 0xd7b0 && r <= 0xd7ff ||
 		unicode.In(r, unicode.Mn, unicode.Me)
-}
-
-// count prints n with thousands separated by spaces: 41 212.
-func count(n int) string {
-	if n < 0 {
-		return "-" + count(-n)
-	}
-	s := strconv.Itoa(n)
-	if len(s) <= 3 {
-		return s
-	}
-	lead := len(s) % 3
-	if lead == 0 {
-		lead = 3
-	}
-	var b strings.Builder
-	b.WriteString(s[:lead])
-	for i := lead; i < len(s); i += 3 {
-		b.WriteByte(' ')
-		b.WriteString(s[i : i+3])
-	}
-	return b.String()
-}
-
-// rate prints a growth per minute: +310, -4, +1.5, +12k, 0.
-func rate(r float64) string {
-	sign := "+"
-	if r < 0 {
-		sign = "-"
-		r = -r
-	}
-	switch {
-	case r < 0.05:
-		return "0"
-	case r >= 100000:
-		return fmt.Sprintf("%s%.0fk", sign, r/1000)
-	case r >= 10000:
-		return fmt.Sprintf("%s%.1fk", sign, r/1000)
-	case r >= 10 || r == math.Trunc(r):
-		return fmt.Sprintf("%s%.0f", sign, r)
-	default:
-		return fmt.Sprintf("%s%.1f", sign, r)
-	}
-}
-
-// ago prints how long ago something happened: "just now", "3s ago".
-func ago(d time.Duration) string {
-	if d < time.Second {
-		return "just now"
-	}
-	return track.FormatAge(d) + " ago"
-}
-
-// cost prints a fetch duration: 38ms, 1.2s.
-func cost(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return "0ms"
-	case d < time.Millisecond:
-		return fmt.Sprintf("%dµs", d.Microseconds())
-	case d < time.Second:
-		return fmt.Sprintf("%dms", d.Milliseconds())
-	case d < time.Minute:
-		return fmt.Sprintf("%.1fs", d.Seconds())
-	default:
-		return track.FormatAge(d)
-	}
-}
-
-// size prints a byte count: 812 B, 4.5 KiB, 1.2 MiB.
-func size(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	f := float64(n)
-	for _, u := range []string{"KiB", "MiB", "GiB"} {
-		f /= unit
-		if f < unit || u == "GiB" {
-			if f < 10 {
-				return fmt.Sprintf("%.1f %s", f, u)
-			}
-			return fmt.Sprintf("%.0f %s", f, u)
-		}
-	}
-	return ""
 }
 
 // blocks are the sparkline levels, lowest first.

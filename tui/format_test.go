@@ -3,32 +3,10 @@ package tui
 import (
 	"strings"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 )
-
-func TestFormats(t *testing.T) {
-	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1 000", 41212: "41 212", 1234567: "1 234 567", -41212: "-41 212"} {
-		if got := count(n); got != want {
-			t.Errorf("count(%d) = %q, want %q", n, got, want)
-		}
-	}
-	for r, want := range map[float64]string{0: "0", 310.4: "+310", 1.5: "+1.5", 2: "+2", -4: "-4", 12345: "+12.3k", 250000: "+250k", 0.01: "0"} {
-		if got := rate(r); got != want {
-			t.Errorf("rate(%v) = %q, want %q", r, got, want)
-		}
-	}
-	for n, want := range map[int64]string{812: "812 B", 4608: "4.5 KiB", 25 << 20: "25 MiB"} {
-		if got := size(n); got != want {
-			t.Errorf("size(%d) = %q, want %q", n, got, want)
-		}
-	}
-	if got := retryIn(1500 * time.Millisecond); got != "2 s" {
-		t.Errorf("retryIn = %q", got)
-	}
-}
 
 func TestSparkline(t *testing.T) {
 	for _, c := range []struct {

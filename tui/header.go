@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/gorotop/gorotop/internal/human"
 	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/stackparse"
 )
@@ -94,15 +94,15 @@ func (m Model) targetHeader(t *tab, w int) []string {
 	state, stateStyle := "● live", st.Live
 	switch {
 	case t.gone:
-		state, stateStyle = "○ gone "+ago(m.now.Sub(t.goneAt)), st.Ended
+		state, stateStyle = "○ gone "+human.Ago(m.now.Sub(t.goneAt)), st.Ended
 	case m.paused:
 		state, stateStyle = "‖ paused", st.Paused
 	case t.ended && !stepped:
 		state, stateStyle = "■ replay ended", st.Ended
 	case t.lastErr != "":
-		state, stateStyle = "✗ error, retrying in "+retryIn(t.retryAt.Sub(m.now)), st.Error
+		state, stateStyle = "✗ error, retrying in "+human.Seconds(t.retryAt.Sub(m.now)), st.Error
 		if t.failures > 1 {
-			state += fmt.Sprintf(" (%s failures in a row)", count(t.failures))
+			state += fmt.Sprintf(" (%s failures in a row)", human.Count(t.failures))
 		}
 	case t.problem != "":
 		state, stateStyle = "✗ error", st.Error
@@ -114,7 +114,7 @@ func (m Model) targetHeader(t *tab, w int) []string {
 		if t.cfg.Replay {
 			of = max(of, t.cfg.Total) // the snapshots it holds, read or not
 		}
-		state += fmt.Sprintf(" %s/%s", count(f.poll), count(of))
+		state += fmt.Sprintf(" %s/%s", human.Count(f.poll), human.Count(of))
 	}
 	playing := t.cfg.Replay && !m.paused && (!t.ended || stepped)
 	if playing {
@@ -133,13 +133,13 @@ func (m Model) targetHeader(t *tab, w int) []string {
 		line1 = append(line1, segment{text: "space plays", style: st.Dim, prio: 92})
 	}
 	if t.fetching && t.slow {
-		line1 = append(line1, segment{text: m.spin.View() + " fetching " + cost(m.now.Sub(t.fetchStart)), style: lipgloss.Style{}, prio: 90})
+		line1 = append(line1, segment{text: m.spin.View() + " fetching " + human.Took(m.now.Sub(t.fetchStart)), style: lipgloss.Style{}, prio: 90})
 	}
-	every := "every " + Pace(t.interval)
+	every := "every " + human.Pace(t.interval)
 	stretched := t.interval != m.cfg.Interval
 	switch {
 	case t.cfg.Replay:
-		every = "a snapshot every " + Pace(m.pace(t)) // at the speed chosen
+		every = "a snapshot every " + human.Pace(m.pace(t)) // at the speed chosen
 		if m.pace(t) == 0 {
 			every = "snapshots as fast as they read"
 		}
@@ -150,42 +150,42 @@ func (m Model) targetHeader(t *tab, w int) []string {
 	if ds != nil && ds.polls > 0 {
 		s := ds.sample
 		if !t.cfg.Replay {
-			line1 = append(line1, segment{text: "polled " + ago(m.now.Sub(ds.gotAt)), style: lipgloss.Style{}, prio: 80})
+			line1 = append(line1, segment{text: "polled " + human.Ago(m.now.Sub(ds.gotAt)), style: lipgloss.Style{}, prio: 80})
 		}
 		line1 = append(line1, segment{text: costText(s), style: st.Dim, prio: 60})
 		if p := s.Pace; p.FullEvery > 0 && !t.cfg.Replay {
 			// The stall share, and the pace of full dumps when cheap
 			// polls come between them.
-			text := "stall " + percent(p.Share)
+			text := "stall " + human.Percent(p.Share)
 			if p.FullEvery != t.interval {
-				text += " · full dump every " + Pace(p.FullEvery)
+				text += " · full dump every " + human.Pace(p.FullEvery)
 				every = "polls " + every
 			}
 			switch {
 			case p.Confirming != "":
 				// A rising group: the next full dump, brought forward,
 				// confirms or clears it.
-				line1 = append(line1, segment{text: "confirming " + clean(stackparse.ShortFunc(p.Confirming)) + ": full dump " + nextIn(p.NextFull.Sub(m.now)), style: st.Rising, prio: 88})
+				line1 = append(line1, segment{text: "confirming " + clean(stackparse.ShortFunc(p.Confirming)) + ": full dump " + human.Until(p.NextFull.Sub(m.now)), style: st.Rising, prio: 88})
 			case s.Cost.Kind == poll.Counts && !p.NextFull.IsZero():
 				// Counts only between full dumps: new goroutines are
 				// told from old ones, and leaks confirmed, at the next.
-				text += ", next " + nextIn(p.NextFull.Sub(m.now))
+				text += ", next " + human.Until(p.NextFull.Sub(m.now))
 			}
 			line1 = append(line1, segment{text: text, style: st.Dim, prio: 55})
 		}
 		if rs := ds.latest.Restarts(); len(rs) > 0 {
-			line1 = append(line1, segment{text: "↻ restarted " + ago(m.now.Sub(rs[len(rs)-1])), style: st.Warn, prio: 85})
+			line1 = append(line1, segment{text: "↻ restarted " + human.Ago(m.now.Sub(rs[len(rs)-1])), style: st.Warn, prio: 85})
 		}
 		switch {
 		case t.cfg.Replay && f != nil && !f.at.IsZero():
 			line1 = append(line1, segment{text: "at " + f.at.Format("2006-01-02 15:04:05"), style: st.Dim, prio: 70})
 		case stepped:
-			line1 = append(line1, segment{text: "from " + ago(m.now.Sub(f.at)), style: st.Paused, prio: 90})
+			line1 = append(line1, segment{text: "from " + human.Ago(m.now.Sub(f.at)), style: st.Paused, prio: 90})
 		}
 		if mk := ds.mark; mk != nil {
-			text := "mark " + count(mk.poll)
+			text := "mark " + human.Count(mk.poll)
 			if m.table.diff {
-				text = "Δ since mark " + count(mk.poll)
+				text = "Δ since mark " + human.Count(mk.poll)
 			}
 			line1 = append(line1, segment{text: text, style: st.Prompt, prio: 75})
 		}
@@ -204,7 +204,7 @@ func (m Model) targetHeader(t *tab, w int) []string {
 		r := t.cfg.Recording()
 		rec = &r
 		if r.Err == nil {
-			text := fmt.Sprintf("● rec %s: %s, %s", clean(filepath.Base(r.Path)), plural(r.Dumps, "snapshot"), size(r.Bytes))
+			text := fmt.Sprintf("● rec %s: %s, %s", clean(filepath.Base(r.Path)), plural(r.Dumps, "snapshot"), human.Size(r.Bytes))
 			line1 = append(line1, segment{text: text, style: st.Live, prio: 88})
 		}
 	}
@@ -213,7 +213,7 @@ func (m Model) targetHeader(t *tab, w int) []string {
 	if f != nil {
 		counts := ds.hist.totals(min(ds.pos()+1, len(ds.hist.frames)), 24)
 		line2 = append(line2,
-			segment{text: "goroutines " + count(f.total), style: st.Title, prio: 100},
+			segment{text: "goroutines " + human.Count(f.total), style: st.Title, prio: 100},
 			segment{text: sparkline(counts, min(len(counts), 24)), style: st.Spark, prio: 70},
 		)
 		line2 = append(line2, m.groupSegments()...)
@@ -255,18 +255,18 @@ func (m Model) groupSegments() []segment {
 	}
 	groups := plural(m.table.total, noun)
 	if m.table.filter != "" {
-		groups = count(len(m.table.rows)) + " of " + groups
+		groups = human.Count(len(m.table.rows)) + " of " + groups
 	}
 	sus, susStyle := "no suspects", st.Dim
 	switch n := m.table.suspects; {
 	case n == 1:
 		sus, susStyle = "! 1 suspect", st.Suspect
 	case n > 1:
-		sus, susStyle = "! "+count(n)+" suspects", st.Suspect
+		sus, susStyle = "! "+human.Count(n)+" suspects", st.Suspect
 	}
 	segs := []segment{{text: groups, prio: 90}, {text: sus, style: susStyle, prio: 95}}
 	if n := m.table.rising; n > 0 {
-		segs = append(segs, segment{text: "↑ " + count(n) + " rising", style: st.Rising, prio: 94})
+		segs = append(segs, segment{text: "↑ " + human.Count(n) + " rising", style: st.Rising, prio: 94})
 	}
 	return segs
 }
@@ -332,12 +332,6 @@ func cutMiddle(s string, width int) string {
 	return ansi.Truncate(s, head, "") + "…" + lastCells(s, tail)
 }
 
-// retryIn prints the time to the next try in whole seconds, rounded up.
-func retryIn(d time.Duration) string {
-	s := int((d + time.Second - 1) / time.Second)
-	return fmt.Sprintf("%d s", max(s, 0))
-}
-
 // dumpWarning says what was wrong with the last dump, if anything.
 func dumpWarning(ds *dataset) string {
 	snap := ds.snap
@@ -352,7 +346,7 @@ func dumpWarning(ds *dataset) string {
 	if n := len(warnings); n > 0 {
 		w := clean(warnings[0])
 		if n > 1 {
-			w += " (+" + count(n-1) + " more)"
+			w += " (+" + human.Count(n-1) + " more)"
 		}
 		parts = append(parts, w)
 	}
@@ -373,47 +367,11 @@ func costText(s poll.Sample) string {
 	}
 	switch {
 	case c.Kind == poll.Counts:
-		return fmt.Sprintf("counts %s, %s", cost(d), size(n))
+		return fmt.Sprintf("counts %s, %s", human.Took(d), human.Size(n))
 	case c.Walks > 1:
-		return fmt.Sprintf("%s %s, %s, %d walks", full, cost(d), size(n), c.Walks)
+		return fmt.Sprintf("%s %s, %s, %d walks", full, human.Took(d), human.Size(n), c.Walks)
 	case s.Pace.FullEvery > 0:
-		return fmt.Sprintf("%s %s, %s", full, cost(d), size(n))
+		return fmt.Sprintf("%s %s, %s", full, human.Took(d), human.Size(n))
 	}
-	return fmt.Sprintf("cost %s, %s", cost(d), size(n))
-}
-
-// percent prints a share of wall time as a percentage with two
-// significant digits at most.
-func percent(f float64) string {
-	p := f * 100
-	switch {
-	case p >= 10:
-		return fmt.Sprintf("%.0f%%", p)
-	case p >= 1:
-		return fmt.Sprintf("%.1f%%", p)
-	}
-	return fmt.Sprintf("%.2f%%", p)
-}
-
-// Pace prints the time between polls: to the second from ten seconds on
-// ("5m42s", "1h0m5s"), to a tenth below ("2s", "1.5s").
-func Pace(d time.Duration) string {
-	if d >= 10*time.Second {
-		d = d.Round(time.Second)
-	} else {
-		d = d.Round(100 * time.Millisecond)
-	}
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	return s
-}
-
-// nextIn says when something due in d comes: "in 2m10s", or "due".
-func nextIn(d time.Duration) string {
-	if d <= 0 {
-		return "due"
-	}
-	return "in " + Pace(d)
+	return fmt.Sprintf("cost %s, %s", human.Took(d), human.Size(n))
 }

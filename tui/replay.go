@@ -5,6 +5,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/gorotop/gorotop/internal/human"
 )
 
 // speeds are the replay speeds; 0 is as fast as the source reads.
@@ -112,7 +114,7 @@ func (m Model) step(delta int) (Model, tea.Cmd) {
 	case next < 0:
 		next = 0
 		if delta == -1 {
-			m.say(false, "the oldest snapshot kept (%s kept)", count(n))
+			m.say(false, "the oldest snapshot kept (%s kept)", human.Count(n))
 		}
 	case next >= n && delta == 1 && t.cfg.Replay && !t.ended && !t.fetching:
 		m.setView(m.active, n-1)
@@ -162,7 +164,7 @@ func (m *Model) markBase() {
 		return
 	}
 	ds.mark = newMark(f)
-	m.say(false, "marked snapshot %s as the diff base; d shows what changed since", count(f.poll))
+	m.say(false, "marked snapshot %s as the diff base; d shows what changed since", human.Count(f.poll))
 	m.rebuild()
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorotop/gorotop/internal/human"
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
 )
@@ -218,7 +219,7 @@ func creatorRows(groups []*row, stats []track.CreatorStat) []*row {
 			}
 		}
 		if sus > 1 {
-			r.reason = fmt.Sprintf("%s suspect groups; largest: %s", count(sus), r.reason)
+			r.reason = fmt.Sprintf("%s suspect groups; largest: %s", human.Count(sus), r.reason)
 		}
 		r.history = sumHistories(r.members)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/gorotop/gorotop/internal/human"
 	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
@@ -223,9 +224,9 @@ func (t *tab) label(i int, g stackparse.Grouping) string {
 	}
 	if ds := t.sets[g]; ds != nil {
 		if f := ds.frame(); f != nil && f.suspects > 0 {
-			s += " !" + count(f.suspects)
+			s += " !" + human.Count(f.suspects)
 		} else if f != nil && f.rising > 0 {
-			s += " ↑" + count(f.rising)
+			s += " ↑" + human.Count(f.rising)
 		}
 	}
 	return s
@@ -253,7 +254,7 @@ func (m Model) tabItems(w int) []tabItem {
 	}
 	all := fmt.Sprintf("%d all", len(m.tabs)+1)
 	if m.combined() && m.table.suspects > 0 {
-		all += " !" + count(m.table.suspects)
+		all += " !" + human.Count(m.table.suspects)
 	}
 	labels = append(labels, all)
 	share := max(w/len(labels)-3, minLabel)

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/gorotop/gorotop/internal/human"
 )
 
 // View draws the screen. A panic in it draws the error instead.
@@ -126,7 +128,7 @@ func (m Model) selectionLine(w int) string {
 		var counts []string
 		for i, p := range r.per {
 			if p != nil {
-				counts = append(counts, fmt.Sprintf("%s %s", m.tabs[i].name, count(p.count)))
+				counts = append(counts, fmt.Sprintf("%s %s", m.tabs[i].name, human.Count(p.count)))
 			}
 		}
 		fmt.Fprintf(&b, " · %s", strings.Join(counts, ", "))

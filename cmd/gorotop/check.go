@@ -8,11 +8,11 @@ import (
 	"time"
 
 	"github.com/gorotop/gorotop/internal/export"
+	"github.com/gorotop/gorotop/internal/human"
 	"github.com/gorotop/gorotop/internal/kube"
 	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
-	"github.com/gorotop/gorotop/tui"
 )
 
 const checkUsage = `Usage: gorotop check [flags] TARGET
@@ -132,7 +132,7 @@ func checkReport(out io.Writer, in export.Input, polls string) error {
 	w := bufio.NewWriter(out)
 	suspects, rises, proven := in.History.Suspects(), in.History.Rises(), provenOnly(in.History)
 	fmt.Fprintf(w, "gorotop check of %s: %s, %s goroutines in %d groups at the end\n",
-		stackparse.Clean(in.Source, 0), polls, export.Thousands(in.Snap.Total), len(in.Snap.Groups))
+		stackparse.Clean(in.Source, 0), polls, human.Count(in.Snap.Total), len(in.Snap.Groups))
 	if lacks := in.Snap.Format.Lacks(); lacks != "" {
 		fmt.Fprintf(w, "read from %s\n", lacks)
 	}
@@ -171,7 +171,7 @@ func checkReport(out io.Writer, in export.Input, polls string) error {
 func reportGroup(w io.Writer, verdict string, tr *track.Trend) {
 	g := tr.Group
 	top := g.Top()
-	fmt.Fprintf(w, "  %s %s goroutines  %s  %s  %s\n       %s\n", verdict, export.Thousands(tr.Count), g.State, top.Site(), top.Func, tr.Reason)
+	fmt.Fprintf(w, "  %s %s goroutines  %s  %s  %s\n       %s\n", verdict, human.Count(tr.Count), g.State, top.Site(), top.Func, tr.Reason)
 	if g.CreatedBy != nil {
 		fmt.Fprintf(w, "       created by %s  %s\n", g.CreatedBy.Func, g.CreatedBy.Site())
 	}
@@ -199,10 +199,10 @@ func notJudged(tr *track.View, last poll.Sample, span time.Duration, live bool) 
 	switch p := last.Pace; {
 	case p.CountsEvery > 0:
 		pace = p.CountsEvery
-		msg += fmt.Sprintf(" and cheap polls every %s", tui.Pace(pace))
+		msg += fmt.Sprintf(" and cheap polls every %s", human.Pace(pace))
 	case p.FullEvery > 0:
 		pace = p.FullEvery
-		msg += fmt.Sprintf(", one every %s", tui.Pace(pace))
+		msg += fmt.Sprintf(", one every %s", human.Pace(pace))
 	}
 	msg += "; " + needs
 	need := o.RiseFor + 2*pace
@@ -225,7 +225,7 @@ func pollsText(polls, cheap int, last poll.Sample) string {
 	if cheap > 0 {
 		text += fmt.Sprintf(" (%d full, %d cheap ?debug=1)", polls-cheap, cheap)
 	}
-	return text + fmt.Sprintf(", the target stalled %.2f %% of the time", 100*last.Pace.Share)
+	return text + ", the target stalled " + human.ReportPercent(last.Pace.Share) + " of the time"
 }
 
 // provenOnly returns the groups the runtime proved leaked that are not

@@ -16,6 +16,7 @@ import (
 	"unicode"
 
 	"github.com/gorotop/gorotop/internal/export"
+	"github.com/gorotop/gorotop/internal/human"
 	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/record"
 	"github.com/gorotop/gorotop/internal/source"
@@ -338,7 +339,7 @@ func badHeaders(fs *flag.FlagSet) bool {
 // byteSize is a size flag: 1GiB, 64MiB, 500MB, 1048576.
 type byteSize int64
 
-func (b *byteSize) String() string { return formatBytes(int64(*b)) }
+func (b *byteSize) String() string { return human.FlagSize(int64(*b)) }
 
 func (b *byteSize) Set(s string) error {
 	n, err := parseBytes(s)
@@ -365,16 +366,6 @@ func parseBytes(s string) (int64, error) {
 		return 0, fmt.Errorf("bad size %q: unknown unit %q", s, unit)
 	}
 	return int64(f * mult), nil
-}
-
-func formatBytes(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%dGiB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%dMiB", n>>20)
-	}
-	return strconv.FormatInt(n, 10)
 }
 
 // noColor reports whether colour is off by flag or NO_COLOR.

@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/gorotop/gorotop/internal/export"
+	"github.com/gorotop/gorotop/internal/human"
 	"github.com/gorotop/gorotop/internal/kube"
 	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/record"
@@ -118,7 +118,7 @@ func runRecord(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	fmt.Fprintf(stderr, "recorded %s of %s in %s: %s of dumps in %s (%.1f %%)\n",
-		snapshots(w.Count()), stackparse.Clean(src.String(), 0), o.output, sizeOf(w.Raw()), sizeOf(w.Size()), 100*float64(w.Size())/float64(max(w.Raw(), 1)))
+		snapshots(w.Count()), stackparse.Clean(src.String(), 0), o.output, human.ProgressSize(w.Raw()), human.ProgressSize(w.Size()), 100*float64(w.Size())/float64(max(w.Raw(), 1)))
 	return err
 }
 
@@ -133,7 +133,7 @@ func progress(log io.Writer, w *record.Writer, src source.Source, s poll.Sample,
 			spaced = fmt.Sprintf("  (stalled it %s: next in %s, to keep its stall share ≤ %s)", s.Cost.Stall.Round(time.Millisecond), p.Wait.Round(100*time.Millisecond), budget)
 		}
 		fmt.Fprintf(log, "%s  %s goroutines  %s  → %s: %s, %s%s\n", s.Meta.At.Format("15:04:05"),
-			export.Thousands(s.Snap.Total), sizeOf(s.Meta.Bytes), w.Path(), snapshots(w.Count()), sizeOf(w.Size()), spaced)
+			human.Count(s.Snap.Total), human.ProgressSize(s.Meta.Bytes), w.Path(), snapshots(w.Count()), human.ProgressSize(w.Size()), spaced)
 	case errors.Is(err, source.ErrFile) && src.Live():
 		return err // the recording failed: polling on would record nothing
 	default:
@@ -147,14 +147,6 @@ func snapshots(n int) string {
 		return "1 snapshot"
 	}
 	return fmt.Sprintf("%d snapshots", n)
-}
-
-// sizeOf prints a size in KiB or MiB.
-func sizeOf(n int64) string {
-	if n < 1<<20 {
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }
 
 // printWarnings prints what a source noticed without failing, such as a

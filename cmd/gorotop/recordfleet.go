@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorotop/gorotop/internal/human"
 	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/record"
 	"github.com/gorotop/gorotop/internal/source"
@@ -90,7 +91,7 @@ func recordFleet(ctx context.Context, o options, target string, g stackparse.Gro
 		}
 		recorded++
 		fmt.Fprintf(stderr, "recorded %s of %s in %s: %s of dumps in %s (%.1f %%)\n",
-			snapshots(w.Count()), stackparse.Clean(m.name, 0), w.Path(), sizeOf(w.Raw()), sizeOf(w.Size()), 100*float64(w.Size())/float64(max(w.Raw(), 1)))
+			snapshots(w.Count()), stackparse.Clean(m.name, 0), w.Path(), human.ProgressSize(w.Raw()), human.ProgressSize(w.Size()), 100*float64(w.Size())/float64(max(w.Raw(), 1)))
 	}
 	if err == nil && recorded == 0 {
 		err = fmt.Errorf("%s: no goroutine dump recorded from any pod", target)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/pprof/profile"
+
 	"github.com/gorotop/gorotop/internal/testproc"
 )
 

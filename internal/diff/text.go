@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/gorotop/gorotop/internal/export"
+	"github.com/gorotop/gorotop/internal/human"
 	"github.com/gorotop/gorotop/stackparse"
 )
 
@@ -26,7 +26,7 @@ func Text(w io.Writer, r *Result) error {
 	}
 	c := r.Counts
 	fmt.Fprintf(bw, "%s goroutines; groups: %d grew, %d appeared, %d shrank, %d vanished, %d unchanged\n",
-		signed(r.Delta()), c.Grew, c.Appeared, c.Shrank, c.Vanished, c.Same)
+		human.Delta(r.Delta()), c.Grew, c.Appeared, c.Shrank, c.Vanished, c.Same)
 	if c.Grew+c.Appeared+c.Shrank+c.Vanished == 0 {
 		fmt.Fprintf(bw, "\nno group changed\n")
 		return bw.Flush()
@@ -35,8 +35,8 @@ func Text(w io.Writer, r *Result) error {
 		if g.Change == Same {
 			continue
 		}
-		fmt.Fprintf(bw, "\n%s  %s  %s → %s  %s\n", signed(g.Delta()), g.Change,
-			export.Thousands(g.Base), export.Thousands(g.Current), g.Group.State)
+		fmt.Fprintf(bw, "\n%s  %s  %s → %s  %s\n", human.Delta(g.Delta()), g.Change,
+			human.Count(g.Base), human.Count(g.Current), g.Group.State)
 		top := g.Group.Top()
 		fmt.Fprintf(bw, "    %s\n", export.Where(g.Group, top))
 		if cb := g.Group.CreatedBy; cb != nil {
@@ -48,22 +48,11 @@ func Text(w io.Writer, r *Result) error {
 
 func writeSide(w io.Writer, label string, s Side) {
 	fmt.Fprintf(w, "  %s %s at %s: %s goroutines in %s groups\n", label, stackparse.Clean(s.Source, 0),
-		s.TakenAt.UTC().Format(time.RFC3339), export.Thousands(s.Snap.Total), export.Thousands(len(s.Snap.Groups)))
+		s.TakenAt.UTC().Format(time.RFC3339), human.Count(s.Snap.Total), human.Count(len(s.Snap.Groups)))
 	if s.Snap.Truncated {
 		fmt.Fprintf(w, "           TRUNCATED: the dump was cut off; counts are a lower bound\n")
 	}
 	for _, warn := range s.Snap.Warnings {
 		fmt.Fprintf(w, "           warning: %s\n", stackparse.Clean(warn, 0))
 	}
-}
-
-// signed prints n with its sign and thousands separated: +1 024, -5, 0.
-func signed(n int) string {
-	if n > 0 {
-		return "+" + export.Thousands(n)
-	}
-	if n == 0 {
-		return strconv.Itoa(0)
-	}
-	return export.Thousands(n)
 }

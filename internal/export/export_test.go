@@ -209,11 +209,3 @@ func TestToDirNamesUniquely(t *testing.T) {
 		t.Errorf("paths %s, %s", p1, p2)
 	}
 }
-
-func TestThousands(t *testing.T) {
-	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1 000", 41212: "41 212", 1234567: "1 234 567", -1500: "-1 500"} {
-		if got := Thousands(n); got != want {
-			t.Errorf("Thousands(%d) = %q, want %q", n, got, want)
-		}
-	}
-}

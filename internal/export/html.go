@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorotop/gorotop/internal/human"
 	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
@@ -181,9 +182,9 @@ func newPage(in Input) page {
 		Source:    stackparse.Clean(in.Source, 0),
 		TakenAt:   in.TakenAt.UTC().Format(time.RFC3339),
 		Taken:     in.TakenAt.UTC().Format("2006-01-02 15:04:05 UTC"),
-		Total:     Thousands(in.Snap.Total),
+		Total:     human.Count(in.Snap.Total),
 		Dumps:     in.Snap.Dumps,
-		DumpSize:  byteSize(in.Snap.Bytes),
+		DumpSize:  human.ReportSize(in.Snap.Bytes),
 		Truncated: in.Snap.Truncated,
 		History:   in.History != nil,
 	}
@@ -202,7 +203,7 @@ func newPage(in Input) page {
 		p.Polls = tr.Polls()
 		p.TotalLine = newChart(tr.Totals())
 		if h := tr.Totals(); len(h) > 0 {
-			p.Span = track.FormatAge(h[len(h)-1].At.Sub(h[0].At))
+			p.Span = human.Age(h[len(h)-1].At.Sub(h[0].At))
 		}
 		p.Creators = creatorViews(tr.Creators())
 	}
@@ -262,7 +263,7 @@ func bars(groups []groupView) ([]barView, string) {
 	}
 	left := ""
 	if rest := groups[len(shown):]; len(rest) > 0 {
-		left = fmt.Sprintf("%s more groups", Thousands(len(rest)))
+		left = fmt.Sprintf("%s more groups", human.Count(len(rest)))
 	}
 	return out, left
 }
@@ -287,15 +288,15 @@ func newCostView(polls []poll.Cost) *costView {
 	slices.Sort(durations)
 	c.Median = durations[len(durations)/2].Round(time.Millisecond).String()
 	c.Max = durations[len(durations)-1].Round(time.Millisecond).String()
-	c.Biggest = byteSize(biggest)
+	c.Biggest = human.ReportSize(biggest)
 	last := polls[len(polls)-1]
-	c.Last = fmt.Sprintf("%s, %s, %s", pollKind(last), last.Duration.Round(time.Millisecond), byteSize(last.Bytes))
+	c.Last = fmt.Sprintf("%s, %s, %s", pollKind(last), last.Duration.Round(time.Millisecond), human.ReportSize(last.Bytes))
 	if last.Share > 0 && len(polls) > 1 {
 		// A share of wall time over polls: none for one poll alone.
-		c.Share = fmt.Sprintf("%.2f %%", 100*last.Share)
+		c.Share = human.ReportPercent(last.Share)
 	}
 	for _, p := range polls[max(len(polls)-costRows, 0):] {
-		row := costRow{At: p.At.UTC().Format("15:04:05"), Kind: pollKind(p), Duration: p.Duration.Round(time.Millisecond).String(), Bytes: byteSize(p.Bytes)}
+		row := costRow{At: p.At.UTC().Format("15:04:05"), Kind: pollKind(p), Duration: p.Duration.Round(time.Millisecond).String(), Bytes: human.ReportSize(p.Bytes)}
 		if p.Stall > 0 {
 			row.Stall = p.Stall.Round(time.Millisecond).String()
 		}
@@ -351,7 +352,7 @@ func newGroupView(in Input, g *stackparse.Group, i int) groupView {
 		Anchor: "g" + strconv.Itoa(i+1),
 		Index:  i + 1,
 		N:      g.Count(),
-		Count:  Thousands(g.Count()),
+		Count:  human.Count(g.Count()),
 		State:  stackparse.Clean(g.State, 0),
 		States: statesLine(g.States),
 		Labels: labelViews(g),
@@ -366,7 +367,7 @@ func newGroupView(in Input, g *stackparse.Group, i int) groupView {
 		gv.Wait = waitRange(g.WaitMin, g.WaitMax) + " (runtime)"
 	}
 	if g.Leaked > 0 {
-		gv.Leaked = Thousands(g.Leaked)
+		gv.Leaked = human.Count(g.Leaked)
 	}
 	switch f := g.BlockedAt(); {
 	case g.WritesDump():
@@ -418,14 +419,14 @@ func verdicts(g *stackparse.Group, tr *track.Trend) ([]string, string) {
 
 // newTrendView formats a group's figures over the tracker's window.
 func newTrendView(tr *track.Trend, span time.Duration) *trendView {
-	window := fmt.Sprintf("%s/min; %s born, %s exited", signed(tr.GrowthPerMin), Thousands(tr.Born), Thousands(tr.Exited))
+	window := fmt.Sprintf("%s/min; %s born, %s exited", human.ReportGrowth(tr.GrowthPerMin), human.Count(tr.Born), human.Count(tr.Exited))
 	if tr.MovedIn+tr.MovedOut > 0 {
-		window += fmt.Sprintf(", %s moved in, %s moved out", Thousands(tr.MovedIn), Thousands(tr.MovedOut))
+		window += fmt.Sprintf(", %s moved in, %s moved out", human.Count(tr.MovedIn), human.Count(tr.MovedOut))
 	}
 	return &trendView{
-		Window:    window + " within the " + track.FormatAge(span) + " window",
+		Window:    window + " within the " + human.Age(span) + " window",
 		FirstSeen: tr.FirstSeen.UTC().Format("2006-01-02 15:04:05 UTC"),
-		Oldest:    track.FormatAge(tr.OldestAge),
+		Oldest:    human.Age(tr.OldestAge),
 	}
 }
 
@@ -453,7 +454,7 @@ func statesLine(states map[string]int) string {
 	}
 	parts := make([]string, 0, len(states))
 	for s, n := range states {
-		parts = append(parts, stackparse.Clean(s, 0)+" ×"+Thousands(n))
+		parts = append(parts, stackparse.Clean(s, 0)+" ×"+human.Count(n))
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, ", ")
@@ -481,7 +482,7 @@ func waitAges(g *stackparse.Group, tr *track.Trend) ([]bucketView, string) {
 	}
 	out := make([]bucketView, len(counts))
 	for i, n := range counts {
-		out[i] = bucketView{Label: track.WaitBucketLabels[i], Count: Thousands(n), Pct: (n*100 + total - 1) / total}
+		out[i] = bucketView{Label: track.WaitBucketLabels[i], Count: human.Count(n), Pct: (n*100 + total - 1) / total}
 	}
 	return out, note
 }
@@ -510,14 +511,14 @@ func labelViews(g *stackparse.Group) []labelView {
 		lv := labelView{Key: stackparse.Clean(k, 0)}
 		with := 0
 		for v, n := range sets[k] {
-			lv.Values = append(lv.Values, valueView{Value: stackparse.Clean(v, 0), Count: Thousands(n)})
+			lv.Values = append(lv.Values, valueView{Value: stackparse.Clean(v, 0), Count: human.Count(n)})
 			with += n
 		}
 		slices.SortFunc(lv.Values, func(a, b valueView) int {
 			return cmp.Or(cmp.Compare(sets[k][b.Value], sets[k][a.Value]), cmp.Compare(a.Value, b.Value))
 		})
 		if unset := g.Count() - with; unset > 0 {
-			lv.Values = append(lv.Values, valueView{Count: Thousands(unset), Unset: true})
+			lv.Values = append(lv.Values, valueView{Count: human.Count(unset), Unset: true})
 		}
 		out = append(out, lv)
 	}
@@ -532,10 +533,10 @@ func creatorViews(cs []track.CreatorStat) []creatorView {
 		out = append(out, creatorView{
 			Func:    f.Func,
 			Site:    f.Site,
-			Alive:   Thousands(c.Alive),
-			Spawned: Thousands(c.Spawned),
-			Exited:  Thousands(c.Exited),
-			Growth:  signed(c.GrowthPerMin) + "/min",
+			Alive:   human.Count(c.Alive),
+			Spawned: human.Count(c.Spawned),
+			Exited:  human.Count(c.Exited),
+			Growth:  human.ReportGrowth(c.GrowthPerMin) + "/min",
 			Suspect: c.Suspect,
 		})
 	}
@@ -560,7 +561,7 @@ func newChart(h []track.Point) *chart {
 	}
 	y := func(n int) int { return 100 - n*94/max(hi, 1) }
 	var line strings.Builder
-	c := &chart{Max: Thousands(hi), Min: Thousands(lo)}
+	c := &chart{Max: human.Count(hi), Min: human.Count(lo)}
 	for i, p := range h {
 		fmt.Fprintf(&line, "%d,%d ", x(i), y(p.Count))
 		if p.Restart {
@@ -570,7 +571,7 @@ func newChart(h []track.Point) *chart {
 	c.Line = strings.TrimSpace(line.String())
 	c.Area = fmt.Sprintf("0,100 %s %d,100", c.Line, x(len(h)-1))
 	c.From, c.To = clock(h[0].At, span), clock(h[len(h)-1].At, span)
-	c.Caption = fmt.Sprintf("%d polls over %s, from %s to %s", len(h), track.FormatAge(span), c.Min, c.Max)
+	c.Caption = fmt.Sprintf("%d polls over %s, from %s to %s", len(h), human.Age(span), c.Min, c.Max)
 	return c
 }
 
@@ -581,20 +582,6 @@ func clock(t time.Time, span time.Duration) string {
 		return t.UTC().Format("Jan 2 15:04")
 	}
 	return t.UTC().Format("15:04:05")
-}
-
-// byteSize prints a size in bytes: 812 B, 4.5 KiB, 25.0 MiB.
-func byteSize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // htmlReport is the page, report.html.tmpl with report.css inlined. Its

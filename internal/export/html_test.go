@@ -280,14 +280,6 @@ func TestHTMLEscapes(t *testing.T) {
 	}
 }
 
-func TestByteSize(t *testing.T) {
-	for n, want := range map[int64]string{0: "0 B", 812: "812 B", 4608: "4.5 KiB", 25 << 20: "25.0 MiB", 3 << 30: "3.0 GiB"} {
-		if got := byteSize(n); got != want {
-			t.Errorf("byteSize(%d) = %q, want %q", n, got, want)
-		}
-	}
-}
-
 func TestChartScales(t *testing.T) {
 	at := reportAt
 	h := []track.Point{{At: at, Count: 0}, {At: at.Add(time.Minute), Count: 50, Restart: true}, {At: at.Add(2 * time.Minute), Count: 100}}

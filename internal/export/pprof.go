@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/google/pprof/profile"
+
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
 )

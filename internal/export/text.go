@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorotop/gorotop/internal/human"
 	"github.com/gorotop/gorotop/stackparse"
 )
 
@@ -22,9 +23,9 @@ func Text(w io.Writer, in Input) error {
 	bw := bufio.NewWriter(w)
 	groups := in.groups()
 	fmt.Fprintf(bw, "gorotop snapshot of %s at %s\n", stackparse.Clean(in.Source, 0), in.TakenAt.UTC().Format(time.RFC3339))
-	fmt.Fprintf(bw, "%s goroutines in %s groups\n", Thousands(in.Snap.Total), Thousands(len(groups)))
+	fmt.Fprintf(bw, "%s goroutines in %s groups\n", human.Count(in.Snap.Total), human.Count(len(groups)))
 	if in.Snap.Truncated {
-		fmt.Fprintf(bw, "TRUNCATED: the dump was cut off after %s bytes; counts are a lower bound\n", Thousands(int(in.Snap.Bytes)))
+		fmt.Fprintf(bw, "TRUNCATED: the dump was cut off after %s bytes; counts are a lower bound\n", human.Count(int(in.Snap.Bytes)))
 	}
 	if log := in.Snap.Log.String(); log != "" {
 		fmt.Fprintf(bw, "read from a %s, its per-line prefix taken off\n", log)
@@ -46,7 +47,7 @@ func Text(w io.Writer, in Input) error {
 		}
 	}
 	for i, g := range groups {
-		fmt.Fprintf(bw, "\n#%d  %s  %s", i+1, Thousands(g.Count()), g.State)
+		fmt.Fprintf(bw, "\n#%d  %s  %s", i+1, human.Count(g.Count()), g.State)
 		if g.WritesDump() {
 			fmt.Fprintf(bw, ", %s", WriterNote)
 		}
@@ -54,7 +55,7 @@ func Text(w io.Writer, in Input) error {
 			fmt.Fprintf(bw, "  waiting %s", waitRange(g.WaitMin, g.WaitMax))
 		}
 		if g.Leaked > 0 {
-			fmt.Fprintf(bw, "  PROVEN LEAKED: %s", Thousands(g.Leaked))
+			fmt.Fprintf(bw, "  PROVEN LEAKED: %s", human.Count(g.Leaked))
 		}
 		if g.Locked {
 			fmt.Fprintf(bw, "  locked to thread")
@@ -69,7 +70,7 @@ func Text(w io.Writer, in Input) error {
 			case tr.Stuck:
 				fmt.Fprintf(bw, "    stuck: %s\n", tr.Reason)
 			}
-			fmt.Fprintf(bw, "    trend: %s/min over %d polls, %d born, %d exited\n", signed(tr.GrowthPerMin), len(tr.History), tr.Born, tr.Exited)
+			fmt.Fprintf(bw, "    trend: %s/min over %d polls, %d born, %d exited\n", human.ReportGrowth(tr.GrowthPerMin), len(tr.History), tr.Born, tr.Exited)
 		}
 		if f := g.BlockedAt(); f != nil {
 			fmt.Fprintf(bw, "    %s\n", Where(g, *f))
@@ -120,14 +121,6 @@ func waitRange(lo, hi int) string {
 	return fmt.Sprintf("%d-%dm", lo, hi)
 }
 
-func signed(f float64) string {
-	s := strconv.FormatFloat(f, 'f', 1, 64)
-	if f >= 0 {
-		return "+" + s
-	}
-	return s
-}
-
 // idsText lists a group's goroutine IDs, or says why there are none.
 func idsText(g *stackparse.Group) string {
 	if ids := g.IDs(); len(ids) > 0 || !g.Counted() {
@@ -140,7 +133,7 @@ func formatIDs(ids []int64) string {
 	var b strings.Builder
 	for i, id := range ids {
 		if i == idsShown {
-			fmt.Fprintf(&b, " … (%s more)", Thousands(len(ids)-idsShown))
+			fmt.Fprintf(&b, " … (%s more)", human.Count(len(ids)-idsShown))
 			break
 		}
 		if i > 0 {
@@ -159,24 +152,4 @@ func formatLabelSet(set LabelSet) string {
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, ", ")
-}
-
-// Thousands prints n with a space between groups of three digits: 41 212.
-func Thousands(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }

@@ -44,17 +44,6 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-func TestFormatBytes(t *testing.T) {
-	for n, want := range map[int64]string{
-		100: "100B", 1024: "1KiB", 1 << 30: "1GiB", 512 << 20: "512MiB",
-		3 << 29: "1.5GiB", 1500: "1.5KiB", 1 << 50: "1024TiB",
-	} {
-		if got := formatBytes(n); got != want {
-			t.Errorf("formatBytes(%d) = %q, want %q", n, got, want)
-		}
-	}
-}
-
 func TestPrintable(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain":                  "plain",

@@ -2,7 +2,8 @@ package source
 
 import (
 	"io"
-	"strconv"
+
+	"github.com/gorotop/gorotop/internal/human"
 )
 
 // meter sits between a body and the caller's read callback: it counts the
@@ -58,24 +59,5 @@ func stream(m *meter, read func(io.Reader) error) error {
 
 func tooBig(src string, max int64) error {
 	return &Error{Kind: ErrTooBig, Source: src,
-		Msg: "dump larger than --max-bytes " + formatBytes(max) + "; raise --max-bytes"}
-}
-
-// formatBytes writes n the way --max-bytes accepts it: 1GiB, 512MiB,
-// 1.5GiB, 100B.
-func formatBytes(n int64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
-	i, whole := 0, n
-	for i < len(units)-1 && whole >= 1024 && whole%1024 == 0 {
-		whole /= 1024
-		i++
-	}
-	if whole < 1024 || i == len(units)-1 {
-		return strconv.FormatInt(whole, 10) + units[i]
-	}
-	f := float64(n)
-	for i = 0; i < len(units)-1 && f >= 1024; i++ {
-		f /= 1024
-	}
-	return strconv.FormatFloat(f, 'f', 1, 64) + units[i]
+		Msg: "dump larger than --max-bytes " + human.FlagSize(max) + "; raise --max-bytes"}
 }

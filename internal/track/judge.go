@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gorotop/gorotop/internal/human"
 )
 
 // window is what a poll is judged over.
@@ -162,15 +164,15 @@ func (t *Tracker) judge(gs *groupState, win window) {
 	}
 	switch {
 	case tr.Rising && !tr.Proven:
-		reason = append(reason, fmt.Sprintf("rising +%s/min for %s, not yet confirmed", formatRate(c.perMin), FormatAge(c.to.Sub(c.from))))
+		reason = append(reason, fmt.Sprintf("rising +%s/min for %s, not yet confirmed", human.Rate(c.perMin), human.Age(c.to.Sub(c.from))))
 	case tr.Suspect:
-		s := fmt.Sprintf("+%s/min (+%d in %s), %d exited", formatRate(tr.GrowthPerMin), tr.Net, FormatAge(w.span), tr.Exited)
+		s := fmt.Sprintf("+%s/min (+%d in %s), %d exited", human.Rate(tr.GrowthPerMin), tr.Net, human.Age(w.span), tr.Exited)
 		if tr.MovedOut > 0 {
 			s += fmt.Sprintf(", %d moved on", tr.MovedOut)
 		}
-		reason = append(reason, s+", oldest "+FormatAge(tr.OldestAge))
+		reason = append(reason, s+", oldest "+human.Age(tr.OldestAge))
 	case tr.Stuck:
-		reason = append(reason, fmt.Sprintf("same %d for %s, each waiting ≥%s", tr.Count, FormatAge(w.span), FormatAge(time.Duration(gs.minWait))))
+		reason = append(reason, fmt.Sprintf("same %d for %s, each waiting ≥%s", tr.Count, human.Age(w.span), human.Age(time.Duration(gs.minWait))))
 	}
 	tr.Reason = strings.Join(reason, "; ")
 
@@ -379,30 +381,6 @@ func (f *fitter) slope() float64 {
 	return (n*f.sxy - f.sx*f.sy) / d
 }
 
-// formatRate prints a rate per minute: 310, 12, 2.5, 0.2.
-func formatRate(r float64) string {
-	if r >= 10 {
-		return fmt.Sprintf("%.0f", r)
-	}
-	return strings.TrimSuffix(fmt.Sprintf("%.1f", r), ".0")
-}
-
-// FormatAge prints a duration the way reasons show it: 40s, 12m, 3h, 2d.
-func FormatAge(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "0s"
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	default:
-		return fmt.Sprintf("%dd", int(d.Hours()/24))
-	}
-}
-
 // doubt records the first condition of rule A (see judge) that a group
 // which gained MinGrowth goroutines or more fails, with the figures that
 // say so. It is formatted only when asked for: a poll judges every group.
@@ -433,21 +411,21 @@ func (tr *Trend) NotSuspected() string {
 	d := tr.doubt
 	switch d.rule {
 	case turnsOver:
-		return fmt.Sprintf("%d joined and %d left in %s: it turns over, as pools and churn do", d.entered, d.left, FormatAge(d.span))
+		return fmt.Sprintf("%d joined and %d left in %s: it turns over, as pools and churn do", d.entered, d.left, human.Age(d.span))
 	case noGrowth:
-		return fmt.Sprintf("%d joined, but the count did not grow over %s", d.entered, FormatAge(d.span))
+		return fmt.Sprintf("%d joined, but the count did not grow over %s", d.entered, human.Age(d.span))
 	case littleGrowth:
-		return fmt.Sprintf("grew by %d in %s; a leak must grow by %d or more", d.net, FormatAge(d.span), d.need)
+		return fmt.Sprintf("grew by %d in %s; a leak must grow by %d or more", d.net, human.Age(d.span), d.need)
 	case notStayed:
 		s := fmt.Sprintf("%d of the %d that joined have stayed (seen at three full dumps", d.kept, d.entered)
 		if d.d > 0 {
-			s += ", in the group longer than the longest stay of those that left, " + FormatAge(d.d)
+			s += ", in the group longer than the longest stay of those that left, " + human.Age(d.d)
 		}
 		return s + "); a leak keeps half its growth"
 	case notSpread:
-		return fmt.Sprintf("those that stayed arrived within %s: a step or a burst, until arrivals span %s", FormatAge(d.d), FormatAge(d.d2))
+		return fmt.Sprintf("those that stayed arrived within %s: a step or a burst, until arrivals span %s", human.Age(d.d), human.Age(d.d2))
 	case stopped:
-		return fmt.Sprintf("growth stopped: the latest arrival that stayed came %s ago, after arrivals over %s", FormatAge(d.d), FormatAge(d.d2))
+		return fmt.Sprintf("growth stopped: the latest arrival that stayed came %s ago, after arrivals over %s", human.Age(d.d), human.Age(d.d2))
 	}
 	return ""
 }
