@@ -67,7 +67,7 @@ func TestGroupBound(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkOther(t, snap, 20000, 1000)
-		if parallel && p.Stats().Helped == 0 {
+		if parallel && p.last.Helped == 0 {
 			t.Fatal("the second core read nothing")
 		}
 	}
@@ -97,12 +97,12 @@ func TestShapeCacheBound(t *testing.T) {
 		return b.String()
 	}
 	p := NewParser(GroupCode)
-	parse := func(in string) Stats {
+	parse := func(in string) stats {
 		t.Helper()
 		if _, err := p.Parse(strings.NewReader(in)); err != nil {
 			t.Fatal(err)
 		}
-		return p.Stats()
+		return p.last
 	}
 	a, b := dump("a"), dump("b")
 	parse(a)
@@ -151,8 +151,8 @@ func TestShareCache(t *testing.T) {
 		if _, err := p.Parse(strings.NewReader(b.String())); err != nil {
 			t.Fatal(err)
 		}
-		if got, want := p.Stats().Cached*3, 300/n; got > want || got < want-3 {
-			t.Errorf("sharing with %d: %d shapes cached (%d against the bound), want about %d", n, p.Stats().Cached, got, want)
+		if got, want := p.last.Cached*3, 300/n; got > want || got < want-3 {
+			t.Errorf("sharing with %d: %d shapes cached (%d against the bound), want about %d", n, p.last.Cached, got, want)
 		}
 	}
 }

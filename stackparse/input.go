@@ -257,7 +257,7 @@ func (p *Parser) parsePprof(r io.Reader, fn func(*Snapshot) error) error {
 		return err
 	}
 	snap.Bytes = cr.n
-	p.last = Stats{Shapes: len(snap.Groups)}
+	p.last = stats{Shapes: len(snap.Groups)}
 	return fn(snap)
 }
 
@@ -271,7 +271,7 @@ func (p *Parser) parseProfiles(r io.Reader, split bool, fn func(*Snapshot) error
 			return nil, notGoroutines(fmt.Sprintf("a ?debug=1 %s profile", prof.Name))
 		}
 		snap := prof.Snapshot(p.grouping)
-		p.last = Stats{Shapes: len(snap.Groups)}
+		p.last = stats{Shapes: len(snap.Groups)}
 		return snap, nil
 	}
 	err := readProfiles(r, func(prof *Profile) error {

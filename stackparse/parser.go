@@ -38,11 +38,12 @@ type Parser struct {
 	labels map[string][]Label
 	seq    int // numbers scanners, for their per-shape group caches
 
-	last Stats
+	last stats
 }
 
-// Stats says how much work the last Parse did.
-type Stats struct {
+// stats says how much work the last Parse did (for the tests of the
+// cache and of the parallel scan).
+type stats struct {
 	// Shapes is the number of distinct stack shapes in the input.
 	Shapes int
 	// Parsed is how many of them were new and went to panicparse.
@@ -165,9 +166,6 @@ func (p *Parser) Grouping() Grouping { return p.grouping }
 // cache of stack shapes: one of n parsers that read the same dumps under
 // other groupings, so that together they keep no more than one would.
 func (p *Parser) ShareCache(n int) { p.bound = keepFrames / max(n, 1) }
-
-// Stats returns what the last Parse did.
-func (p *Parser) Stats() Stats { return p.last }
 
 // Parse reads all of r as one snapshot, whether it holds one dump or
 // several (a log with many panics). The error is from reading r; what was
@@ -351,11 +349,9 @@ func (p *Parser) build(s *scanner) *Snapshot {
 		}
 		return cmp.Compare(a.Key, b.Key)
 	})
-	p.last = Stats{Shapes: len(seen), Parsed: p.last.Parsed, Cached: len(p.shapes), Helped: s.helps}
+	p.last = stats{Shapes: len(seen), Parsed: p.last.Parsed, Cached: len(p.shapes), Helped: s.helps}
 	return snap
 }
-
-func byID(a, b Goroutine) int { return cmp.Compare(a.ID, b.ID) }
 
 // scanRounds has panicparse read a synthetic dump into parsed, by
 // goroutine ID, in at most rounds rounds: each round reads up to a line

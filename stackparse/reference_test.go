@@ -89,3 +89,6 @@ func atoi64(s string) int64 {
 	}
 	return n
 }
+
+// byID orders goroutines by ID.
+func byID(a, b Goroutine) int { return cmp.Compare(a.ID, b.ID) }

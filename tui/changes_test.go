@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -21,7 +22,7 @@ type fleetHarness struct {
 func newFleetHarness(t *testing.T) *fleetHarness {
 	t.Helper()
 	h := &fleetHarness{harness: &harness{t: t, clock: &clock{now: t0}}, changes: make(chan Change, 4), scripts: map[string]*script{}}
-	h.m = New(Config{NoColor: true, Now: h.clock.Now, Changes: h.changes})
+	h.m = newModel(context.Background(), Config{NoColor: true, Now: h.clock.Now, Changes: h.changes})
 	h.send(windowSize(80, 24))
 	return h
 }

@@ -176,7 +176,7 @@ func newHarness(t testing.TB, cfg Config, results ...result) *harness {
 	}
 	cfg.Now = h.clock.Now
 	h.fetches = []*script{h.fetch}
-	h.m = New(cfg)
+	h.m = newModel(context.Background(), cfg)
 	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	return h
 }
@@ -193,7 +193,7 @@ func newMultiHarness(t testing.TB, cfg Config, names []string, results ...[]resu
 	}
 	h.fetch = h.fetches[0]
 	cfg.Now = h.clock.Now
-	h.m = New(cfg)
+	h.m = newModel(context.Background(), cfg)
 	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	return h
 }

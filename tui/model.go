@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -15,8 +16,6 @@ import (
 
 const (
 	defaultInterval = 2 * time.Second
-	firstBackoff    = time.Second
-	maxBackoff      = 30 * time.Second
 	noticeFor       = 8 * time.Second
 	// slowAfter is how long a fetch runs before the header spins.
 	slowAfter = 300 * time.Millisecond
@@ -78,14 +77,16 @@ type Model struct {
 	noticeErr   bool
 	noticeUntil time.Time
 
+	// jitter spreads the retries of failing polls (source.Backoff), so
+	// that many gorotops do not retry in step.
+	jitter *rand.Rand
+
 	// fatal is a panic caught in Update; Run returns it.
 	fatal error
 }
 
-// New returns the model for cfg; tea.NewProgram(New(cfg)).Run() runs it,
-// as Run does.
-func New(cfg Config) Model { return newModel(context.Background(), cfg) }
-
+// newModel returns the model for cfg, its tea.Cmds bound to ctx; Run
+// runs it.
 func newModel(ctx context.Context, cfg Config) Model {
 	if cfg.Interval <= 0 {
 		cfg.Interval = defaultInterval
@@ -109,6 +110,7 @@ func newModel(ctx context.Context, cfg Config) Model {
 		help:     help.New(),
 		filter:   textinput.New(),
 		spin:     spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+		jitter:   rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
 	replay := false
 	for _, tc := range cfg.targets() {

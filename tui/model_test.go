@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/gorotop/gorotop/internal/human"
 	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/track"
 	"github.com/gorotop/gorotop/stackparse"
@@ -206,15 +207,26 @@ func TestFetchErrorKeepsHistoryAndBacksOff(t *testing.T) {
 		h.poll()
 		backoffs = append(backoffs, h.m.tabs[0].retryAt.Sub(h.m.now))
 	}
+	// The delays double up to 30 s, each shortened at random by up to a
+	// fifth (source.DefaultBackoff), so that many gorotops do not retry
+	// in step.
 	want := []time.Duration{1, 2, 4, 8, 16, 30, 30}
+	jittered := 0
 	for i := range want {
-		if backoffs[i] != want[i]*time.Second {
-			t.Errorf("backoffs = %v, want %v seconds", backoffs, want)
+		w := want[i] * time.Second
+		if backoffs[i] > w || backoffs[i] < w*8/10 {
+			t.Errorf("backoffs = %v, want within a fifth below %v seconds", backoffs, want)
 			break
 		}
+		if backoffs[i] < w {
+			jittered++
+		}
+	}
+	if jittered == 0 {
+		t.Errorf("backoffs = %v: no jitter", backoffs)
 	}
 	view := h.view()
-	for _, s := range []string{"✗ error", "connection refused", "retrying in 30 s", "7 failures in a row"} {
+	for _, s := range []string{"✗ error", "connection refused", "retrying in " + human.Seconds(backoffs[6]), "7 failures in a row"} {
 		if !strings.Contains(view, s) {
 			t.Errorf("header lacks %q:\n%s", s, view)
 		}

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/gorotop/gorotop/internal/poll"
+	dumpsource "github.com/gorotop/gorotop/internal/source"
 	"github.com/gorotop/gorotop/stackparse"
 )
 
@@ -105,7 +106,7 @@ func (m Model) fetched(msg fetchedMsg) (Model, tea.Cmd) {
 	case err != nil:
 		t.failures++
 		t.lastErr = err.Error()
-		backoff := min(firstBackoff<<min(t.failures-1, 5), maxBackoff)
+		backoff := dumpsource.DefaultBackoff.Delay(t.failures-1, m.jitter)
 		t.retryAt = m.now.Add(backoff)
 		return m, m.pollIn(i, backoff)
 	}

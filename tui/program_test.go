@@ -2,6 +2,7 @@ package tui
 
 import (
 	"bytes"
+	"context"
 	"testing"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 func TestProgram(t *testing.T) {
 	fetch := &script{results: samples(dumps(t))}
 	clk := &clock{now: t0.Add(time.Minute)}
-	m := New(Config{Target: "localhost:6060", Fetch: fetch.fetch, Interval: 10 * time.Millisecond, Now: clk.Now})
+	m := newModel(context.Background(), Config{Target: "localhost:6060", Fetch: fetch.fetch, Interval: 10 * time.Millisecond, Now: clk.Now})
 	tm := teatest.NewTestModel(t, m,
 		teatest.WithInitialTermSize(100, 30),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ANSI)))

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -170,7 +171,7 @@ func TestSoak(t *testing.T) {
 	srv := httptest.NewServer(target)
 	clk := &clock{now: t0}
 	live := liveLoop(t, srv.URL, clk.Now)
-	m := New(Config{Targets: []TargetConfig{liveTarget(live)}, Interval: 2 * time.Second, NoColor: true, Now: clk.Now})
+	m := newModel(context.Background(), Config{Targets: []TargetConfig{liveTarget(live)}, Interval: 2 * time.Second, NoColor: true, Now: clk.Now})
 	send := func(msg tea.Msg) tea.Cmd {
 		next, cmd := m.Update(msg)
 		m = next.(Model)

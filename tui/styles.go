@@ -43,9 +43,6 @@ type Styles struct {
 	Help help.Styles
 }
 
-// DefaultStyles returns the colour styles for a dark background.
-func DefaultStyles() Styles { return StylesFor(true) }
-
 // StylesFor returns the colour styles for a dark or a light background.
 func StylesFor(dark bool) Styles {
 	pick := lipgloss.LightDark(dark)

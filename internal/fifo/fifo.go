@@ -49,9 +49,3 @@ func Open(ctx context.Context, path string, flag int) (*os.File, error) {
 	}()
 	return nil, context.Cause(ctx)
 }
-
-// Is reports whether path is a named pipe.
-func Is(path string) bool {
-	info, err := os.Stat(path)
-	return err == nil && info.Mode()&fs.ModeNamedPipe != 0
-}

@@ -205,11 +205,6 @@ func Start(ctx context.Context, t Target, opts Options) (*Fleet, error) {
 // Target returns the target the Fleet watches.
 func (f *Fleet) Target() Target { return f.target }
 
-// Selector returns the label selector the Fleet lists pods by: the
-// workload's or service's, as kubectl's -l reads it; empty for a pod
-// target.
-func (f *Fleet) Selector() string { return f.selector }
-
 // Events delivers what happens to the fleet. It is closed once the Fleet
 // has stopped. A Fleet waits for its events to be received (it does not
 // drop them), so read them until the channel closes or call Close.

@@ -67,9 +67,6 @@ func TestFleetDeployment(t *testing.T) {
 	c.write()
 
 	f := start(t, "k8s:deploy/api", fastOptions)
-	if f.Selector() != "app=api" {
-		t.Errorf("selector %q, want app=api", f.Selector())
-	}
 	addrs := map[string]string{}
 	for len(addrs) < 2 {
 		ev := await(t, f, "Added for api-a and api-b", func(ev kube.Event) bool { return ev.Kind == kube.Added })

@@ -204,14 +204,14 @@ func TestScrapeLeakyTarget(t *testing.T) {
 		if got := fams.value(t, "gorotop_groups_flagged", map[string]string{"target": "leaky", "verdict": "suspect"}); got != float64(len(tr.View().Suspects())) {
 			t.Errorf("suspect groups = %v, want the tracker's %d", got, len(tr.View().Suspects()))
 		}
-		if got := fams.value(t, "gorotop_last_poll_timestamp_seconds", target); got != float64(tr.Last().Unix()) {
-			t.Errorf("last poll at %v, want %v", got, tr.Last().Unix())
+		if got := fams.value(t, "gorotop_last_poll_timestamp_seconds", target); got != float64(tr.View().Last().Unix()) {
+			t.Errorf("last poll at %v, want %v", got, tr.View().Last().Unix())
 		}
 
 		// Every group of the tracker has its series, with its count and
 		// verdicts; the leak is suspected, the pool is not.
 		var present int
-		for _, tn := range tr.Trends() {
+		for _, tn := range tr.View().Trends() {
 			if !tn.Present {
 				continue
 			}

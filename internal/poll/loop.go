@@ -104,9 +104,6 @@ func (l *Loop) Source() source.Source { return l.src }
 // Groupings returns the groupings the loop tracks, the main one first.
 func (l *Loop) Groupings() []stackparse.Grouping { return l.opts.Groupings }
 
-// Poller returns the poller of a live target, nil for other sources.
-func (l *Loop) Poller() *Poller { return l.poller }
-
 // Next takes the next sample and files it with the trackers; io.EOF when
 // a finite source is done. A live target's poll waits for its pace.
 func (l *Loop) Next(ctx context.Context) (Sample, error) {
@@ -225,24 +222,6 @@ func (l *Loop) observe(s *Sample) {
 		l.log = append(l.log, s.Cost)
 	}
 }
-
-// Read calls f with the tracker of grouping g (nil when the loop does not
-// group that way), while no poll is being filed.
-func (l *Loop) Read(g stackparse.Grouping, f func(*track.Tracker)) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for i, lg := range l.opts.Groupings {
-		if lg == g {
-			f(l.trackers[i])
-			return
-		}
-	}
-	f(nil)
-}
-
-// Tracker returns the main grouping's tracker; only for use once no
-// Next runs any more (a headless command's report).
-func (l *Loop) Tracker() *track.Tracker { return l.trackers[0] }
 
 // Log returns what the latest polls of a live target cost, oldest first
 // (at most keepLog).

@@ -85,7 +85,7 @@ func TestLoopSpares(t *testing.T) {
 	// budget of 0.2 % spaces full dumps half a second or more apart, with
 	// cheap polls every 20 ms between.
 	l := openURL(t, srv.URL, Options{Interval: interval, MaxShare: 0.002, Groupings: stackparse.Groupings})
-	if !l.Poller().HasCounts() {
+	if l.poller.counts == nil {
 		t.Fatal("no cheap profile for a net/http/pprof target")
 	}
 	ctx := context.Background()

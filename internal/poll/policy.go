@@ -214,14 +214,6 @@ func (p *Policy) countsCharge() time.Duration {
 	return sorted[len(sorted)/2]
 }
 
-// Last returns the latest cost of kind; its At is zero if there is none.
-func (p *Policy) Last(kind Kind) Cost {
-	if kind == Full {
-		return p.full
-	}
-	return p.counts
-}
-
 // Plan says what to fetch at now. canCount says a cheap profile can be
 // used: there is one, and a full dump to map it onto. Without one, and
 // when the budget is off, every poll is a full dump.

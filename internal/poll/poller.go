@@ -47,9 +47,6 @@ func NewPoller(full source.Source, policy *Policy, fullOnly bool) *Poller {
 	return p
 }
 
-// HasCounts reports whether the Poller can use a cheap profile.
-func (p *Poller) HasCounts() bool { return p.counts != nil }
-
 // HasLeaks reports whether the Poller still tries the goroutineleak
 // profile: until the target answers that it does not serve it.
 func (p *Poller) HasLeaks() bool { return p.proof.On() }

@@ -83,7 +83,7 @@ func TestPollerCompletesCutDump(t *testing.T) {
 	if want := began + more + 500; s.Snap.Total != want {
 		t.Errorf("total %d, want %d", s.Snap.Total, want)
 	}
-	if s.Cost.Walks != 7 || s.Cost.Bytes <= pprofLimit || s.Cost.Wait <= p.Policy.Last(Full).Wait {
+	if s.Cost.Walks != 7 || s.Cost.Bytes <= pprofLimit || s.Cost.Wait <= p.Policy.full.Wait {
 		t.Errorf("cost %+v: want 7 walks, both fetches added up", s.Cost)
 	}
 	late := false
@@ -123,7 +123,7 @@ func TestPollerWithoutCounts(t *testing.T) {
 	if _, err := p.Next(ctx, parser); err == nil || !strings.Contains(err.Error(), "full dumps only") {
 		t.Fatalf("cheap poll of a target without one: %v", err)
 	}
-	if p.HasCounts() {
+	if p.counts != nil {
 		t.Fatal("cheap polls still on")
 	}
 	s, err := p.Next(ctx, parser)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"os"
 	"sync"
 	"time"
 
@@ -21,8 +20,7 @@ const maxRaw = 1 << 40
 // and Warning says what was left out. A Reader is not safe for concurrent
 // use.
 type Reader struct {
-	ra     io.ReaderAt
-	closer io.Closer
+	ra io.ReaderAt
 
 	off     int64 // where the next dump's records start
 	count   int   // dumps handed out
@@ -33,21 +31,6 @@ type Reader struct {
 	data dataReader
 	body *body // the last dump handed out
 	buf  []byte
-}
-
-// Open opens the recording at path.
-func Open(path string) (*Reader, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	r, err := NewReader(f)
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	r.closer = f
-	return r, nil
 }
 
 // NewReader reads a recording from ra, which may still be growing: the
@@ -126,7 +109,8 @@ var decoders = sync.Pool{New: func() any {
 	return dec
 }}
 
-// Close closes the file that Open opened.
+// Close releases the Reader's decoder; Next fails from then on. The
+// ReaderAt stays open: it is the caller's to close.
 func (r *Reader) Close() error {
 	if r.dec != nil {
 		r.dec.Reset(nil)
@@ -135,9 +119,6 @@ func (r *Reader) Close() error {
 	}
 	if r.err == nil {
 		r.err = errors.New("record: reader closed")
-	}
-	if r.closer != nil {
-		return r.closer.Close()
 	}
 	return nil
 }

@@ -7,7 +7,8 @@
 //	err = w.Add(meta, body) // or Begin, Write..., Commit for a tee
 //	err = w.Close()
 //
-//	r, err := record.Open("api.rec")
+//	f, err := os.Open("api.rec")
+//	r, err := record.NewReader(f)
 //	for {
 //		meta, body, err := r.Next() // io.EOF at the end; then r.Warning()
 //	}

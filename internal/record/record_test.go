@@ -40,10 +40,7 @@ func replay(t *testing.T, r *Reader) ([]dumpOf, error) {
 
 func replayFile(t *testing.T, path string) ([]dumpOf, string) {
 	t.Helper()
-	r, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := open(t, path)
 	defer r.Close()
 	got, err := replay(t, r)
 	if err != io.EOF {
@@ -155,10 +152,7 @@ func TestUnreadBody(t *testing.T) {
 		want = append(want, d)
 	}
 	w.Close()
-	r, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := open(t, path)
 	defer r.Close()
 	var prev io.Reader
 	for i := range want {
@@ -437,4 +431,19 @@ func TestReadOnlyDir(t *testing.T) {
 	if msg != want {
 		t.Errorf("got %q\nwant %q", msg, want)
 	}
+}
+
+// open opens the recording at path for the test.
+func open(t *testing.T, path string) *Reader {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	r, err := NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

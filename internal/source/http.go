@@ -492,20 +492,6 @@ func (s *httpSource) bodyErr(ctx, fetchCtx context.Context, err error) error {
 		Msg: "the dump was cut off (" + echo(reason) + "); the connection dropped or the service restarted: try again", Err: err}
 }
 
-// ParseHeader splits an -H argument "Name: value" into its name and
-// value. Errors never repeat the value, which may be a secret.
-func ParseHeader(arg string) (name, value string, err error) {
-	name, value, ok := strings.Cut(arg, ":")
-	name, value = strings.TrimSpace(name), strings.TrimSpace(value)
-	if !ok || name == "" {
-		return "", "", &Error{Kind: ErrOption, Msg: "-H wants 'Name: value'"}
-	}
-	if err := checkHeader(name, value); err != nil {
-		return "", "", err
-	}
-	return http.CanonicalHeaderKey(name), value, nil
-}
-
 // checkHeader rejects header names that are not HTTP tokens and values
 // with control characters (which could smuggle in more headers).
 func checkHeader(name, value string) error {

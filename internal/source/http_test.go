@@ -373,15 +373,11 @@ func (h *headerRecorder) get(name string) string {
 	return h.last.Get(name)
 }
 
-func headers(t *testing.T, lines ...string) http.Header {
-	t.Helper()
+func headers(lines ...string) http.Header {
 	h := http.Header{}
 	for _, l := range lines {
-		name, value, err := ParseHeader(l)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.Add(name, value)
+		name, value, _ := strings.Cut(l, ":")
+		h.Add(name, strings.TrimSpace(value))
 	}
 	return h
 }
@@ -390,7 +386,7 @@ func TestHeaders(t *testing.T) {
 	rec := &headerRecorder{}
 	srv := httptest.NewServer(rec)
 	defer srv.Close()
-	h := headers(t, "X-Scope-OrgID: tenant-1", "host: svc.internal", "Authorization: Basic dTpw")
+	h := headers("X-Scope-OrgID: tenant-1", "host: svc.internal", "Authorization: Basic dTpw")
 	if _, _, err := fetchOnce(t, srv.URL, Options{Headers: h}); err != nil {
 		t.Fatal(err)
 	}
@@ -407,22 +403,24 @@ func TestHeaders(t *testing.T) {
 	}
 }
 
-func TestParseHeader(t *testing.T) {
-	name, value, err := ParseHeader("x-api-key:  s3cret value ")
-	if err != nil || name != "X-Api-Key" || value != "s3cret value" {
-		t.Errorf("ParseHeader = %q, %q, %v", name, value, err)
-	}
-	for _, bad := range []string{"novalue", ": x", "bad name: x", "X-Evil: a\r\nInjected: s3cret", "X\x1b: y"} {
-		_, _, err := ParseHeader(bad)
+// TestBadHeaders: a header that is not an HTTP token, or a value that
+// could smuggle in more headers, is refused before any request, and the
+// error never repeats the value, which may be a secret.
+func TestBadHeaders(t *testing.T) {
+	for _, h := range []http.Header{
+		{"Bad name": {"x"}},
+		{"": {"x"}},
+		{"X-Evil": {"a\r\nInjected: s3cret"}},
+		{"X\x1b": {"y"}},
+		{"X": {"a\nb"}},
+	} {
+		_, err := Open(Target{Kind: URL, URL: &url.URL{Scheme: "http", Host: "h:1"}}, Options{Headers: h})
 		wantKind(t, err, ErrOption)
 		checkMessage(t, err)
 		if strings.Contains(err.Error(), "s3cret") {
-			t.Errorf("ParseHeader(%q): %q repeats the value", bad, err)
+			t.Errorf("header %q: %q repeats the value", h, err)
 		}
 	}
-	_, err = Open(Target{Kind: URL, URL: &url.URL{Scheme: "http", Host: "h:1"}},
-		Options{Headers: http.Header{"X": {"a\nb"}}})
-	wantKind(t, err, ErrOption)
 }
 
 func writeFile(t *testing.T, name, content string) string {
@@ -460,7 +458,7 @@ func TestBearerToken(t *testing.T) {
 	if got := rec.get("Authorization"); got != "Bearer rotated-token" {
 		t.Errorf("after rotation: Authorization = %q", got)
 	}
-	fetchOnce(t, srv.URL, Options{Headers: headers(t, "Authorization: Basic dTpw")}) // -H wins over the environment
+	fetchOnce(t, srv.URL, Options{Headers: headers("Authorization: Basic dTpw")}) // -H wins over the environment
 	if got := rec.get("Authorization"); got != "Basic dTpw" {
 		t.Errorf("with -H: Authorization = %q", got)
 	}
@@ -470,7 +468,7 @@ func TestBearerToken(t *testing.T) {
 		"missing file": {BearerTokenFile: filepath.Join(t.TempDir(), "nope")},
 		"empty file":   {BearerTokenFile: writeFile(t, "empty", "\n")},
 		"two lines":    {BearerTokenFile: writeFile(t, "two", "a\nb")},
-		"file and -H":  {BearerTokenFile: file, Headers: headers(t, "Authorization: Basic dTpw")},
+		"file and -H":  {BearerTokenFile: file, Headers: headers("Authorization: Basic dTpw")},
 	} {
 		if _, err := Open(tg, opts); !errors.Is(err, ErrOption) {
 			t.Errorf("%s: Open = %v, want %v", name, err, ErrOption)
@@ -493,7 +491,7 @@ func TestRedirectCredentials(t *testing.T) {
 		final.ServeHTTP(w, r)
 	})
 	t.Setenv(TokenEnv, "tok-123")
-	opts := Options{Headers: headers(t, "X-Tenant: t1")}
+	opts := Options{Headers: headers("X-Tenant: t1")}
 
 	to = "/debug/pprof/goroutine?debug=2" // same scheme, host and port
 	if _, _, err := fetchOnce(t, "http://"+start+"/start", opts); err != nil {

@@ -65,7 +65,8 @@ type Options struct {
 	// DefaultMaxBytes, negative means no cap. A single file or stdin may
 	// hold many dumps and is not capped.
 	MaxBytes int64
-	// Headers are sent with every request (-H); see ParseHeader. They,
+	// Headers are sent with every request (-H). Open refuses a name that
+	// is not an HTTP token and a value with control characters. They,
 	// like the bearer token, are dropped when a redirect leaves the
 	// target's scheme, host and port.
 	Headers http.Header

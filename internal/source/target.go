@@ -47,18 +47,6 @@ type Target struct {
 	Raw  string   // the argument as given
 }
 
-// String describes the target for headers and messages, without
-// credentials.
-func (t Target) String() string {
-	switch t.Kind {
-	case URL:
-		return redact(t.URL)
-	case Stdin:
-		return "stdin"
-	}
-	return t.Path
-}
-
 // The path that a bare host or a pprof index stands for.
 const (
 	pprofDir      = "/debug/pprof/"

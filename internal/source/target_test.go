@@ -144,19 +144,6 @@ func TestParseTargetErrors(t *testing.T) {
 	}
 }
 
-func TestTargetString(t *testing.T) {
-	tg, err := ParseTarget(":6060")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := tg.String(), "http://127.0.0.1:6060/debug/pprof/goroutine?debug=2"; got != want {
-		t.Errorf("String() = %q, want %q", got, want)
-	}
-	if got := (Target{Kind: Stdin}).String(); got != "stdin" {
-		t.Errorf("stdin String() = %q", got)
-	}
-}
-
 func FuzzParseTarget(f *testing.F) {
 	for _, s := range []string{
 		"-", "6060", ":6060", "localhost:6060", "[::1]:6060", "http://h:1/debug/pprof/",

@@ -39,7 +39,7 @@ func TestCountsAccounting(t *testing.T) {
 		at = at.Add(pollEvery)
 	}
 	last := func(key string) Point {
-		h := tr.Trend(key).History
+		h := tr.View().Trend(key).History
 		return h[len(h)-1]
 	}
 	step(true, grp{key: "A", ids: ids(1, 10)}, grp{key: "B", ids: ids(11, 12)})
@@ -48,14 +48,14 @@ func TestCountsAccounting(t *testing.T) {
 	if p := last("A"); p.Count != 20 || p.Born != 0 || p.Exited != 0 {
 		t.Errorf("A after count polls: %+v, want count 20, nothing born or exited", p)
 	}
-	if tr.Trend("B").Present || tr.Trend("B").Count != 0 {
+	if tr.View().Trend("B").Present || tr.View().Trend("B").Count != 0 {
 		t.Errorf("B should be absent from the last count poll")
 	}
-	if n := len(tr.Totals()); n != 1 {
+	if n := len(tr.View().Totals()); n != 1 {
 		t.Errorf("%d totals, want 1: one per full poll", n)
 	}
-	if tr.Polls() != 3 {
-		t.Errorf("polls %d, want 3", tr.Polls())
+	if tr.View().Polls() != 3 {
+		t.Errorf("polls %d, want 3", tr.View().Polls())
 	}
 	// Full again: 9 and 10 exited, 100…111 born, B's 11 moved to A, 12
 	// exited; compared with the first poll, not with the counts.
@@ -66,7 +66,7 @@ func TestCountsAccounting(t *testing.T) {
 	if p := last("B"); p.Exited != 1 || p.MovedOut != 1 {
 		t.Errorf("B at the next full poll: %+v, want exited 1, moved out 1", p)
 	}
-	if tot := tr.Totals()[1]; tot.Born != 12 || tot.Exited != 3 {
+	if tot := tr.View().Totals()[1]; tot.Born != 12 || tot.Exited != 3 {
 		t.Errorf("totals at the next full poll %+v, want born 12, exited 3", tot)
 	}
 }
@@ -77,17 +77,17 @@ func TestCountsFirst(t *testing.T) {
 	tr := New(Options{})
 	tr.ObserveCounts(simStart, countsOnly(snapshotOf(grp{key: "A", ids: ids(1, 5)})))
 	tr.ObserveCounts(simStart.Add(pollEvery), countsOnly(snapshotOf(grp{key: "A", ids: ids(1, 7)})))
-	if tr.Polls() != 0 || len(tr.Totals()) != 0 || tr.Trend("A").Count != 7 {
-		t.Fatalf("polls %d, totals %d, count %d; want 0, 0, 7", tr.Polls(), len(tr.Totals()), tr.Trend("A").Count)
+	if tr.View().Polls() != 0 || len(tr.View().Totals()) != 0 || tr.View().Trend("A").Count != 7 {
+		t.Fatalf("polls %d, totals %d, count %d; want 0, 0, 7", tr.View().Polls(), len(tr.View().Totals()), tr.View().Trend("A").Count)
 	}
 	tr.Observe(simStart.Add(2*pollEvery), snapshotOf(grp{key: "A", ids: ids(1, 8)}))
-	h := tr.Trend("A").History
-	if p := h[len(h)-1]; p.Born != 0 || p.Exited != 0 || p.Count != 8 || tr.Polls() != 1 {
-		t.Errorf("first full poll %+v (polls %d), want a baseline of 8", p, tr.Polls())
+	h := tr.View().Trend("A").History
+	if p := h[len(h)-1]; p.Born != 0 || p.Exited != 0 || p.Count != 8 || tr.View().Polls() != 1 {
+		t.Errorf("first full poll %+v (polls %d), want a baseline of 8", p, tr.View().Polls())
 	}
 	tr.ObserveCounts(simStart.Add(3*pollEvery), countsOnly(snapshotOf(grp{key: "A", ids: ids(1, 9)})))
-	if tr.Polls() != 2 {
-		t.Errorf("polls %d, want 2", tr.Polls())
+	if tr.View().Polls() != 2 {
+		t.Errorf("polls %d, want 2", tr.View().Polls())
 	}
 }
 
@@ -102,16 +102,16 @@ func TestCountsKeepHeldGroups(t *testing.T) {
 		at = at.Add(pollEvery)
 		tr.ObserveCounts(at, countsOnly(snapshotOf(grp{key: "A", ids: ids(1, 3)})))
 	}
-	if tr.Trend("B") == nil {
+	if tr.View().Trend("B") == nil {
 		t.Fatal("B was forgotten while the goroutine table holds its goroutines")
 	}
 	at = at.Add(pollEvery)
 	tr.Observe(at, snapshotOf(grp{key: "A", ids: ids(1, 3)}, grp{key: "C", ids: []int64{5}}))
 	// B is forgotten now, its exits counted in the totals.
-	tot := tr.Totals()[len(tr.Totals())-1]
-	hc := tr.Trend("C").History
-	if tot.Exited != 2 || hc[len(hc)-1].MovedIn != 1 || tr.Trend("B") != nil {
-		t.Errorf("at the full poll: totals %+v, C %+v, B %v; want 2 exited, 1 moved into C, B forgotten", tot, hc[len(hc)-1], tr.Trend("B"))
+	tot := tr.View().Totals()[len(tr.View().Totals())-1]
+	hc := tr.View().Trend("C").History
+	if tot.Exited != 2 || hc[len(hc)-1].MovedIn != 1 || tr.View().Trend("B") != nil {
+		t.Errorf("at the full poll: totals %+v, C %+v, B %v; want 2 exited, 1 moved into C, B forgotten", tot, hc[len(hc)-1], tr.View().Trend("B"))
 	}
 }
 
@@ -130,11 +130,11 @@ func TestCountsStuck(t *testing.T) {
 		}
 		at = at.Add(pollEvery)
 	}
-	if tr := tr.Trend("L"); !tr.Stuck || tr.Reason == "" {
+	if tr := tr.View().Trend("L"); !tr.Stuck || tr.Reason == "" {
 		t.Fatalf("steady lock waiters should be stuck: %+v", tr)
 	}
 	tr.ObserveCounts(at, countsOnly(snapshotOf(lock(5))))
-	if tr := tr.Trend("L"); tr.Stuck || tr.Reason != "" || tr.Score != 5 {
+	if tr := tr.View().Trend("L"); tr.Stuck || tr.Reason != "" || tr.Score != 5 {
 		t.Errorf("a count that moved: stuck %v, reason %q, score %v", tr.Stuck, tr.Reason, tr.Score)
 	}
 }
@@ -163,7 +163,7 @@ func playMixed(t *testing.T, c shapeCase, fullEvery time.Duration) time.Duration
 		} else {
 			tr.ObserveCounts(s.now, countsOnly(snap))
 		}
-		for _, trend := range tr.Trends() {
+		for _, trend := range tr.View().Trends() {
 			leak := slices.Contains(c.leaks, trend.Key)
 			switch {
 			case trend.Suspect && !leak:
@@ -268,7 +268,7 @@ func TestStoryCounts(t *testing.T) {
 		tr.Observe(at, snapshotOf(grp{key: "A", ids: ids(1, 3)}))
 		tr.ObserveCounts(at.Add(pollEvery), countsOnly(snapshotOf(grp{key: "A", ids: ids(1, 3)})))
 	}
-	if o := tr.Options(); o.Window != 6*76*time.Second || o.Forget != 15*time.Minute {
+	if o := tr.View().Options(); o.Window != 6*76*time.Second || o.Forget != 15*time.Minute {
 		t.Errorf("window %v, forget %v; want 7m36s, 15m", o.Window, o.Forget)
 	}
 }

@@ -124,7 +124,7 @@ func TestLabels(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("after a minute: tenant values %+v, want %+v", got, want)
 	}
-	s.advance(tr.Options().Window + time.Second)
+	s.advance(tr.View().Options().Window + time.Second)
 	tr.Observe(s.now, s.snapshot())
 	if got := tr.View().LabelValues("handler", "tenant"); got[0].Joined != 0 {
 		t.Errorf("a window later: %+v, want none joined lately", got)

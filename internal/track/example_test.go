@@ -39,26 +39,11 @@ func Example() {
 		}
 		tr.Observe(start.Add(time.Duration(i)*2*time.Second), snap)
 	}
-	for _, t := range tr.Trends() {
+	for _, t := range tr.View().Trends() {
 		top := t.Group.Top()
 		fmt.Printf("%-6d %s %s suspect=%v %s\n", t.Count, top.Site(), t.Group.State, t.Suspect, t.Reason)
 	}
 	// Output:
 	// 76     queue.go:88 chan receive suspect=true +150/min (+75 in 30s), 0 exited, oldest 30s
 	// 4      pool.go:41 chan receive suspect=false
-}
-
-// Replay judges a scripted series of snapshots in one call.
-func ExampleReplay() {
-	start := time.Date(2026, 11, 25, 19, 0, 0, 0, time.UTC)
-	var samples []track.Sample
-	for i := range 16 {
-		snap, _ := stackparse.Parse(strings.NewReader(dump(100+5*i)), stackparse.GroupCode)
-		samples = append(samples, track.Sample{At: start.Add(time.Duration(i) * 2 * time.Second), Snap: snap})
-	}
-	for _, t := range track.Replay(track.Options{}, samples...).View().Suspects() {
-		fmt.Println(t.Group.Top().Func, t.Reason)
-	}
-	// Output:
-	// example.com/app/queue.(*MemQueue).scheduleFlush.func1 +150/min (+75 in 30s), 0 exited, oldest 30s
 }

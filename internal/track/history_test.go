@@ -119,12 +119,12 @@ func TestDownsampleDay(t *testing.T) {
 		}
 		tr.Observe(now, snapshotOf(l.snapshot()...))
 	}
-	if got := tr.Restarts(); len(got) != 1 || !got[0].Equal(restartAt) {
+	if got := tr.View().Restarts(); len(got) != 1 || !got[0].Equal(restartAt) {
 		t.Errorf("restarts %v, want [%v]", got, restartAt)
 	}
 	bound := int(fullResolution/pollEvery) + int((minuteTier-fullResolution)/time.Minute) + 2*int(compactEvery/pollEvery)
 	totalBorn, restarts := 0, 0
-	for _, p := range tr.Totals() {
+	for _, p := range tr.View().Totals() {
 		totalBorn += p.Born
 		if p.Restart {
 			restarts++
@@ -133,9 +133,9 @@ func TestDownsampleDay(t *testing.T) {
 	if totalBorn != l.born || restarts != 1 {
 		t.Errorf("totals: %d born, want %d; %d restart marks, want 1", totalBorn, l.born, restarts)
 	}
-	checkTiers(t, "totals", tr.Totals(), now, pollEvery)
+	checkTiers(t, "totals", tr.View().Totals(), now, pollEvery)
 	var bytes int
-	for _, trend := range tr.Trends() {
+	for _, trend := range tr.View().Trends() {
 		h := trend.History
 		checkTiers(t, trend.Key, h, now, pollEvery)
 		if len(h) > bound {
@@ -143,11 +143,11 @@ func TestDownsampleDay(t *testing.T) {
 		}
 		bytes += cap(h) * int(unsafe.Sizeof(Point{}))
 	}
-	if leak := tr.Trend("leak"); leak.Count != len(l.leak) || leak.FirstSeen != simStart {
+	if leak := tr.View().Trend("leak"); leak.Count != len(l.leak) || leak.FirstSeen != simStart {
 		t.Errorf("leak: count %d, want %d", leak.Count, len(l.leak))
 	}
 	t.Logf("a day at 2 s: %d points per group at most (bound %d), %d bytes a point, %.0f KB of history per group",
-		len(tr.Totals()), bound, unsafe.Sizeof(Point{}), float64(bytes)/float64(len(tr.Trends()))/1024)
+		len(tr.View().Totals()), bound, unsafe.Sizeof(Point{}), float64(bytes)/float64(len(tr.View().Trends()))/1024)
 }
 
 // TestDownsampleDays plays three days at one poll a minute: points older
@@ -160,7 +160,7 @@ func TestDownsampleDays(t *testing.T) {
 		now = simStart.Add(time.Duration(i) * time.Minute)
 		tr.Observe(now, snapshotOf(l.snapshot()...))
 	}
-	h := tr.Totals()
+	h := tr.View().Totals()
 	checkTiers(t, "totals", h, now, time.Minute)
 	want := 60 + 23*60 + 2*24*4
 	if len(h) < want-5 || len(h) > want+5+int(compactEvery/time.Minute) {
@@ -182,7 +182,7 @@ func TestForget(t *testing.T) {
 	tr.Observe(simStart, snapshotOf(grp{key: "stay", ids: ids(1, 2)}, grp{key: "gone", ids: ids(3, 100)}))
 	for i := 1; i <= 10*30+1; i++ {
 		tr.Observe(simStart.Add(time.Duration(i)*pollEvery), snapshotOf(grp{key: "stay", ids: ids(1, 2)}))
-		gone := tr.Trend("gone")
+		gone := tr.View().Trend("gone")
 		switch {
 		case i <= 300 && (gone == nil || gone.Group.Goroutines != nil || gone.Group.Key != "gone"):
 			t.Fatalf("poll %d: gone group %+v", i, gone)
@@ -191,7 +191,7 @@ func TestForget(t *testing.T) {
 		}
 	}
 	tr.Observe(simStart.Add(time.Hour), snapshotOf(grp{key: "gone", ids: ids(200, 201)}))
-	if g := tr.Trend("gone"); g == nil || len(g.History) != 1 || g.Count != 2 {
+	if g := tr.View().Trend("gone"); g == nil || len(g.History) != 1 || g.Count != 2 {
 		t.Errorf("a forgotten group back: %+v", g)
 	}
 }
@@ -247,8 +247,8 @@ func TestMemoryPerGoroutine(t *testing.T) {
 	if perG > 100 {
 		t.Errorf("%.1f bytes per goroutine, want ≤ 100", perG)
 	}
-	if !tr.Trend("leak").Present || tr.Trend("handler").Born != 5*20000 {
-		t.Errorf("the sequence was not tracked: %+v", tr.Trend("handler"))
+	if !tr.View().Trend("leak").Present || tr.View().Trend("handler").Born != 5*20000 {
+		t.Errorf("the sequence was not tracked: %+v", tr.View().Trend("handler"))
 	}
 	runtime.KeepAlive(snaps)
 	runtime.KeepAlive(tr)
@@ -291,7 +291,7 @@ func TestMaxGroups(t *testing.T) {
 			tr.ObserveCounts(at, countsOnly(snapshotOf(gs...)))
 		}
 		at = at.Add(pollEvery)
-		if n := len(tr.Trends()); n > 500+101 {
+		if n := len(tr.View().Trends()); n > 500+101 {
 			t.Fatalf("poll %d: %d groups tracked, want at most 500 and the latest snapshot's 101", poll, n)
 		}
 	}

@@ -69,7 +69,7 @@ func playBig(t *testing.T, c bigCase) (marked, confirmed map[string]time.Duratio
 		} else {
 			tr.ObserveCounts(s.now, estimated(s.snapshot(), last, names))
 		}
-		for _, trend := range tr.Trends() {
+		for _, trend := range tr.View().Trends() {
 			key := trend.Key
 			if k, ok := names[key]; ok {
 				key = k // counted before a full dump saw it
@@ -414,7 +414,7 @@ func TestStallEarlyInClimb(t *testing.T) {
 		} else {
 			tr.ObserveCounts(at, countsOnly(snap))
 		}
-		trend := tr.Trend(leak)
+		trend := tr.View().Trend(leak)
 		switch {
 		case trend.Rising && marked < 0:
 			marked = p.at

@@ -44,7 +44,7 @@ func play(t *testing.T, c shapeCase) (*Tracker, map[string]time.Duration) {
 		}
 		tick(s, elapsed)
 		tr.Observe(s.now, s.snapshot())
-		for _, trend := range tr.Trends() {
+		for _, trend := range tr.View().Trends() {
 			leak := slices.Contains(c.leaks, trend.Key)
 			if trend.Suspect {
 				if _, ok := first[trend.Key]; !ok {
@@ -66,11 +66,11 @@ func play(t *testing.T, c shapeCase) (*Tracker, map[string]time.Duration) {
 			}
 		}
 	}
-	if len(tr.Restarts()) > 0 {
-		t.Errorf("restarts seen in one process: %v", tr.Restarts())
+	if len(tr.View().Restarts()) > 0 {
+		t.Errorf("restarts seen in one process: %v", tr.View().Restarts())
 	}
 	for _, key := range c.leaks {
-		trend := tr.Trend(key)
+		trend := tr.View().Trend(key)
 		if trend == nil || !trend.Suspect {
 			t.Fatalf("leak %s never seen or not suspected at the end", key)
 		}
@@ -559,7 +559,7 @@ func TestFlapBeforeCountPoll(t *testing.T) {
 		} else {
 			tr.Observe(s.now, s.snapshot())
 		}
-		trend := tr.Trend(key)
+		trend := tr.View().Trend(key)
 		switch {
 		case trend.Suspect && suspected < 0:
 			suspected = elapsed
@@ -605,7 +605,7 @@ func TestStepsThatStopSparseFullDumps(t *testing.T) {
 		} else {
 			tr.ObserveCounts(s.now, countsOnly(s.snapshot()))
 		}
-		if trend := tr.Trend(key); elapsed >= 45*time.Second && (trend.Suspect || trend.Rising) {
+		if trend := tr.View().Trend(key); elapsed >= 45*time.Second && (trend.Suspect || trend.Rising) {
 			t.Fatalf("at %v: steps that stopped at 21s marked: %s (counts %v)", elapsed, trend.Reason, counts(trend.History))
 		}
 	}
@@ -633,7 +633,7 @@ func TestNotSuspected(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			tr, _ := play(t, shapeCase{name: c.name, dur: c.dur, setup: c.setup, settled: c.settled})
-			trend := tr.Trend(c.key)
+			trend := tr.View().Trend(c.key)
 			if trend == nil {
 				t.Fatalf("group %s never seen", c.key)
 			}
@@ -644,7 +644,7 @@ func TestNotSuspected(t *testing.T) {
 	}
 	// A group that gained nothing has nothing to explain.
 	tr, _ := play(t, shapeCase{dur: time.Minute, setup: steady()})
-	for _, trend := range tr.Trends() {
+	for _, trend := range tr.View().Trends() {
 		if trend.Born+trend.MovedIn < tr.opts.MinGrowth && trend.NotSuspected() != "" {
 			t.Errorf("%s gained %d, yet NotSuspected() = %q", trend.Key, trend.Born+trend.MovedIn, trend.NotSuspected())
 		}

@@ -253,27 +253,6 @@ func New(opts Options) *Tracker {
 	}
 }
 
-// Options returns the options in effect, defaults filled in.
-func (t *Tracker) Options() Options { return t.opts }
-
-// Polls returns how many snapshots the tracker has observed.
-func (t *Tracker) Polls() int { return t.polls }
-
-// Last returns the time of the latest snapshot.
-func (t *Tracker) Last() time.Time { return t.last }
-
-// Trends returns every group tracked, present ones first, by Score.
-func (t *Tracker) Trends() []*Trend {
-	out := make([]*Trend, 0, len(t.byKey))
-	for _, gs := range t.groups {
-		if gs != nil {
-			out = append(out, gs.tr)
-		}
-	}
-	sortTrends(out)
-	return out
-}
-
 // sortTrends orders trends as Trends returns them.
 func sortTrends(trends []*Trend) { slices.SortFunc(trends, byScore) }
 
@@ -290,21 +269,6 @@ func byScore(a, b *Trend) int {
 	}
 	return cmp.Compare(a.Key, b.Key)
 }
-
-// Trend returns the trend of one group, or nil.
-func (t *Tracker) Trend(key string) *Trend {
-	if gs := t.group(key); gs != nil {
-		return gs.tr
-	}
-	return nil
-}
-
-// Totals returns the whole target's goroutine count at each poll, with
-// births, exits and restarts, downsampled as Point says.
-func (t *Tracker) Totals() []Point { return t.totals }
-
-// Restarts returns when the target was seen to restart, oldest first.
-func (t *Tracker) Restarts() []time.Time { return t.restarts }
 
 // maxPolled bounds Tracker.polled.
 const maxPolled = 4096

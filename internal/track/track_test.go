@@ -74,7 +74,7 @@ func TestAccounting(t *testing.T) {
 	for i, st := range steps {
 		tr.Observe(t0.Add(time.Duration(i)*pollEvery), snapshotOf(st.groups...))
 		for key, w := range st.want {
-			h := tr.Trend(key).History
+			h := tr.View().Trend(key).History
 			p := h[len(h)-1]
 			if got := (want{p.Count, p.Born, p.Exited, p.MovedIn, p.MovedOut}); got != w {
 				t.Errorf("step %d group %s: got %+v, want %+v", i, key, got, w)
@@ -85,15 +85,15 @@ func TestAccounting(t *testing.T) {
 				}
 			}
 		}
-		p := tr.Totals()[i]
+		p := tr.View().Totals()[i]
 		if got := (want{count: p.Count, born: p.Born, exited: p.Exited}); got != st.totals {
 			t.Errorf("step %d totals: got %+v, want %+v", i, got, st.totals)
 		}
 	}
-	if tr.Trend("B").Present || tr.Trend("B").Group.Count() != 0 {
-		t.Errorf("B: gone, but Present=%v with %d goroutines kept", tr.Trend("B").Present, tr.Trend("B").Group.Count())
+	if tr.View().Trend("B").Present || tr.View().Trend("B").Group.Count() != 0 {
+		t.Errorf("B: gone, but Present=%v with %d goroutines kept", tr.View().Trend("B").Present, tr.View().Trend("B").Group.Count())
 	}
-	if p := tr.Trend("C").History[1]; p.Survived() != 1 {
+	if p := tr.View().Trend("C").History[1]; p.Survived() != 1 {
 		t.Errorf("C at its second poll: survived %d, want 1", p.Survived())
 	}
 	// Goroutine 6 was born at step 2 and moved at step 3: its first sighting
@@ -120,7 +120,7 @@ func TestAges(t *testing.T) {
 			grp{key: "old", ids: []int64{11}, wait: 12},
 		))
 	}
-	fresh, old := tr.Trend("fresh"), tr.Trend("old")
+	fresh, old := tr.View().Trend("fresh"), tr.View().Trend("old")
 	if fresh.WaitAge != 0 || fresh.OldestAge != 40*time.Second || fresh.WaitAges != [4]int{1, 0, 0, 0} {
 		t.Errorf("fresh: wait %v, oldest %v, buckets %v; want 0s (no minutes from the runtime), 40s, [1 0 0 0]", fresh.WaitAge, fresh.OldestAge, fresh.WaitAges)
 	}
@@ -129,14 +129,14 @@ func TestAges(t *testing.T) {
 	}
 	// Goroutine 10 starts running at 60s.
 	tr.Observe(t0.Add(60*time.Second), snapshotOf(grp{key: "running", state: "running", ids: []int64{10}}, grp{key: "old", ids: []int64{11}, wait: 13}))
-	run := tr.Trend("running")
+	run := tr.View().Trend("running")
 	if run.OldestAge != 60*time.Second || run.WaitAge != 0 {
 		t.Errorf("after the move: oldest %v, wait %v; want 60s (seen since 0s), 0s (running)", run.OldestAge, run.WaitAge)
 	}
 	if p := run.History[0]; p.Born != 0 || p.MovedIn != 1 {
 		t.Errorf("after the move: %+v; want a move, not a birth", p)
 	}
-	if tot := tr.Totals()[len(tr.Totals())-1]; tot.Born != 0 || tot.Exited != 0 {
+	if tot := tr.View().Totals()[len(tr.View().Totals())-1]; tot.Born != 0 || tot.Exited != 0 {
 		t.Errorf("a move counted as birth or exit: %+v", tot)
 	}
 	for _, c := range []struct {
@@ -153,7 +153,7 @@ func TestAges(t *testing.T) {
 // before each snapshot.
 func run(s *sim, tr *Tracker, bg *background, dur time.Duration, tick func(s *sim, elapsed time.Duration)) {
 	for elapsed := time.Duration(0); elapsed <= dur; elapsed += pollEvery {
-		if tr.Polls() > 0 {
+		if tr.View().Polls() > 0 {
 			s.advance(pollEvery)
 			bg.tick(s)
 		}
@@ -202,7 +202,7 @@ func TestStuck(t *testing.T) {
 						s.live[id].since = s.now.Add(-time.Second / 2)
 					}
 				}
-				d := tr.Trend("deadlock")
+				d := tr.View().Trend("deadlock")
 				if d == nil {
 					return
 				}
@@ -213,11 +213,11 @@ func TestStuck(t *testing.T) {
 				if c.turnover && elapsed <= 90*time.Second+pollEvery {
 					return // no change seen yet: it is stuck as far as anyone can tell
 				}
-				if want := c.stuck && tr.Polls() >= 2 && elapsed >= c.stuckFrom+pollEvery; d.Stuck != want {
+				if want := c.stuck && tr.View().Polls() >= 2 && elapsed >= c.stuckFrom+pollEvery; d.Stuck != want {
 					t.Fatalf("at %v: stuck=%v, want %v (%s)", elapsed, d.Stuck, want, d.Reason)
 				}
 			})
-			d := tr.Trend("deadlock")
+			d := tr.View().Trend("deadlock")
 			if d.Stuck != c.stuck {
 				t.Fatalf("at the end: stuck=%v, want %v", d.Stuck, c.stuck)
 			}
@@ -240,11 +240,11 @@ func TestProven(t *testing.T) {
 		fast := &flow{key: "fast", perMin: 120}
 		tr := New(Options{})
 		run(s, tr, bg, 2*time.Minute, func(s *sim, _ time.Duration) { fast.tick(s) })
-		p := tr.Trend("ticker.wait")
+		p := tr.View().Trend("ticker.wait")
 		if p.Proven != leaked || p.Suspect {
 			t.Fatalf("leaked=%v: proven=%v suspect=%v", leaked, p.Proven, p.Suspect)
 		}
-		first := tr.Trends()[0].Key
+		first := tr.View().Trends()[0].Key
 		if leaked && (first != "ticker.wait" || p.Leaked != 3 || p.Reason != "3 proven leaked") {
 			t.Errorf("proven group: first %s, leaked %d, reason %q", first, p.Leaked, p.Reason)
 		}
@@ -272,7 +272,7 @@ func TestScoreOrder(t *testing.T) {
 	run(s, tr, bg, 3*time.Minute, func(s *sim, _ time.Duration) { fast.tick(s); slow.tick(s) })
 	var keys []string
 	var counts []int
-	for _, trend := range tr.Trends() {
+	for _, trend := range tr.View().Trends() {
 		keys = append(keys, trend.Key)
 		if trend.Present {
 			counts = append(counts, trend.Count)
@@ -299,7 +299,7 @@ func TestRestart(t *testing.T) {
 		leak.prefill(s, 5*time.Minute)
 		tr := New(Options{})
 		run(s, tr, bg, 5*time.Minute, func(s *sim, _ time.Duration) { leak.tick(s) })
-		if !tr.Trend("leak").Suspect {
+		if !tr.View().Trend("leak").Suspect {
 			t.Fatal("the leak is not suspected before the restart")
 		}
 		s.advance(pollEvery)
@@ -308,14 +308,14 @@ func TestRestart(t *testing.T) {
 		leak = &flow{key: "leak", perMin: 100}
 		at := s.now
 		tr.Observe(at, s.snapshot())
-		if got := tr.Restarts(); !slices.Equal(got, []time.Time{at}) {
+		if got := tr.View().Restarts(); !slices.Equal(got, []time.Time{at}) {
 			t.Fatalf("restarts %v, want [%v]", got, at)
 		}
-		tot := tr.Totals()[len(tr.Totals())-1]
+		tot := tr.View().Totals()[len(tr.View().Totals())-1]
 		if !tot.Restart || tot.Exited != 0 || tot.Born != 0 {
 			t.Errorf("totals at the restart: %+v; want Restart, no exits, no births", tot)
 		}
-		for _, trend := range tr.Trends() {
+		for _, trend := range tr.View().Trends() {
 			if p := trend.History[len(trend.History)-1]; !p.Restart || p.Exited != 0 || p.MovedOut != 0 || p.Born != 0 {
 				t.Errorf("%s at the restart: %+v", trend.Key, p)
 			}
@@ -328,19 +328,19 @@ func TestRestart(t *testing.T) {
 			if leakAgain {
 				leak.tick(s)
 			}
-			l := tr.Trend("leak")
+			l := tr.View().Trend("leak")
 			since := s.now.Sub(restarted)
 			if l.Suspect && !leakAgain || !l.Suspect && leakAgain && since >= 30*time.Second {
 				t.Fatalf("leakAgain=%v, %v after the restart: suspect=%v (%s)", leakAgain, since, l.Suspect, l.Reason)
 			}
 		})
-		if len(tr.Restarts()) != 1 {
-			t.Errorf("restarts %v", tr.Restarts())
+		if len(tr.View().Restarts()) != 1 {
+			t.Errorf("restarts %v", tr.View().Restarts())
 		}
-		if pool := tr.Trend(bgPool); pool.OldestAge > 5*time.Minute+pollEvery {
+		if pool := tr.View().Trend(bgPool); pool.OldestAge > 5*time.Minute+pollEvery {
 			t.Errorf("pool ages did not start over: oldest %v", pool.OldestAge)
 		}
-		if leakAgain && tr.Trend("leak").Born == 0 {
+		if leakAgain && tr.View().Trend("leak").Born == 0 {
 			t.Errorf("no births counted after the restart")
 		}
 	}
@@ -372,14 +372,14 @@ func TestRestartSameIDs(t *testing.T) {
 			wait = 0
 		}
 		tr.Observe(simStart.Add(3*pollEvery), snapshotOf(grp{key: "startup", ids: startup, wait: wait}))
-		if got := len(tr.Restarts()); got != map[bool]int{true: 1, false: 0}[restart] {
+		if got := len(tr.View().Restarts()); got != map[bool]int{true: 1, false: 0}[restart] {
 			t.Errorf("restart=%v: %d restarts seen", restart, got)
 		}
-		tot := tr.Totals()[3]
+		tot := tr.View().Totals()[3]
 		if want := map[bool]int{true: 0, false: 300}[restart]; tot.Exited != want {
 			t.Errorf("restart=%v: %d exits, want %d", restart, tot.Exited, want)
 		}
-		if st := tr.Trend("startup"); restart && st.OldestAge != 0 {
+		if st := tr.View().Trend("startup"); restart && st.OldestAge != 0 {
 			t.Errorf("ages did not start over: %v", st.OldestAge)
 		}
 	}
@@ -401,10 +401,10 @@ func TestNoRestartInOneProcess(t *testing.T) {
 			s.exit(burst...)
 		}
 	})
-	if len(tr.Restarts()) != 0 {
-		t.Errorf("restarts %v", tr.Restarts())
+	if len(tr.View().Restarts()) != 0 {
+		t.Errorf("restarts %v", tr.View().Restarts())
 	}
-	if b := tr.Trend("burst"); b.Exited != 2000 {
+	if b := tr.View().Trend("burst"); b.Exited != 2000 {
 		t.Errorf("burst: %d exits counted, want 2000", b.Exited)
 	}
 }
@@ -449,10 +449,10 @@ func TestRestartDetection(t *testing.T) {
 			tr := New(Options{})
 			tr.Observe(simStart, snapshotOf(before...))
 			tr.Observe(simStart.Add(pollEvery), snapshotOf(c.after...))
-			if got := len(tr.Restarts()) == 1; got != c.restart {
+			if got := len(tr.View().Restarts()) == 1; got != c.restart {
 				t.Errorf("restart=%v, want %v", got, c.restart)
 			}
-			if tot := tr.Totals()[1]; c.restart && (tot.Exited != 0 || tot.Born != 0) {
+			if tot := tr.View().Totals()[1]; c.restart && (tot.Exited != 0 || tot.Born != 0) {
 				t.Errorf("a restart counted as %d exits, %d births", tot.Exited, tot.Born)
 			}
 		})
@@ -482,8 +482,8 @@ func TestRestartSeenGone(t *testing.T) {
 			for i, p := range polls {
 				tr.Observe(simStart.Add(time.Duration(i)*pollEvery), snapshotOf(p...))
 			}
-			if got := len(tr.Restarts()) == 1; got != c.restart {
-				t.Errorf("restart=%v, want %v (restarts %v)", got, c.restart, tr.Restarts())
+			if got := len(tr.View().Restarts()) == 1; got != c.restart {
+				t.Errorf("restart=%v, want %v (restarts %v)", got, c.restart, tr.View().Restarts())
 			}
 		})
 	}
@@ -523,7 +523,7 @@ func TestRestartOfSmallProcess(t *testing.T) {
 		tr := New(Options{})
 		tr.Observe(simStart, snapshotOf(old...))
 		tr.Observe(simStart.Add(pollEvery), snapshotOf(c.after...))
-		if got := len(tr.Restarts()) == 1; got != c.restart {
+		if got := len(tr.View().Restarts()) == 1; got != c.restart {
 			t.Errorf("%s: restart=%v, want %v", c.name, got, c.restart)
 		}
 	}
@@ -543,13 +543,13 @@ func TestRecentRate(t *testing.T) {
 		ids = append(ids, s.spawn("burst", 22+148*i/120-len(ids))...)
 		tr.Observe(s.now, s.snapshot())
 	}
-	if got := tr.Trend("burst"); got.Count != 170 || got.RecentPerMin < 30 {
+	if got := tr.View().Trend("burst"); got.Count != 170 || got.RecentPerMin < 30 {
 		t.Fatalf("climbing: count %d, recent %+.1f/min", got.Count, got.RecentPerMin)
 	}
 	s.advance(pollEvery)
 	s.exit(ids[22:]...)
 	tr.Observe(s.now, s.snapshot())
-	got := tr.Trend("burst")
+	got := tr.View().Trend("burst")
 	if got.Count != 22 || got.GrowthPerMin <= 0 || got.RecentPerMin >= 0 {
 		t.Errorf("at the drop to %d: window %+.1f/min, recent %+.1f/min; want the window still positive, recent negative", got.Count, got.GrowthPerMin, got.RecentPerMin)
 	}
@@ -557,7 +557,7 @@ func TestRecentRate(t *testing.T) {
 		s.advance(pollEvery)
 		tr.Observe(s.now, s.snapshot())
 	}
-	got = tr.Trend("burst")
+	got = tr.View().Trend("burst")
 	if got.RecentPerMin != 0 {
 		t.Errorf("a minute flat after the drop: recent %+.1f/min, want 0 (window %+.1f/min)", got.RecentPerMin, got.GrowthPerMin)
 	}
