@@ -170,7 +170,7 @@ func (m Model) Init() tea.Cmd {
 func (m Model) Update(msg tea.Msg) (result tea.Model, cmd tea.Cmd) {
 	defer func() {
 		if r := recover(); r != nil {
-			m.fatal = fmt.Errorf("gorotop: internal error: %v", r)
+			m.fatal = fmt.Errorf("internal error: %v", r)
 			for _, t := range m.tabs {
 				t.stopFetch()
 			}

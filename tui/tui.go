@@ -195,14 +195,14 @@ func Run(ctx context.Context, cfg Config) error {
 func run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) (err error) {
 	for i, t := range cfg.targets() {
 		if t.Fetch == nil {
-			return fmt.Errorf("tui: no Fetch for target %d in Config", i+1)
+			return fmt.Errorf("no Fetch for target %d in Config", i+1)
 		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("gorotop: internal error: %v", r)
+			err = fmt.Errorf("internal error: %v", r)
 		}
 	}()
 	opts = append([]tea.ProgramOption{tea.WithContext(ctx)}, opts...)
@@ -215,9 +215,9 @@ func run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) (err error)
 	}
 	switch {
 	case errors.Is(err, tea.ErrProgramPanic):
-		return errors.New("gorotop: internal error in the terminal UI")
+		return errors.New("internal error in the terminal UI")
 	case err != nil && ctx.Err() == nil:
-		return fmt.Errorf("terminal UI: %w", err)
+		return err
 	}
 	// Cancelled from outside or quit: a normal end, but for a recording
 	// that failed on the way.
