@@ -35,8 +35,9 @@ type KeyMap struct {
 	Apply, Cancel key.Binding
 }
 
-// DefaultKeyMap returns the keys of SPEC §3, and those of tabs and replay
-// that do not clash with them.
+// DefaultKeyMap returns the keys of the UI: moving, opening a group,
+// filter, sort, grouping, pause, export, help and quit, and those of tabs
+// and replay, none of them bound twice.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),

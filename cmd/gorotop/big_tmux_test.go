@@ -13,7 +13,7 @@ import (
 // TestTmuxBigTarget watches a real process of 100 000 parked goroutines
 // as a person would, in tmux with the defaults (--interval 2s,
 // --max-stall 1%), where full dumps are dear and come minutes apart: with
-// the specification's leak (300 goroutines a minute) the leak becomes the
+// a stopped-ticker leak (300 goroutines a minute) the leak becomes the
 // top row, marked rising or suspected; without it, beside a pool, churn
 // and bursts that drain, no row is marked in 3 minutes. How soon the leak
 // is marked is logged, not asserted: on a quiet machine about 40 s, but

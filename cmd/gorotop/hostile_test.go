@@ -31,8 +31,8 @@ import (
 )
 
 // The tests here feed the real binary broken and hostile input over real
-// loopback HTTP and from files (SPEC §6: one line on stderr, exit 2; §3:
-// no byte of a dump reaches the terminal as a control sequence).
+// loopback HTTP and from files: each gets one line on stderr and exit 2,
+// and no byte of a dump reaches the terminal as a control sequence.
 
 // Terminal sequences a hostile dump carries.
 const (

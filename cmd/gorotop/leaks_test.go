@@ -61,15 +61,17 @@ type verdictCase struct {
 	restartUnseen bool
 }
 
-// verdictCases are the leak shapes of SPEC §1, each beside a pool and a
-// fixed set of waiters that must not be flagged, and the healthy shapes
-// alone. Rates are the leaky program's defaults except where noted: the
+// verdictCases are the leaks gorotop must flag (steady, slow and step
+// leaks, a pile-up behind a lock, senders nobody reads, context watchers,
+// unclosed HTTP bodies, a stopped ticker), each beside a pool and a fixed
+// set of waiters that must not be flagged, and the healthy shapes alone. Rates are the leaky program's defaults except where noted: the
 // tracker needs 3 newcomers that stay, spread over at least 10 s
 // (track.Options.Sustain), so every leak is decided within about 20 s,
 // and each case watches for 20 s, or 30 s for the slower shapes.
 var verdictCases = []verdictCase{
-	// SPEC §1's issue: ten a second, --for 20s --interval 500ms (the text
-	// report of the same run is TestCheckLiveTargets).
+	// Goroutines blocked on a channel nobody sends on: ten a second,
+	// --for 20s --interval 500ms (the text report of the same run is
+	// TestCheckLiveTargets).
 	{name: "steady", leaky: []string{"-mode", "steady,pool,waiters"}, forDur: 20 * time.Second, interval: 500 * time.Millisecond,
 		want: []string{"main.steadyLeak"}},
 	// 20 a minute (the default is 3): one every 3 s, still 30 times slower
@@ -180,7 +182,7 @@ func (c verdictCase) run(t *testing.T, bin string) string {
 	// under -race) these small targets' dumps waited long enough for the
 	// default budget to space full dumps seconds apart, and check rightly
 	// warned that 20 s held too few to judge. TestCheckLiveTargets runs
-	// SPEC's command with the defaults.
+	// check with the defaults.
 	cmd := exec.CommandContext(ctx, bin, "check", "--format", "json", "--max-stall", "off",
 		"--for", c.forDur.String(), "--interval", c.interval.String(), addr)
 	var out, errOut bytes.Buffer

@@ -11,19 +11,11 @@
 // from 1 to 2), and, for the deep family, the dump as runtime/pprof serves
 // it at ?debug=2, cut at 64 MiB.
 //
-// Sizes and costs seen (Go 1.26.8, linux/amd64, 2 shared CPUs):
-//
-//	Short100k, Short100kWarm   27.3 MB each          2.1 min, 0.33 GB RSS
-//	Deep100k, Deep100kWarm     342 MB, 348 MB        3-4 min, 1.26 GB RSS
-//	Deep100kCut                67 108 864 bytes      (same run as Deep100k):
-//	                           17 609 whole goroutines and one cut
-//
-// The absolute path of this module's source is in every frame, so sizes
-// vary a little from one checkout to another.
-//
-// Most of the time is two waits of about a minute, so that headers carry
-// ", 1 minutes" (base) and ", 2 minutes" (warm) for the goroutines started
-// first. Generating needs the go command and this module's source.
+// A run waits about a minute twice, so that headers carry ", 1 minutes"
+// (base) and ", 2 minutes" (warm) for the goroutines started first. The
+// absolute path of this module's source is in every frame, so sizes vary
+// a little from one checkout to another. Generating needs the go command
+// and this module's source.
 package benchdump
 
 import (
@@ -47,15 +39,14 @@ type Kind int
 // which holds as many as fit in 64 MiB, the last one cut mid-line.
 const (
 	// Short100k: 100 000 goroutines of 1 to 5 frames (most of them 1)
-	// in 12 groups, plus the 50 creating goroutines and main (~27 MB).
+	// in 12 groups, plus the 50 creating goroutines and main.
 	Short100k Kind = iota
 	// Short100kWarm: Short100k's process polled again.
 	Short100kWarm
 	// Deep100k: 100 000 goroutines of 6 to 32 frames (21 on average)
 	// in 40 groups of Zipf-like sizes (from ~20 000 down to 1), with long
 	// qualified names, methods, closures, generics, every common wait
-	// state and created-by lines naming 50 different creating goroutines
-	// (~340 MB).
+	// state and created-by lines naming 50 different creating goroutines.
 	Deep100k
 	// Deep100kWarm: Deep100k's process polled again.
 	Deep100kWarm

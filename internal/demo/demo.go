@@ -1,6 +1,6 @@
 // Package demo is the service behind `gorotop demo`: a small events API
-// that leaks goroutines the way the story in gorotop's specification does,
-// beside healthy goroutines that must not be flagged.
+// that leaks goroutines on a stopped ticker, beside healthy goroutines
+// that must not be flagged.
 //
 // The leak is in [MemQueue]: under load, each full batch leaves one
 // goroutine of (*MemQueue).scheduleFlush waiting on a stopped ticker

@@ -35,8 +35,8 @@ const Schema = "gorotop/diff/v1"
 // "groups" lists every group of either snapshot, in Result.Groups order
 // (growth first, then loss, then the unchanged); "change" is one of
 // appeared, grew, shrank, vanished, same. A group's state, blocked_at and
-// created_by are those of gorotop/v1 (SPEC §5), taken from CURRENT, or
-// from BASE for a vanished group; blocked_at is null when every frame is
+// created_by are those of gorotop/v1 (export.Schema), taken from CURRENT,
+// or from BASE for a vanished group; blocked_at is null when every frame is
 // in the runtime, created_by for the main goroutine and the runtime's.
 // "delta" is current minus base, of the totals and of each group. Unknown
 // fields may be added; these names and meanings stay.

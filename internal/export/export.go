@@ -1,6 +1,6 @@
 // Package export writes grouped snapshots, with their history when there
-// is one, to files people and programs read: JSON (the gorotop/v1 schema of
-// SPEC §5) and text for tickets.
+// is one, to files people and programs read: JSON (the gorotop/v1 schema,
+// Schema) and text for tickets.
 package export
 
 import (

@@ -35,13 +35,12 @@ const (
 	// stalled by gorotop.
 	DefaultMaxShare = 0.01
 	// CountsWeight is the part of a cheap poll's wait charged as stall.
-	// On a 100 000-goroutine target here (internal/stallmeter, 2 CPUs),
-	// ?debug=1 requests waited 0.1–1 s while other requests were held up
-	// 7–40 ms at most (3–5 % of the wait), and 195 of them in 10 minutes
-	// held requests up longer than 20 ms for 0.2 s in all. A tenth of the
-	// wait leaves a margin, and, with cheap polls held to half the
-	// budget, keeps their whole wait (their work on the target) under 5 %
-	// of wall time at the default budget.
+	// A ?debug=1 request holds other requests up for a small part of its
+	// wait, which is mostly one goroutine's work beside the running
+	// program (internal/stallmeter measures both). A tenth of the wait
+	// leaves a margin, and, with cheap polls held to half the budget,
+	// keeps their whole wait (their work on the target) under 5 % of wall
+	// time at the default budget.
 	CountsWeight = 0.1
 	// pprofStart and pprofLimit bound runtime/pprof's ?debug=2 buffer.
 	pprofStart = 1 << 20

@@ -13,8 +13,8 @@
 //
 // A ?debug=2 goroutine dump stops the target's world while runtime/pprof
 // writes every stack, and it retries with a doubled buffer from 1 MiB up
-// to 64 MiB, walking every stack again each time: on a 100 000-goroutine
-// service one dump stalls every other request for most of a second. A
+// to 64 MiB, walking every stack again each time: every other request of
+// the target waits for all those walks, which grow with its goroutines. A
 // ?debug=1 profile (counts per stack) is collected while the program
 // runs, stopping the world only briefly. So a Poller takes a full dump
 // only as often as a stall budget allows, and between full dumps polls the

@@ -54,7 +54,7 @@ const (
 	fullDump      = "debug=2"
 )
 
-// ParseTarget reads a TARGET argument (SPEC §2), in this order:
+// ParseTarget reads a TARGET argument of the command line, in this order:
 //
 //   - "-" is standard input (a file named "-" is "./-");
 //   - an existing path is a File, a Recording if it is a file that starts

@@ -1,5 +1,6 @@
 // Command stallmeter measures what polling goroutine dumps costs a big Go
-// service, with gorotop's target-safety policy and without it (SPEC §4).
+// service, with gorotop's target-safety policy (the target stalled at
+// most a share of the time) and without it.
 //
 // For each policy it starts a fresh target process (itself, re-executed)
 // with -goroutines parked goroutines and net/http/pprof, keeps a load of
@@ -7,7 +8,7 @@
 //
 //	none      no polling: the baseline of the machine
 //	naive     a ?debug=2 dump every -interval, parsed (gorotop with --max-stall off)
-//	default   gorotop's policy (internal/safety, --max-stall 1%): full dumps
+//	default   gorotop's policy (internal/poll, --max-stall 1%): full dumps
 //	          as rare as the stall budget needs, ?debug=1 polls between
 //
 // and prints one row per policy: polls (full/cheap), the stall the policy

@@ -182,8 +182,9 @@ func playMixed(t *testing.T, c shapeCase, fullEvery time.Duration) time.Duration
 	return first
 }
 
-// mixedCases are SPEC §1's shapes for TestShapesCounts, made afresh on
-// each call: shapeCases share their flows' state with TestShapes. Each
+// mixedCases are the shapes of TestShapes for TestShapesCounts, made
+// afresh on each call: shapeCases share their flows' state with
+// TestShapes. Each
 // leak's deadline is its deadline with full polls only plus three full
 // polls and one poll: newcomers must have been seen at three full polls,
 // and their arrivals, known only to a full poll, must be two full polls
@@ -191,7 +192,7 @@ func playMixed(t *testing.T, c shapeCase, fullEvery time.Duration) time.Duration
 func mixedCases(fullEvery time.Duration) []shapeCase {
 	later := 3*fullEvery + pollEvery
 	return []shapeCase{
-		{name: "steady leak 310/min (SPEC story)", dur: 3 * time.Minute,
+		{name: "steady leak 310/min (stopped ticker)", dur: 3 * time.Minute,
 			setup: prefilled(12*time.Minute, &flow{key: "queue.flush", perMin: 310}),
 			leaks: []string{"queue.flush"}, by: 20*time.Second + later},
 		{name: "senders blocked on a channel nobody reads", dur: 4 * time.Minute,
@@ -226,10 +227,10 @@ func mixedCases(fullEvery time.Duration) []shapeCase {
 	}
 }
 
-// TestShapesCounts plays SPEC §1's shapes with a full dump every 20 s
-// (a target whose dump stalls it 0.2 s) and count-only polls between:
-// the leaks are still found, a little later, and nothing healthy is
-// flagged.
+// TestShapesCounts plays the shapes of TestShapes with a full dump every
+// 20 s (a target whose dump stalls it 0.2 s) and count-only polls
+// between: the leaks are still found, a little later, and nothing healthy
+// is flagged.
 func TestShapesCounts(t *testing.T) {
 	const fullEvery = 20 * time.Second
 	for _, c := range mixedCases(fullEvery) {
@@ -242,11 +243,11 @@ func TestShapesCounts(t *testing.T) {
 	}
 }
 
-// TestStoryCounts: the SPEC's leak at 310/min on a target whose full dump
-// stalls it 0.75 s, so full dumps come every 76 s: it is flagged once
-// newcomers seen at three full dumps after the first are kept (just after
-// the fifth full dump, about 5 minutes in), while churn beside it never
-// is; the window widened to six full-poll intervals.
+// TestStoryCounts: a stopped-ticker leak at 310/min on a target whose
+// full dump stalls it 0.75 s, so full dumps come every 76 s: it is
+// flagged once newcomers seen at three full dumps after the first are
+// kept (just after the fifth full dump, about 5 minutes in), while churn
+// beside it never is; the window widened to six full-poll intervals.
 func TestStoryCounts(t *testing.T) {
 	leak := "queue.(*MemQueue).scheduleFlush.func1"
 	c := shapeCase{

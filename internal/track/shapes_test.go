@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// shapeCase is one shape from SPEC §1 played over the healthy background.
+// shapeCase is one shape, a leak or a healthy one, played over the healthy
+// background.
 type shapeCase struct {
 	name  string
 	opts  Options
@@ -309,7 +310,7 @@ func churn(key string, n func(elapsed time.Duration) int) func(s *sim) func(*sim
 var shapeCases = []shapeCase{
 	// Leaks that must be flagged.
 	{
-		name:   "steady leak 310/min (SPEC story)",
+		name:   "steady leak 310/min (stopped ticker)",
 		dur:    3 * time.Minute,
 		setup:  prefilled(12*time.Minute, &flow{key: "queue.(*MemQueue).scheduleFlush.func1", perMin: 310}),
 		leaks:  []string{"queue.(*MemQueue).scheduleFlush.func1"},
@@ -488,9 +489,10 @@ var shapeCases = []shapeCase{
 	},
 }
 
-// TestShapes plays every shape of SPEC §1 over a healthy background: the
-// leaks must be suspected by their deadline and stay so, nothing else may
-// ever be, and nothing here is stuck.
+// TestShapes plays every shape, leaks that must be flagged and healthy
+// ones that must not, over a healthy background: the leaks must be
+// suspected by their deadline and stay so, nothing else may ever be, and
+// nothing here is stuck.
 func TestShapes(t *testing.T) {
 	var summary []string
 	for _, c := range shapeCases {

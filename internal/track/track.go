@@ -14,8 +14,7 @@
 //   - 32 bytes per live goroutine: its ID, when gorotop first saw it, when
 //     it entered its current group, its group and its last wait minutes,
 //     in one slice sorted by ID (no map: no per-entry overhead, and it
-//     shrinks when the target does). TestMemoryPerGoroutine measures 32.1
-//     bytes per goroutine on a 101 000-goroutine target.
+//     shrinks when the target does).
 //   - per group, its History: one Point (72 bytes) per poll for the last
 //     hour, one per minute from an hour to a day old, one per 15 minutes
 //     beyond. At 2 s polls that is at most 1 800 + 1 380 points (plus one

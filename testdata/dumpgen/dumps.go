@@ -119,7 +119,7 @@ var dumps = []dump{
 	{
 		file: "multi.txt", child: "multi", make: fromChild,
 		how:   "`GOMAXPROCS=2 dumpgen -child multi`: three `WriteTo(w, 2)` one second apart into one file, log lines between",
-		what:  fmt.Sprintf("a stream of dumps (`cmd | gorotop -`): a pool of %d that stays, a leak growing by %d per dump (`main.(*memQueue).scheduleFlush.func1`, the SPEC's stopped-ticker story), a burst of %d in the second dump only", multiPool, multiLeak, multiBurst),
+		what:  fmt.Sprintf("a stream of dumps (`cmd | gorotop -`): a pool of %d that stays, a leak growing by %d per dump (`main.(*memQueue).scheduleFlush.func1`, a flush goroutine waiting on a stopped ticker), a burst of %d in the second dump only", multiPool, multiLeak, multiBurst),
 		total: multiTotal, facts: multiFacts,
 	},
 	{

@@ -147,7 +147,8 @@ func chain(depth, leaves int) {
 	go chain(depth-1, leaves)
 }
 
-// A memQueue is the batching queue of the SPEC's story.
+// A memQueue is a batching queue that leaks a goroutine per flush (see
+// scheduleFlush).
 type memQueue struct {
 	ticker *time.Ticker
 }

@@ -1,6 +1,6 @@
 // Command hostiledump writes goroutine dumps no Go runtime prints but a
 // hostile or broken target can serve, to measure what reading them costs
-// gorotop (the memory benchmarks of the README):
+// gorotop in memory:
 //
 //	go run ./testdata/hostiledump deep -frames 3000000 > deep.txt
 //	go run ./testdata/hostiledump shapes -n 1000000 > shapes.txt

@@ -26,7 +26,7 @@
 //	orphan    main.orphanSender     -orphan-rate a second answering callers that gave up, on
 //	                                channels nobody else holds: the runtime can prove these
 //	                                leaked (GOEXPERIMENT=goroutineleakprofile, Go 1.26+)
-//	queue     (*MemQueue).scheduleFlush.func1 of internal/demo, the specification's story:
+//	queue     (*MemQueue).scheduleFlush.func1 of internal/demo, a stopped ticker:
 //	                                -queue-rate events a second, a leak per batch of 8
 //	pool      main.poolWorker       -pool-workers workers waiting for jobs (healthy)
 //	churn     main.churnTask        -churn-rate a second, each gone within 20 ms (healthy)
