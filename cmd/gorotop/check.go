@@ -60,14 +60,7 @@ Examples:
   gorotop check ./dumps/
 `
 
-func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	var o options
-	fs := newFlags("check", checkUsage)
-	o.register(fs, commandFlags["check"])
-	rest, err := parseArgs(fs, "check", args, stdout)
-	if err != nil {
-		return err
-	}
+func runCheck(ctx context.Context, o options, rest []string, e env) error {
 	target, err := oneTarget("check", rest)
 	if err != nil {
 		return err
@@ -75,15 +68,15 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if o.interval <= 0 || o.forDur <= 0 {
 		return usagef("check", "--interval and --for must be positive")
 	}
-	ms, err := o.serveMetrics(ctx, "check", stderr)
+	ms, err := o.serveMetrics(ctx, "check", e.stderr)
 	if err != nil {
 		return err
 	}
 	defer ms.Close()
 	if kube.IsTarget(target) {
-		return checkFleet(ctx, o, target, ms, stdout, stderr)
+		return checkFleet(ctx, o, target, ms, e.stdout, e.stderr)
 	}
-	l, format, err := o.open("check", target, stdin, poll.Options{Stream: true})
+	l, format, err := o.open("check", target, e.stdin, poll.Options{Stream: true})
 	if err != nil {
 		return err
 	}
@@ -95,16 +88,16 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 		return nil
 	})
-	printWarnings(stderr, l.Source())
+	printWarnings(e.stderr, l.Source())
 	if err != nil {
 		return err
 	}
-	if format.Binary() && (o.output == "" || o.output == "-") && isTerminal(stdout) {
+	if format.Binary() && (o.output == "" || o.output == "-") && isTerminal(e.stdout) {
 		return usagef("check", "--format %s is binary: write it to a file with -o FILE", format)
 	}
 	v := last.View()
 	in := export.Input{Source: last.Meta.Source, TakenAt: last.Meta.At, Snap: last.Snap, History: v, Polls: l.Log()}
-	err = writeOutput(ctx, o.output, o.force, stdout, func(w io.Writer) error {
+	err = writeOutput(ctx, o.output, o.force, e.stdout, func(w io.Writer) error {
 		if format == export.FormatText {
 			all, cheap := l.Polls()
 			return checkReport(w, in, pollsText(all, cheap, last))

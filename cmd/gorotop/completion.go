@@ -1,10 +1,10 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"strings"
 )
@@ -21,35 +21,17 @@ Examples:
   gorotop completion fish > ~/.config/fish/completions/gorotop.fish
 `
 
-// commandFlags says which flags each command takes; "" is the UI.
-var commandFlags = map[string]flagSet{
-	"":         withFetch | withPoll | withUI,
-	"demo":     withPoll | withUI,
-	"snapshot": withFetch | withOutput,
-	"check":    withFetch | withPoll | withOutput | withFor | withMetrics,
-	"record":   withFetch | withPoll | withFor | withFile | withMetrics,
-	"watch":    withFetch | withPoll | withMetrics,
-	"diff":     diffFlags,
-}
+// shells are the shells gorotop writes completion scripts for.
+var shells = []string{"bash", "zsh", "fish"}
 
-// commandNames lists the commands, for completion.
-var commandNames = []string{"demo", "snapshot", "check", "record", "watch", "diff", "completion", "version", "help"}
-
-// flagValues lists the values a flag takes, for completion.
-var flagValues = map[string]string{
-	"group": "code exact pointer",
-}
-
-// fileFlags take a path.
-var fileFlags = []string{"output", "o", "bearer-token-file", "export-dir", "src", "record"}
-
-func runCompletion(args []string, stdout io.Writer) error {
+func runCompletion(_ context.Context, _ options, args []string, e env) error {
+	stdout := e.stdout
 	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 		fmt.Fprint(stdout, completionUsage)
 		return errHelp
 	}
 	if len(args) != 1 {
-		return usagef("completion", "want one shell: bash, zsh or fish")
+		return usagef("completion", "want one shell: %s", orList(shells))
 	}
 	switch args[0] {
 	case "bash":
@@ -60,17 +42,45 @@ func runCompletion(args []string, stdout io.Writer) error {
 	case "fish":
 		return fishCompletion(stdout)
 	}
-	return usagef("completion", "unknown shell %q: want bash, zsh or fish", args[0])
+	return usagef("completion", "unknown shell %q: want %s", args[0], orList(shells))
 }
 
-// flagNames returns the flags of a command as typed: --name or -n.
-func flagNames(cmd string) []string {
+// withFlags returns the commands that take flags, by name: the UI ("")
+// first.
+func withFlags() []*command {
+	var out []*command
+	for i := range commands {
+		if commands[i].flags != 0 {
+			out = append(out, &commands[i])
+		}
+	}
+	slices.SortFunc(out, func(a, b *command) int { return strings.Compare(a.name, b.name) })
+	return out
+}
+
+// flagsOf returns the flags c takes.
+func flagsOf(c *command) []*flag.Flag {
 	var o options
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	o.register(fs, commandFlags[cmd])
+	var out []*flag.Flag
+	c.flagSet(&o).VisitAll(func(f *flag.Flag) { out = append(out, f) })
+	return out
+}
+
+// commandNames returns the names of the commands, as typed.
+func commandNames() []string {
 	var out []string
-	fs.VisitAll(func(f *flag.Flag) { out = append(out, dashed(f.Name)) })
-	return append(out, "--help")
+	for _, c := range commands {
+		if c.name != "" {
+			out = append(out, c.name)
+		}
+	}
+	return out
+}
+
+// isBool reports whether f takes no value.
+func isBool(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
 }
 
 func dashed(name string) string {
@@ -81,22 +91,50 @@ func dashed(name string) string {
 }
 
 func bashCompletion(w io.Writer) error {
-	var cases strings.Builder
-	for _, cmd := range slices.Sorted(maps.Keys(commandFlags)) {
-		label := cmd
-		if cmd == "" {
+	var cases, values strings.Builder
+	var free []string // flags that take any value
+	done := map[string]bool{}
+	var formatCmds []string
+	for _, c := range withFlags() {
+		label := c.name
+		if c.name == "" {
 			label = `""`
 		}
-		fmt.Fprintf(&cases, "    %s) flags=%q ;;\n", label, strings.Join(flagNames(cmd), " "))
+		var flags []string
+		for _, f := range flagsOf(c) {
+			flags = append(flags, dashed(f.Name))
+			if f.Name == "format" && c.flags&withDiffFormat != 0 {
+				formatCmds = append(formatCmds, c.name)
+			}
+			if done[f.Name] {
+				continue
+			}
+			done[f.Name] = true
+			switch {
+			case f.Name == "format" || isBool(f):
+			case flagValues(f.Name, 0) != nil:
+				fmt.Fprintf(&values, "    --%s) COMPREPLY=($(compgen -W %q -- \"$cur\")); return ;;\n", f.Name, strings.Join(flagValues(f.Name, 0), " "))
+			case !slices.Contains(fileFlags, f.Name):
+				free = append(free, dashed(f.Name))
+			}
+		}
+		fmt.Fprintf(&cases, "    %s) flags=%q ;;\n", label, strings.Join(append(flags, "--help"), " "))
 	}
-	var values strings.Builder
-	for _, name := range slices.Sorted(maps.Keys(flagValues)) {
-		fmt.Fprintf(&values, "    --%s) COMPREPLY=($(compgen -W %q -- \"$cur\")); return ;;\n", name, flagValues[name])
+	// --format takes diff's formats after diff, the exports' elsewhere.
+	var diffCmd strings.Builder
+	for i, name := range formatCmds {
+		if i > 0 {
+			diffCmd.WriteString(" || ")
+		}
+		fmt.Fprintf(&diffCmd, "[ \"$cmd\" = %s ]", name)
 	}
+	format := fmt.Sprintf("if %s; then COMPREPLY=($(compgen -W %q -- \"$cur\")); else COMPREPLY=($(compgen -W %q -- \"$cur\")); fi",
+		diffCmd.String(), strings.Join(formats(withDiffFormat), " "), strings.Join(formats(0), " "))
 	var files []string
 	for _, f := range fileFlags {
 		files = append(files, dashed(f))
 	}
+	cmds := commandNames()
 	_, err := fmt.Fprintf(w, `# bash completion for gorotop
 _gorotop() {
   local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
@@ -105,11 +143,11 @@ _gorotop() {
     case "$w" in %s) cmd="$w"; break ;; esac
   done
   case "$prev" in
-    --format) if [ "$cmd" = diff ]; then COMPREPLY=($(compgen -W "text json" -- "$cur")); else COMPREPLY=($(compgen -W "text json html pprof" -- "$cur")); fi; return ;;
+    --format) %s; return ;;
 %s    %s) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --interval|-i|--timeout|--for|--max-bytes|--header|-H|--metrics) return ;;
+    %s) return ;;
   esac
-  if [ "$cmd" = completion ]; then COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")); return; fi
+  if [ "$cmd" = completion ]; then COMPREPLY=($(compgen -W %q -- "$cur")); return; fi
   case "$cmd" in
 %s    *) flags="--help" ;;
   esac
@@ -122,42 +160,44 @@ _gorotop() {
   fi
 }
 complete -o filenames -F _gorotop gorotop
-`, strings.Join(commandNames, "|"), values.String(), strings.Join(files, "|"), cases.String(), strings.Join(commandNames, " "))
+`, strings.Join(cmds, "|"), format, values.String(), strings.Join(files, "|"), strings.Join(free, "|"),
+		strings.Join(shells, " "), cases.String(), strings.Join(cmds, " "))
 	return err
 }
 
 func fishCompletion(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString("# fish completion for gorotop\ncomplete -c gorotop -f\n")
-	fmt.Fprintf(&b, "complete -c gorotop -n __fish_use_subcommand -a %q\n", strings.Join(commandNames, " "))
-	b.WriteString("complete -c gorotop -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'\n")
-	for _, cmd := range slices.Sorted(maps.Keys(commandFlags)) {
-		cond := "__fish_use_subcommand"
-		if cmd != "" {
-			cond = "__fish_seen_subcommand_from " + cmd
+	fmt.Fprintf(&b, "complete -c gorotop -n __fish_use_subcommand -a %q\n", strings.Join(commandNames(), " "))
+	fmt.Fprintf(&b, "complete -c gorotop -n '__fish_seen_subcommand_from completion' -a '%s'\n", strings.Join(shells, " "))
+	var noFiles []string // commands without flags take no file either
+	for _, c := range commands {
+		if c.flags == 0 {
+			noFiles = append(noFiles, c.name)
 		}
-		var o options
-		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-		o.register(fs, commandFlags[cmd])
-		fs.VisitAll(func(f *flag.Flag) {
+	}
+	for _, c := range withFlags() {
+		cond := "__fish_use_subcommand"
+		if c.name != "" {
+			cond = "__fish_seen_subcommand_from " + c.name
+		}
+		for _, f := range flagsOf(c) {
 			opt := "-l " + f.Name
 			if len(f.Name) == 1 {
 				opt = "-s " + f.Name
 			}
 			extra := ""
-			if f.Name == "format" {
-				extra = fmt.Sprintf(" -x -a %q", strings.Join(formats(commandFlags[cmd]), " "))
-			} else if v, ok := flagValues[f.Name]; ok {
-				extra = fmt.Sprintf(" -x -a %q", v)
+			if v := flagValues(f.Name, c.flags); v != nil {
+				extra = fmt.Sprintf(" -x -a %q", strings.Join(v, " "))
 			} else if slices.Contains(fileFlags, f.Name) {
 				extra = " -r -F"
-			} else if _, isBool := f.Value.(interface{ IsBoolFlag() bool }); !isBool {
+			} else if !isBool(f) {
 				extra = " -x"
 			}
 			fmt.Fprintf(&b, "complete -c gorotop -n %q %s -d %q%s\n", cond, opt, f.Usage, extra)
-		})
+		}
 	}
-	b.WriteString("complete -c gorotop -n 'not __fish_seen_subcommand_from completion version help' -F\n")
+	fmt.Fprintf(&b, "complete -c gorotop -n 'not __fish_seen_subcommand_from %s' -F\n", strings.Join(noFiles, " "))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

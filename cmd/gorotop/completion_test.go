@@ -31,7 +31,8 @@ func TestBashCompletion(t *testing.T) {
 		prog := "source " + path + "; COMP_WORDS=(" + strings.Join(quoted, " ") + "); COMP_CWORD=" +
 			strconv.Itoa(len(words)-1) + "; _gorotop; echo \"${COMPREPLY[*]}\""
 		cmd := exec.Command(bash, "-c", prog)
-		cmd.Dir = t.TempDir() // no file names to complete
+		cmd.Dir = t.TempDir() // one file name to complete
+		os.WriteFile(filepath.Join(cmd.Dir, "dump.txt"), nil, 0o644)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("bash: %v\n%s", err, out)
@@ -47,6 +48,9 @@ func TestBashCompletion(t *testing.T) {
 		{[]string{"gorotop", "snapshot", "--format", ""}, "text json html pprof"},
 		{[]string{"gorotop", "--group", "ex"}, "exact"},
 		{[]string{"gorotop", "completion", "f"}, "fish"},
+		{[]string{"gorotop", "check", "-o", ""}, "dump.txt"},
+		{[]string{"gorotop", "--max-stall", ""}, ""}, // a value, not a file
+		{[]string{"gorotop", ""}, "demo snapshot check record watch diff completion version help dump.txt"},
 	}
 	for _, c := range cases {
 		if got := complete(c.words...); got != c.want {
@@ -74,10 +78,19 @@ func TestCompletionShells(t *testing.T) {
 	}
 }
 
-// TestEveryCommandHasHelpWithExamples: --help works everywhere and shows
-// examples.
+// TestEveryCommandHasHelpWithExamples: --help works for every command
+// with a help text, and shows examples.
 func TestEveryCommandHasHelpWithExamples(t *testing.T) {
-	for _, cmd := range [][]string{{"--help"}, {"demo", "--help"}, {"snapshot", "--help"}, {"check", "--help"}, {"completion", "--help"}} {
+	var cmds [][]string
+	for _, c := range commands {
+		if c.help != "" {
+			cmds = append(cmds, append(strings.Fields(c.name), "--help"))
+		}
+	}
+	if len(cmds) < 8 {
+		t.Fatalf("%d commands with a help text, want 8: %q", len(cmds), cmds)
+	}
+	for _, cmd := range cmds {
 		code, out, errOut := runIn(t, "", cmd...)
 		if code != 0 || !strings.Contains(out, "Examples:") || errOut != "" {
 			t.Errorf("gorotop %s: exit %d, stderr %q, examples shown: %v", strings.Join(cmd, " "), code, errOut, strings.Contains(out, "Examples:"))

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/gorotop/gorotop/internal/demo"
 )
@@ -21,14 +20,7 @@ Examples:
   gorotop demo --interval 1s
 `
 
-func runDemo(ctx context.Context, args []string, stdout io.Writer) error {
-	var o options
-	fs := newFlags("demo", demoUsage)
-	o.register(fs, commandFlags["demo"])
-	rest, err := parseArgs(fs, "demo", args, stdout)
-	if err != nil {
-		return err
-	}
+func runDemo(ctx context.Context, o options, rest []string, e env) error {
 	if len(rest) > 0 {
 		return usagef("demo", "demo takes no TARGET")
 	}
@@ -39,5 +31,6 @@ func runDemo(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("start the demo service: %w", err)
 	}
 	defer child.Stop()
-	return watchTarget(ctx, "http://"+child.Addr, o, nil)
+	e.stdin = nil // the demo's target is its service alone
+	return watchTargets(ctx, []string{"http://" + child.Addr}, o, e)
 }

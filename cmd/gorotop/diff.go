@@ -42,46 +42,30 @@ Examples:
   gorotop diff --format json -o growth.json before.txt after.txt
 `
 
-// diffFlags are the flags diff takes: those of fetching, for URLs, and of
-// output.
-const diffFlags = withFetch | withOutput | withTextJSON
-
-func runDiff(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
-	var o options
-	fs := newFlags("diff", diffUsage)
-	o.register(fs, diffFlags)
-	rest, err := parseArgs(fs, "diff", args, stdout)
-	if err != nil {
-		return err
-	}
+func runDiff(ctx context.Context, o options, rest []string, e env) error {
 	if len(rest) != 2 {
 		return usagef("diff", "want BASE and CURRENT, got %d argument(s)", len(rest))
 	}
 	if rest[0] == "-" && rest[1] == "-" {
 		return usagef("diff", "only one of BASE and CURRENT can be - (standard input)")
 	}
-	if !slices.Contains(formats(diffFlags), o.format) {
-		return usagef("diff", "--format: diff writes %s, not %q", formatList(diffFlags), o.format)
+	if !slices.Contains(diff.Formats, o.format) {
+		return usagef("diff", "--format: diff writes %s, not %q", orList(diff.Formats), o.format)
 	}
 	g, err := stackparse.ParseGrouping(o.group)
 	if err != nil {
 		return usagef("diff", "--group: %v", err)
 	}
-	base, err := diffSide(ctx, rest[0], &o, g, stdin)
+	base, err := diffSide(ctx, rest[0], &o, g, e.stdin)
 	if err != nil {
 		return err
 	}
-	current, err := diffSide(ctx, rest[1], &o, g, stdin)
+	current, err := diffSide(ctx, rest[1], &o, g, e.stdin)
 	if err != nil {
 		return err
 	}
 	r := diff.Compare(base, current)
-	return writeOutput(ctx, o.output, o.force, stdout, func(w io.Writer) error {
-		if o.format == "json" {
-			return diff.JSON(w, r)
-		}
-		return diff.Text(w, r)
-	})
+	return writeOutput(ctx, o.output, o.force, e.stdout, func(w io.Writer) error { return diff.Write(w, o.format, r) })
 }
 
 // diffSide reads one side of a diff: the snapshot `gorotop snapshot`

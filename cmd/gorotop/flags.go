@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/gorotop/gorotop/internal/diff"
 	"github.com/gorotop/gorotop/internal/export"
 	"github.com/gorotop/gorotop/internal/human"
 	"github.com/gorotop/gorotop/internal/poll"
@@ -88,7 +89,7 @@ const (
 	withOutput // --output, --force and --format
 	withFile   // --output and --force alone
 	withFor
-	withTextJSON // --format takes text and json only
+	withDiffFormat // --format takes diff's formats, not the exports'
 	withMetrics
 )
 
@@ -122,7 +123,7 @@ func (o *options) register(fs *flag.FlagSet, which flagSet) {
 		fs.StringVar(&o.src, "src", "", "directory with the target's source, to show blocking lines (default: the working directory)")
 	}
 	if which&(withOutput|withUI) != 0 {
-		fs.StringVar(&o.format, "format", o.format, "output format: "+formatList(which))
+		fs.StringVar(&o.format, "format", o.format, "output format: "+orList(formats(which)))
 	}
 	if which&withUI != 0 {
 		fs.StringVar(&o.record, "record", "", "also record every dump into this file (replay it with 'gorotop FILE')")
@@ -143,18 +144,40 @@ func (o *options) register(fs *flag.FlagSet, which flagSet) {
 }
 
 // formats returns the --format values a command with flags which
-// takes.
+// takes: diff's, or the exports'.
 func formats(which flagSet) []string {
-	if which&withTextJSON != 0 {
-		return []string{"text", "json"}
+	if which&withDiffFormat != 0 {
+		return diff.Formats
 	}
-	return []string{"text", "json", "html", "pprof"}
+	var out []string
+	for _, f := range export.Formats {
+		out = append(out, string(f))
+	}
+	return out
 }
 
-// formatList is formats for people: "text, json, html or pprof".
-func formatList(which flagSet) string {
-	f := formats(which)
-	return strings.Join(f[:len(f)-1], ", ") + " or " + f[len(f)-1]
+// fileFlags are the flags that take a path.
+var fileFlags = []string{"output", "o", "bearer-token-file", "export-dir", "src", "record"}
+
+// flagValues returns the values flag name takes in a command with flags
+// which, for completion; nil when any value goes.
+func flagValues(name string, which flagSet) []string {
+	switch name {
+	case "format":
+		return formats(which)
+	case "group":
+		var out []string
+		for _, g := range stackparse.Groupings {
+			out = append(out, g.String())
+		}
+		return out
+	}
+	return nil
+}
+
+// orList is a list for people: "text, json, html or pprof".
+func orList(items []string) string {
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }
 
 // sourceOptions turns flags into source.Options.

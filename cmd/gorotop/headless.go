@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/gorotop/gorotop/internal/poll"
 	"github.com/gorotop/gorotop/internal/track"
@@ -39,14 +38,7 @@ Examples:
 `
 
 // runHeadless is gorotop watch: the targets' metrics, until stopped.
-func runHeadless(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	var o options
-	fs := newFlags("watch", watchUsage)
-	o.register(fs, commandFlags["watch"])
-	rest, err := parseArgs(fs, "watch", args, stdout)
-	if err != nil {
-		return err
-	}
+func runHeadless(ctx context.Context, o options, rest []string, e env) error {
 	switch {
 	case len(rest) == 0:
 		return usagef("watch", "no TARGET given")
@@ -58,18 +50,18 @@ func runHeadless(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if _, err := stackparse.ParseGrouping(o.group); err != nil {
 		return usagef("watch", "--group: %v", err)
 	}
-	ms, err := o.serveMetrics(ctx, "watch", stderr)
+	ms, err := o.serveMetrics(ctx, "watch", e.stderr)
 	if err != nil {
 		return err
 	}
 	defer ms.Close()
-	log := lineLog(stderr)
+	log := lineLog(e.stderr)
 	// What each member's log last said: its failure, its verdict.
 	failing := map[*member]string{}
 	verdicts := map[*member]track.Verdict{}
 	r := &roster{
 		open: func(m *member) (*poll.Loop, error) {
-			l, _, err := o.open("watch", m.addr, stdin, poll.Options{Stream: true})
+			l, _, err := o.open("watch", m.addr, e.stdin, poll.Options{Stream: true})
 			if err == nil && m.fleet == "" {
 				m.name = l.Source().String()
 			}

@@ -631,9 +631,7 @@ func TestWatchFleetWiring(t *testing.T) {
 	c.pod("api-a", leaky)
 	c.pod("api-b", testproc.StartLeaky(t, "-mode", "pool"))
 	c.write()
-	old := runUI
-	t.Cleanup(func() { runUI = old })
-	runUI = func(ctx context.Context, cfg tui.Config) error {
+	ui := func(ctx context.Context, cfg tui.Config) error {
 		if len(cfg.Targets) != 0 || cfg.Changes == nil {
 			t.Errorf("config: %d targets, changes %v; want none, and changes", len(cfg.Targets), cfg.Changes != nil)
 			return nil
@@ -680,7 +678,7 @@ func TestWatchFleetWiring(t *testing.T) {
 		}
 		return nil
 	}
-	if code, _, errOut := runIn(t, "", "--interval", "500ms", "k8s:deploy/api"); code != exitOK {
+	if code, _, errOut := runWithUI(t, ui, "", "--interval", "500ms", "k8s:deploy/api"); code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	c.allDead("after the UI ended")
@@ -727,7 +725,8 @@ func TestRosterDropsGone(t *testing.T) {
 	c.pod("api-b", quiet)
 	c.write()
 	var o options
-	o.register(newFlags("watch", watchUsage), commandFlags["watch"])
+	watch, _ := lookup([]string{"watch"})
+	watch.flagSet(&o)
 	o.interval = 500 * time.Millisecond
 	polled := map[string]int{}
 	r := &roster{

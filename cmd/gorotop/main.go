@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/gorotop/gorotop/internal/demo"
+	"github.com/gorotop/gorotop/tui"
 )
 
 // Exit codes.
@@ -54,7 +55,7 @@ func main() {
 	// went wrong in its own words, and nothing may scribble over the UI.
 	log.SetOutput(io.Discard)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	if len(os.Args) > 1 && headless[os.Args[1]] {
+	if c, _ := lookup(os.Args[1:]); c.headless {
 		go func() {
 			<-ctx.Done()
 			stop() // a second ctrl-c or SIGTERM ends gorotop at once
@@ -63,18 +64,16 @@ func main() {
 			os.Exit(exitProblem)
 		}()
 	}
-	code := runMain(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	code := runMain(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, ui: tui.Run})
 	stop()
 	os.Exit(code)
 }
 
-// headless are the commands that run without the terminal UI.
-var headless = map[string]bool{"snapshot": true, "check": true, "record": true, "watch": true, "diff": true}
-
 // runMain runs a command and turns its outcome into an exit code and at
 // most one line on stderr. A panic becomes that one line too, never a
 // stack trace.
-func runMain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+func runMain(ctx context.Context, args []string, e env) (code int) {
+	stderr := e.stderr
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "gorotop: internal error: %v (please report this, with the command line, at https://github.com/gorotop/gorotop/issues)\n", r)
@@ -84,7 +83,7 @@ func runMain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			code = exitProblem
 		}
 	}()
-	err := run(ctx, args, stdin, stdout, stderr)
+	err := run(ctx, args, e)
 	var leak *leakError
 	var notJudged *notJudgedError
 	switch {

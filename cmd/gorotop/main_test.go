@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -18,14 +19,25 @@ import (
 
 	"github.com/gorotop/gorotop/internal/export"
 	"github.com/gorotop/gorotop/internal/testproc"
+	"github.com/gorotop/gorotop/tui"
 )
 
 // runIn runs gorotop in this process and returns its exit code, stdout
-// and stderr.
+// and stderr. A command that starts the terminal UI fails the test: see
+// runWithUI.
 func runIn(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
+	return runWithUI(t, func(context.Context, tui.Config) error {
+		t.Error("the terminal UI started: give the test one with runWithUI")
+		return errors.New("no terminal UI in this test")
+	}, stdin, args...)
+}
+
+// runWithUI is runIn with ui for the terminal UI.
+func runWithUI(t *testing.T, ui func(context.Context, tui.Config) error, stdin string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	code := runMain(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	code := runMain(context.Background(), args, env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut, ui: ui})
 	return code, out.String(), errOut.String()
 }
 
@@ -367,7 +379,7 @@ func TestCheckNotJudged(t *testing.T) {
 // TestExportDirChecked starts the UI with an --export-dir that cannot be
 // written: gorotop says so at start, not when e is first pressed.
 func TestExportDirChecked(t *testing.T) {
-	started := fakeUI(t)
+	started, ui := fakeUI(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file")
 	os.WriteFile(file, nil, 0o644)
@@ -381,7 +393,7 @@ func TestExportDirChecked(t *testing.T) {
 		cases[ro] = "cannot write there"
 	}
 	for exportDir, want := range cases {
-		code, _, errOut := runIn(t, "", "--export-dir", exportDir, "127.0.0.1:1")
+		code, _, errOut := runWithUI(t, ui, "", "--export-dir", exportDir, "127.0.0.1:1")
 		if code != exitProblem || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "--export-dir "+exportDir+": "+want) {
 			t.Errorf("--export-dir %s: exit %d, %q; want 2 and %q", exportDir, code, errOut, want)
 		}
@@ -389,7 +401,7 @@ func TestExportDirChecked(t *testing.T) {
 	if started.Targets != nil {
 		t.Fatal("the UI started")
 	}
-	if code, _, errOut := runIn(t, "", "--export-dir", dir, "127.0.0.1:1"); code != 0 || started.Targets == nil {
+	if code, _, errOut := runWithUI(t, ui, "", "--export-dir", dir, "127.0.0.1:1"); code != 0 || started.Targets == nil {
 		t.Fatalf("a writable --export-dir: exit %d, %s", code, errOut)
 	}
 }

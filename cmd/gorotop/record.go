@@ -45,14 +45,7 @@ Examples:
   gorotop check api.rec                    # was anything leaking?
 `
 
-func runRecord(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	var o options
-	fs := newFlags("record", recordUsage)
-	o.register(fs, commandFlags["record"])
-	rest, err := parseArgs(fs, "record", args, stdout)
-	if err != nil {
-		return err
-	}
+func runRecord(ctx context.Context, o options, rest []string, e env) error {
 	target, err := oneTarget("record", rest)
 	if err != nil {
 		return err
@@ -67,19 +60,19 @@ func runRecord(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return usagef("record", "--group: %v", err)
 	}
-	ms, err := o.serveMetrics(ctx, "record", stderr)
+	ms, err := o.serveMetrics(ctx, "record", e.stderr)
 	if err != nil {
 		return err
 	}
 	defer ms.Close()
 	if kube.IsTarget(target) {
-		return recordFleet(ctx, o, target, g, ms, stderr)
+		return recordFleet(ctx, o, target, g, ms, e.stderr)
 	}
 	t, err := source.ParseTarget(target)
 	if err != nil {
 		return err
 	}
-	src, err := source.Open(t, o.sourceOptions(stdin))
+	src, err := source.Open(t, o.sourceOptions(e.stdin))
 	if err != nil {
 		return err
 	}
@@ -98,12 +91,12 @@ func runRecord(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		if err == nil {
 			ms.observe(src.String(), s)
 		}
-		return progress(stderr, w, src, s, err, o.maxStall)
+		return progress(e.stderr, w, src, s, err, o.maxStall)
 	})
 	if errors.Is(err, context.Canceled) {
 		err = nil // interrupted: what was recorded stays
 	}
-	printWarnings(stderr, src)
+	printWarnings(e.stderr, src)
 	if cerr := w.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("%s: %w", o.output, cerr)
 	}
@@ -117,7 +110,7 @@ func runRecord(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 		return err
 	}
-	fmt.Fprintf(stderr, "recorded %s of %s in %s: %s of dumps in %s (%.1f %%)\n",
+	fmt.Fprintf(e.stderr, "recorded %s of %s in %s: %s of dumps in %s (%.1f %%)\n",
 		snapshots(w.Count()), stackparse.Clean(src.String(), 0), o.output, human.ProgressSize(w.Raw()), human.ProgressSize(w.Size()), 100*float64(w.Size())/float64(max(w.Raw(), 1)))
 	return err
 }

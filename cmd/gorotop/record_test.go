@@ -66,7 +66,7 @@ func slowServe(t *testing.T, delay time.Duration) string {
 // recordRun runs gorotop in this process with ctx.
 func recordRun(ctx context.Context, args ...string) (int, string, string) {
 	var out, errOut bytes.Buffer
-	code := runMain(ctx, args, strings.NewReader(""), &out, &errOut)
+	code := runMain(ctx, args, env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut})
 	return code, out.String(), errOut.String()
 }
 
@@ -266,7 +266,7 @@ func TestReplayMatchesLive(t *testing.T) {
 	session := func(target string, record string, polls int) ([]poll.Sample, *track.View) {
 		t.Helper()
 		var o options
-		o.register(newFlags("gorotop", rootUsage), commandFlags[""])
+		commands[0].flagSet(&o)
 		o.interval, o.record = 500*time.Millisecond, record
 		l, format, err := o.open("", target, nil, poll.Options{Groupings: stackparse.Groupings})
 		if err != nil {

@@ -5,23 +5,80 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+
+	"github.com/gorotop/gorotop/tui"
 )
 
-const rootUsage = `gorotop is top for goroutines: it polls a Go service's goroutine dump,
+// command is one of gorotop's commands. The table of them, commands,
+// drives dispatch, "gorotop help", each command's --help and the shell
+// completion scripts.
+type command struct {
+	name     string  // as typed after gorotop; "" is the terminal UI
+	synopsis string  // its arguments, for the usage lines of "gorotop help"
+	summary  string  // what it does, in one line; "" leaves it out of "gorotop help"
+	help     string  // its --help text, before the flags
+	flags    flagSet // the flags it takes; with none, it reads its arguments itself
+	headless bool    // it runs without the terminal UI, and ctrl-c stops it within stopGrace
+	aliases  []string
+	// run runs the command with its flags parsed into o and the other
+	// arguments in args (with no flags, args are all of them).
+	run func(ctx context.Context, o options, args []string, e env) error
+}
+
+// env is what a command runs with: the standard streams, and the terminal
+// UI (tui.Run; tests give a function that keeps the UI's Config).
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	ui             func(context.Context, tui.Config) error
+}
+
+// commands lists gorotop's commands, the UI first. It is filled by init:
+// help and completion read it.
+var commands []command
+
+func init() {
+	commands = []command{
+		{name: "", synopsis: "[flags] TARGET...", summary: "interactive terminal UI (several targets: a tab each)",
+			flags: withFetch | withPoll | withUI, run: runWatch},
+		{name: "demo", synopsis: "demo [flags]", summary: "start a built-in leaky service and watch it",
+			help: demoUsage, flags: withPoll | withUI, run: runDemo},
+		{name: "snapshot", synopsis: "snapshot [flags] TARGET", summary: "take one snapshot, print or write it grouped",
+			help: snapshotUsage, flags: withFetch | withOutput, headless: true, run: runSnapshot},
+		{name: "check", synopsis: "check [flags] TARGET", summary: "watch headless for a while; exit 1 if anything leaks",
+			help: checkUsage, flags: withFetch | withPoll | withOutput | withFor | withMetrics, headless: true, run: runCheck},
+		{name: "record", synopsis: "record -o FILE [flags] TARGET", summary: "watch headless and record every dump",
+			help: recordUsage, flags: withFetch | withPoll | withFor | withFile | withMetrics, headless: true, run: runRecord},
+		{name: "watch", synopsis: "watch --metrics ADDR TARGET...", summary: "watch headless until stopped, serving Prometheus metrics",
+			help: watchUsage, flags: withFetch | withPoll | withMetrics, headless: true, run: runHeadless},
+		{name: "diff", synopsis: "diff [flags] BASE CURRENT", summary: "what grew and shrank between two snapshots",
+			help: diffUsage, flags: withFetch | withOutput | withDiffFormat, headless: true, run: runDiff},
+		{name: "completion", synopsis: "completion " + strings.Join(shells, "|"), summary: "shell completion script",
+			help: completionUsage, run: runCompletion},
+		{name: "version", synopsis: "version", summary: "print the version", aliases: []string{"--version", "-version"},
+			run: func(_ context.Context, _ options, _ []string, e env) error {
+				fmt.Fprintf(e.stdout, "gorotop %s\n", version())
+				return nil
+			}},
+		{name: "help", run: func(_ context.Context, _ options, _ []string, e env) error {
+			var o options
+			fs := commands[0].flagSet(&o)
+			fs.SetOutput(e.stdout)
+			fs.Usage()
+			return errHelp
+		}},
+	}
+	commands[0].help = rootHelp()
+}
+
+const rootIntro = `gorotop is top for goroutines: it polls a Go service's goroutine dump,
 groups the stacks, and lights up the groups that keep growing — the leaks.
 
-Usage:
-  gorotop [flags] TARGET...              interactive terminal UI (several targets: a tab each)
-  gorotop demo [flags]                   start a built-in leaky service and watch it
-  gorotop snapshot [flags] TARGET        take one snapshot, print or write it grouped
-  gorotop check [flags] TARGET           watch headless for a while; exit 1 if anything leaks
-  gorotop record -o FILE [flags] TARGET  watch headless and record every dump
-  gorotop watch --metrics ADDR TARGET... watch headless until stopped, serving Prometheus metrics
-  gorotop diff [flags] BASE CURRENT      what grew and shrank between two snapshots
-  gorotop completion bash|zsh|fish       shell completion script
-  gorotop version                        print the version
+`
 
+const rootTargets = `
 TARGET is one of:
   k8s:deploy/NAME, k8s:sts/NAME,         every pod behind it, each through your own kubectl
   k8s:svc/NAME, k8s:pod/NAME,            port-forward, a tab each; one argument, quoted when
@@ -55,32 +112,57 @@ Examples:
 Run 'gorotop COMMAND --help' for a command's flags.
 `
 
-// run dispatches to a command.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) > 0 {
-		switch args[0] {
-		case "demo":
-			return runDemo(ctx, args[1:], stdout)
-		case "snapshot":
-			return runSnapshot(ctx, args[1:], stdin, stdout, stderr)
-		case "check":
-			return runCheck(ctx, args[1:], stdin, stdout, stderr)
-		case "record":
-			return runRecord(ctx, args[1:], stdin, stdout, stderr)
-		case "watch":
-			return runHeadless(ctx, args[1:], stdin, stdout, stderr)
-		case "diff":
-			return runDiff(ctx, args[1:], stdin, stdout)
-		case "completion":
-			return runCompletion(args[1:], stdout)
-		case "version", "--version", "-version":
-			fmt.Fprintf(stdout, "gorotop %s\n", version())
-			return nil
-		case "help":
-			return runWatch(ctx, []string{"--help"}, stdin, stdout)
+// rootHelp is "gorotop help": what gorotop is, a usage line per command,
+// the targets and examples.
+func rootHelp() string {
+	var b strings.Builder
+	b.WriteString(rootIntro)
+	b.WriteString("Usage:\n")
+	for _, c := range commands {
+		if c.summary != "" {
+			fmt.Fprintf(&b, "  gorotop %-30s %s\n", c.synopsis, c.summary)
 		}
 	}
-	return runWatch(ctx, args, stdin, stdout)
+	b.WriteString(rootTargets)
+	return b.String()
+}
+
+// lookup returns the command that args name, and the arguments left for
+// it: the UI's when the first is no command's name.
+func lookup(args []string) (*command, []string) {
+	if len(args) > 0 {
+		for i := range commands {
+			c := &commands[i]
+			if c.name != "" && (args[0] == c.name || slices.Contains(c.aliases, args[0])) {
+				return c, args[1:]
+			}
+		}
+	}
+	return &commands[0], args
+}
+
+// flagSet returns c's flags, registered into o, with c's help as usage.
+func (c *command) flagSet(o *options) *flag.FlagSet {
+	name := c.name
+	if name == "" {
+		name = "gorotop"
+	}
+	fs := newFlags(name, c.help)
+	o.register(fs, c.flags)
+	return fs
+}
+
+// run dispatches to a command, with its flags parsed.
+func run(ctx context.Context, args []string, e env) error {
+	c, args := lookup(args)
+	var o options
+	if c.flags != 0 {
+		var err error
+		if args, err = parseArgs(c.flagSet(&o), c.name, args, e.stdout); err != nil {
+			return err
+		}
+	}
+	return c.run(ctx, o, args, e)
 }
 
 // newFlags returns a flag set whose usage prints the command's text and

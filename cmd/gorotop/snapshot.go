@@ -25,24 +25,17 @@ Examples:
   curl -s 'localhost:6060/debug/pprof/goroutine?debug=2' | gorotop snapshot -
 `
 
-func runSnapshot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	var o options
-	fs := newFlags("snapshot", snapshotUsage)
-	o.register(fs, commandFlags["snapshot"])
-	rest, err := parseArgs(fs, "snapshot", args, stdout)
-	if err != nil {
-		return err
-	}
+func runSnapshot(ctx context.Context, o options, rest []string, e env) error {
 	target, err := oneTarget("snapshot", rest)
 	if err != nil {
 		return err
 	}
-	l, format, err := o.open("snapshot", target, stdin, poll.Options{})
+	l, format, err := o.open("snapshot", target, e.stdin, poll.Options{})
 	if err != nil {
 		return err
 	}
 	defer l.Close()
-	if format.Binary() && (o.output == "" || o.output == "-") && isTerminal(stdout) {
+	if format.Binary() && (o.output == "" || o.output == "-") && isTerminal(e.stdout) {
 		return usagef("snapshot", "--format %s is binary: write it to a file with -o FILE", format)
 	}
 	next := l.Next
@@ -51,12 +44,12 @@ func runSnapshot(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		next = func(ctx context.Context) (poll.Sample, error) { return lastSample(ctx, l) }
 	}
 	s, err := next(ctx)
-	printWarnings(stderr, l.Source())
+	printWarnings(e.stderr, l.Source())
 	if err != nil {
 		return err
 	}
 	in := export.Input{Source: s.Meta.Source, TakenAt: s.Meta.At, Snap: s.Snap, Polls: l.Log()}
-	return writeOutput(ctx, o.output, o.force, stdout, func(w io.Writer) error { return export.Write(w, format, in) })
+	return writeOutput(ctx, o.output, o.force, e.stdout, func(w io.Writer) error { return export.Write(w, format, in) })
 }
 
 // writeOutput writes to stdout, or atomically to path (see

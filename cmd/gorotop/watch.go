@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"sync"
 	"time"
 
@@ -19,18 +18,8 @@ import (
 // the keys 1 to 9; the combined view follows them.
 const maxTargets = 9
 
-// runUI runs the terminal UI; tests replace it.
-var runUI = tui.Run
-
 // runWatch is the interactive UI: gorotop [flags] TARGET...
-func runWatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
-	var o options
-	fs := newFlags("gorotop", rootUsage)
-	o.register(fs, commandFlags[""])
-	rest, err := parseArgs(fs, "", args, stdout)
-	if err != nil {
-		return err
-	}
+func runWatch(ctx context.Context, o options, rest []string, e env) error {
 	switch {
 	case o.record != "" && len(rest) > 1:
 		return usagef("", "--record takes one TARGET; run one gorotop record per target")
@@ -50,18 +39,13 @@ func runWatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 	if stdins > 1 {
 		return usagef("", "standard input (-) can be only one TARGET")
 	}
-	return watchTargets(ctx, rest, o, stdin)
-}
-
-// watchTarget opens the UI on one target.
-func watchTarget(ctx context.Context, target string, o options, stdin io.Reader) error {
-	return watchTargets(ctx, []string{target}, o, stdin)
+	return watchTargets(ctx, rest, o, e)
 }
 
 // watchTargets opens the UI on targets: a tab each, with its own poll
 // loop, and with several a combined tab. A Kubernetes target is a tab per
-// pod, as its pods come and go.
-func watchTargets(ctx context.Context, targets []string, o options, stdin io.Reader) error {
+// pod, as its pods come and go. The UI is e.ui; standard input is e.stdin.
+func watchTargets(ctx context.Context, targets []string, o options, e env) error {
 	if o.interval <= 0 {
 		return usagef("", "--interval must be positive")
 	}
@@ -89,7 +73,7 @@ func watchTargets(ctx context.Context, targets []string, o options, stdin io.Rea
 		}
 		// Every grouping is tracked from the first poll on, so that g
 		// switches at once and keeps each one's history.
-		l, format, err := o.open("", target, stdin, poll.Options{Groupings: stackparse.Groupings, Stream: true})
+		l, format, err := o.open("", target, e.stdin, poll.Options{Groupings: stackparse.Groupings, Stream: true})
 		if err != nil {
 			return err
 		}
@@ -120,7 +104,7 @@ func watchTargets(ctx context.Context, targets []string, o options, stdin io.Rea
 			})
 		}
 	}
-	return runUI(ctx, cfg)
+	return e.ui(ctx, cfg)
 }
 
 // targetConfig wires one target's loop into the UI: its samples, and its

@@ -19,22 +19,18 @@ import (
 	"github.com/gorotop/gorotop/tui"
 )
 
-// fakeUI replaces the terminal UI for a test and returns the Config it
-// was given.
-func fakeUI(t *testing.T) *tui.Config {
+// fakeUI returns a terminal UI for runWithUI that keeps the Config it is
+// given, and returns at once.
+func fakeUI(t *testing.T) (*tui.Config, func(context.Context, tui.Config) error) {
 	t.Helper()
 	got := &tui.Config{}
-	old := runUI
-	runUI = func(_ context.Context, cfg tui.Config) error {
+	return got, func(_ context.Context, cfg tui.Config) error {
 		*got = cfg
 		return nil
 	}
-	t.Cleanup(func() { runUI = old })
-	return got
 }
 
 func TestWatchUsage(t *testing.T) {
-	fakeUI(t)
 	many := make([]string, maxTargets+1)
 	for i := range many {
 		many[i] = "127.0.0.1:1"
@@ -63,9 +59,9 @@ func TestWatchUsage(t *testing.T) {
 // TestWatchOneTarget keeps the single-target UI as it was: one target in
 // Config, live, with every grouping tracked (--group's first) and exports.
 func TestWatchOneTarget(t *testing.T) {
-	cfg := fakeUI(t)
+	cfg, ui := fakeUI(t)
 	addr := testproc.StartLeaky(t, "-mode", "steady,pool")
-	if code, _, errOut := runIn(t, "", "--interval", "500ms", "--group", "exact", addr); code != 0 {
+	if code, _, errOut := runWithUI(t, ui, "", "--interval", "500ms", "--group", "exact", addr); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	if len(cfg.Targets) != 1 || cfg.Grouping != stackparse.GroupExact || cfg.Interval.Milliseconds() != 500 {
@@ -80,14 +76,14 @@ func TestWatchOneTarget(t *testing.T) {
 // TestWatchSeveralTargets opens two live replicas and a dump file: a tab
 // each, every Fetch its own, the live ones live and the file a replay.
 func TestWatchSeveralTargets(t *testing.T) {
-	cfg := fakeUI(t)
+	cfg, ui := fakeUI(t)
 	a := testproc.StartLeaky(t, "-mode", "pool")
 	b := testproc.StartLeaky(t, "-mode", "steady,pool", "-steady-rate", "20")
 	dump := filepath.Join(t.TempDir(), "crash.txt")
 	if err := os.WriteFile(dump, []byte("goroutine 1 [running]:\nmain.main()\n\t/src/main.go:3 +0x1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, errOut := runIn(t, "", "--interval", "100ms", a, b, dump); code != 0 {
+	if code, _, errOut := runWithUI(t, ui, "", "--interval", "100ms", a, b, dump); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	if len(cfg.Targets) != 3 {
@@ -136,8 +132,8 @@ func TestWatchSparesTarget(t *testing.T) {
 	addr := testproc.StartLeaky(t, "-mode", "pool", "-pool-workers", "3000")
 	ctx := context.Background()
 	fetchAll := func(t *testing.T, n int, args ...string) []poll.Sample {
-		cfg := fakeUI(t)
-		if code, _, errOut := runIn(t, "", append(args, addr)...); code != 0 {
+		cfg, ui := fakeUI(t)
+		if code, _, errOut := runWithUI(t, ui, "", append(args, addr)...); code != 0 {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}
 		var out []poll.Sample
@@ -210,8 +206,7 @@ func TestWatchReplayTotal(t *testing.T) {
 	// The UI reads the recording while its loop is open.
 	var cfg tui.Config
 	var at []time.Time
-	old := runUI
-	runUI = func(ctx context.Context, c tui.Config) error {
+	ui := func(ctx context.Context, c tui.Config) error {
 		cfg = c
 		for {
 			s, err := c.Targets[0].Fetch(ctx)
@@ -224,8 +219,7 @@ func TestWatchReplayTotal(t *testing.T) {
 			at = append(at, s.Meta.At)
 		}
 	}
-	t.Cleanup(func() { runUI = old })
-	if code, _, errOut := runIn(t, "", path, dir, addr); code != 0 {
+	if code, _, errOut := runWithUI(t, ui, "", path, dir, addr); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	for i, want := range []int{recorded, 3, 0} {

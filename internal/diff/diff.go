@@ -16,7 +16,10 @@ package diff
 
 import (
 	"cmp"
+	"fmt"
+	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gorotop/gorotop/stackparse"
@@ -184,4 +187,19 @@ func rank(g Group) int {
 	default:
 		return 2
 	}
+}
+
+// Formats lists the formats Write knows: text for people, json for
+// programs.
+var Formats = []string{"text", "json"}
+
+// Write writes r in format, one of Formats.
+func Write(w io.Writer, format string, r *Result) error {
+	switch format {
+	case "text":
+		return Text(w, r)
+	case "json":
+		return JSON(w, r)
+	}
+	return fmt.Errorf("diff writes %s, not %q", strings.Join(Formats, " or "), format)
 }
