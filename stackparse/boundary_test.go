@@ -81,7 +81,8 @@ func scanBounds(w int) []int {
 // counted, the last one too, and the groups are those of a sequential
 // parse.
 func TestLastGoroutineAtEveryBoundary(t *testing.T) {
-	defer func(p bool) { parallelScan = p }(parallelScan)
+	sequential := defaultLimits()
+	sequential.parallel = false
 	readers := []struct {
 		name string
 		wrap func(io.Reader) io.Reader
@@ -90,7 +91,7 @@ func TestLastGoroutineAtEveryBoundary(t *testing.T) {
 		{"half", iotest.HalfReader},
 		{"data-eof", iotest.DataErrReader},
 	}
-	for _, w := range []int{window} {
+	for _, w := range []int{defaultLimits().window} {
 		for _, bound := range scanBounds(w) {
 			for _, delta := range []int{-1, 0, 1} {
 				for _, end := range endings {
@@ -99,12 +100,10 @@ func TestLastGoroutineAtEveryBoundary(t *testing.T) {
 					if len(in) != size {
 						t.Fatalf("sizedDump made %d bytes, want %d", len(in), size)
 					}
-					parallelScan = false
-					want, err := Parse(strings.NewReader(in), GroupCode)
+					want, err := parseWith(sequential, strings.NewReader(in))
 					if err != nil {
 						t.Fatal(err)
 					}
-					parallelScan = true
 					for _, rd := range readers {
 						name := fmt.Sprintf("window=%d/size=%d/%s/%s", w, size, end.name, rd.name)
 						got, err := Parse(rd.wrap(strings.NewReader(in)), GroupCode)
@@ -130,15 +129,14 @@ func TestLastGoroutineAtEveryBoundary(t *testing.T) {
 // runs to the end of the input, a goroutine cut off there is reported as
 // the sequential scan reports it.
 func TestHelperPartEndsAtInputEnd(t *testing.T) {
-	defer func(p bool) { parallelScan = p }(parallelScan)
 	in, n := sizedDump(3<<20, "\n")
 	in += "goroutine 999999 [running]:\nmain.cut(0x1)\n"
-	parallelScan = false
-	want, err := Parse(strings.NewReader(in), GroupCode)
+	sequential := defaultLimits()
+	sequential.parallel = false
+	want, err := parseWith(sequential, strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
 	}
-	parallelScan = true
 	p := NewParser(GroupCode)
 	got, err := p.Parse(strings.NewReader(in))
 	if err != nil {
@@ -185,8 +183,8 @@ func TestOverlongLines(t *testing.T) {
 // grows to is read whole; one over it is cut with a warning; the
 // goroutines after it are read either way.
 func TestGoroutineOverMaxWindow(t *testing.T) {
-	defer func(w, m int) { window, maxWindow = w, m }(window, maxWindow)
-	window, maxWindow = firstWindow, 1<<20
+	lim := defaultLimits()
+	lim.window, lim.maxWindow = firstWindow, 1<<20
 	arg := strings.Repeat("0x1, ", 20<<10/5)
 	frame := "main.big(" + arg + "0x2)\n\t/src/app/big.go:7 +0x1\n"
 	for _, frames := range []int{40, 48, 52, 60} {
@@ -197,7 +195,7 @@ func TestGoroutineOverMaxWindow(t *testing.T) {
 		b.WriteString("created by main.main in goroutine 1\n\t/src/app/main.go:3 +0x1\n\n")
 		b.WriteString("goroutine 3 [chan receive]:\nmain.after()\n\t/src/app/main.go:9 +0x1\n")
 		body := len(frame)*frames + 60
-		snap, err := Parse(strings.NewReader(b.String()), GroupCode)
+		snap, err := parseWith(lim, strings.NewReader(b.String()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -205,8 +203,8 @@ func TestGoroutineOverMaxWindow(t *testing.T) {
 		if snap.Total != 3 {
 			t.Errorf("goroutine of %d bytes: %d goroutines, want 3 (warnings %q)", body, snap.Total, snap.Warnings)
 		}
-		if over := body > maxWindow; cut != over {
-			t.Errorf("goroutine of %d bytes (most %d): cut %v, warnings %q", body, maxWindow, cut, snap.Warnings)
+		if over := body > lim.maxWindow; cut != over {
+			t.Errorf("goroutine of %d bytes (most %d): cut %v, warnings %q", body, lim.maxWindow, cut, snap.Warnings)
 		}
 	}
 }

@@ -20,11 +20,20 @@ func distinctDump(w io.Writer, prefix string, n, depth int) {
 	}
 }
 
-func setBounds(t *testing.T, groups, newFrames, keep, win int) {
-	t.Helper()
-	g, f, k, w := maxGroups, maxNewFrames, keepFrames, window
-	t.Cleanup(func() { maxGroups, maxNewFrames, keepFrames, window = g, f, k, w })
-	maxGroups, maxNewFrames, keepFrames, window = groups, newFrames, keep, win
+// boundedParser returns a Parser that keeps at most groups groups and
+// newFrames new frames of a dump, and keep frames of shapes between
+// parses.
+func boundedParser(groups, newFrames, keep int) *Parser {
+	p := NewParser(GroupCode)
+	p.lim.groups, p.lim.newFrames, p.lim.keepFrames = groups, newFrames, keep
+	return p
+}
+
+// parseWith parses in as Parse does, within lim.
+func parseWith(lim limits, in io.Reader) (*Snapshot, error) {
+	p := NewParser(GroupCode)
+	p.lim = lim
+	return p.Parse(in)
 }
 
 // checkOther checks that a snapshot of n goroutines of distinct stacks
@@ -58,10 +67,8 @@ func TestGroupBound(t *testing.T) {
 	var b strings.Builder
 	distinctDump(&b, "handler", 20000, 2)
 	for _, parallel := range []bool{false, true} {
-		setBounds(t, 1000, 1<<19, 1<<19, 4<<20)
-		defer func(p bool) { parallelScan = p }(parallelScan)
-		parallelScan = parallel
-		p := NewParser(GroupCode)
+		p := boundedParser(1000, 1<<19, 1<<19)
+		p.lim.parallel = parallel
 		snap, err := p.Parse(strings.NewReader(b.String()))
 		if err != nil {
 			t.Fatal(err)
@@ -76,10 +83,9 @@ func TestGroupBound(t *testing.T) {
 // TestNewFramesBound reads deep distinct stacks: the frames of new shapes
 // a snapshot takes in are bounded, whatever the number of groups.
 func TestNewFramesBound(t *testing.T) {
-	setBounds(t, 1<<16, 1000, 1<<19, 4<<20)
 	var b strings.Builder
 	distinctDump(&b, "deep", 60, 100)
-	snap, err := Parse(strings.NewReader(b.String()), GroupCode)
+	snap, err := boundedParser(1<<16, 1000, 1<<19).Parse(strings.NewReader(b.String()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,16 +93,15 @@ func TestNewFramesBound(t *testing.T) {
 }
 
 // TestShapeCacheBound polls a target whose stacks change: the shapes a
-// Parser keeps between polls stay within keepFrames, and those gone from
+// Parser keeps between polls stay within its bound, and those gone from
 // the target go first.
 func TestShapeCacheBound(t *testing.T) {
-	setBounds(t, 1<<16, 1<<19, 100, 4<<20)
 	dump := func(prefix string) string {
 		var b strings.Builder
 		distinctDump(&b, prefix, 30, 2) // 30 shapes of 2 frames: 90 against the bound
 		return b.String()
 	}
-	p := NewParser(GroupCode)
+	p := boundedParser(1<<16, 1<<19, 100)
 	parse := func(in string) stats {
 		t.Helper()
 		if _, err := p.Parse(strings.NewReader(in)); err != nil {
@@ -116,7 +121,6 @@ func TestShapeCacheBound(t *testing.T) {
 		t.Fatalf("the shapes gone were kept: %+v", st)
 	}
 	// Shapes unused for keepParses parses go, whatever the bound.
-	setBounds(t, 1<<16, 1<<19, 1<<19, 4<<20)
 	p = NewParser(GroupCode)
 	parse(a)
 	for i := range keepParses {
@@ -130,7 +134,7 @@ func TestShapeCacheBound(t *testing.T) {
 	if st := parse(a); st.Parsed != 30 {
 		t.Fatalf("the shapes unused for %d parses were kept: %+v", keepParses, st)
 	}
-	setBounds(t, 1<<16, 1<<19, 100, 4<<20)
+	p.lim.keepFrames = 100
 	var both strings.Builder
 	distinctDump(&both, "c", 50, 2)
 	if st := parse(both.String()); st.Cached*3 > 100 || st.EvictedInUse == 0 {
@@ -142,11 +146,10 @@ func TestShapeCacheBound(t *testing.T) {
 // keep a third of the shape cache each, so that together they keep what
 // one would.
 func TestShareCache(t *testing.T) {
-	setBounds(t, 1<<16, 1<<19, 300, 4<<20)
 	var b strings.Builder
 	distinctDump(&b, "s", 100, 2) // 100 shapes of 2 frames: 300 against the bound
 	for _, n := range []int{1, 3} {
-		p := NewParser(GroupCode)
+		p := boundedParser(1<<16, 1<<19, 300)
 		p.ShareCache(n)
 		if _, err := p.Parse(strings.NewReader(b.String())); err != nil {
 			t.Fatal(err)

@@ -158,17 +158,16 @@ func compareSnapshots(t *testing.T, got, want *Snapshot) {
 // every goroutine crosses the edge of one, and reads one byte at a time.
 func TestCorpusSmallWindows(t *testing.T) {
 	files := loadCorpus(t)
-	defer func(w int) { window = w }(window)
 	for _, size := range []int{16, 97, 1000} {
 		for _, cf := range files {
 			in, err := os.ReadFile(filepath.Join(corpusDir, cf.name))
 			if err != nil {
 				t.Fatal(err)
 			}
-			window = 4 << 20
 			want, _ := Parse(bytes.NewReader(in), GroupCode)
-			window = size
-			got, err := Parse(iotest.OneByteReader(bytes.NewReader(in)), GroupCode)
+			lim := defaultLimits()
+			lim.window = size
+			got, err := parseWith(lim, iotest.OneByteReader(bytes.NewReader(in)))
 			if err != nil {
 				t.Fatal(err)
 			}

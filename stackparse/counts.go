@@ -99,7 +99,7 @@ func (g *Group) add(r countRecord, state string) {
 // CountOnly, with Total the sum of the records. Past maxGroups groups,
 // the goroutines of further stacks are counted in one group of other
 // stacks, as a dump's are.
-func countSnapshot(recs []countRecord, g Grouping, format Format) *Snapshot {
+func countSnapshot(recs []countRecord, g Grouping, format Format, maxGroups int) *Snapshot {
 	snap := &Snapshot{Dumps: 1, CountOnly: true, Format: format}
 	// First the groups' sizes, so that each holds its goroutines in one
 	// allocation.
@@ -181,7 +181,7 @@ func (s *Snapshot) Counts() *Snapshot {
 			recs = append(recs, countRecord{count: bySet[k], frames: g.Frames, labels: first[k]})
 		}
 	}
-	out := countSnapshot(recs, GroupCode, s.Format)
+	out := countSnapshot(recs, GroupCode, s.Format, defaultLimits().groups)
 	out.Warnings = append(out.Warnings, s.Warnings...)
 	out.Truncated, out.Bytes, out.Dumps, out.Log, out.TakenAt = s.Truncated, s.Bytes, s.Dumps, s.Log, s.TakenAt
 	return out
@@ -200,7 +200,7 @@ func (p *Profile) Snapshot(g Grouping) *Snapshot {
 	for i, r := range p.Records {
 		recs[i] = countRecord{count: r.Count, frames: r.Frames, labels: r.Labels, leaked: p.Name == "goroutineleak"}
 	}
-	snap := countSnapshot(recs, g, FormatDebug1)
+	snap := countSnapshot(recs, g, FormatDebug1, p.limits().groups)
 	snap.Bytes = p.Bytes
 	snap.Warnings = append(snap.Warnings, p.Warnings...)
 	return snap

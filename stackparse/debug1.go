@@ -45,8 +45,9 @@ type Profile struct {
 	// Bytes is how many bytes were read.
 	Bytes int64
 
-	sum     int  // the records' counts, as they are added
-	clamped bool // counts beyond maxCounted were left out
+	sum     int    // the records' counts, as they are added
+	clamped bool   // counts beyond lim.counted were left out
+	lim     limits // what it was read within
 }
 
 // Record is one stack of a Profile and how many goroutines share it.
@@ -73,11 +74,6 @@ const CountsOnlyState = "counts only"
 // maxProfileLine bounds one line of a Profile.
 const maxProfileLine = 1 << 20
 
-// maxCounted bounds the goroutines of a profile: each is held as a
-// placeholder (see Estimate), some 80 bytes. Counts beyond it are left
-// out, with a warning. Tests make it small.
-var maxCounted = 1 << 22
-
 // ParseProfile reads a ?debug=1 goroutine profile. It fails if the input
 // does not start (after blank lines) with "NAME profile: total N"; lines
 // it cannot read after that become warnings. An input of several profiles
@@ -85,15 +81,20 @@ var maxCounted = 1 << 22
 // warning. The error is from reading r or says the input is not such a
 // profile; what was read before it is returned.
 func ParseProfile(r io.Reader) (*Profile, error) {
+	return parseProfileWithin(r, defaultLimits())
+}
+
+// parseProfileWithin is ParseProfile within lim.
+func parseProfileWithin(r io.Reader, lim limits) (*Profile, error) {
 	var last *Profile
 	n := 0
-	err := readProfiles(r, func(p *Profile) error {
+	err := readProfiles(r, lim, func(p *Profile) error {
 		last = p
 		n++
 		return nil
 	})
 	if last == nil {
-		return &Profile{}, err
+		return &Profile{lim: lim}, err
 	}
 	if n > 1 {
 		last.Warnings = append(last.Warnings, fmt.Sprintf("the input holds %d profiles one after another; this is the last", n))
@@ -104,7 +105,7 @@ func ParseProfile(r io.Reader) (*Profile, error) {
 // readProfiles reads ?debug=1 profiles one after another, each from its
 // header line to the next, and calls fn with each as soon as it is
 // complete. It stops at the first error from fn or from reading r.
-func readProfiles(r io.Reader, fn func(*Profile) error) error {
+func readProfiles(r io.Reader, lim limits, fn func(*Profile) error) error {
 	cr := &countingReader{r: r}
 	br := bufio.NewReaderSize(cr, 64<<10)
 	var p *Profile
@@ -138,7 +139,7 @@ func readProfiles(r io.Reader, fn func(*Profile) error) error {
 					return ferr
 				}
 			}
-			p = &Profile{Name: name, Total: total}
+			p = &Profile{Name: name, Total: total, lim: lim}
 		} else if p == nil {
 			return errors.New("not a ?debug=1 goroutine profile: it does not start with \"goroutine profile: total N\"")
 		} else if b[0] == '#' {
@@ -177,14 +178,23 @@ func readProfiles(r io.Reader, fn func(*Profile) error) error {
 	}
 }
 
-// add appends a record of n goroutines, as many as maxCounted leaves
-// room for, and returns it.
+// limits returns the limits p was read within; those of a Parser for a
+// Profile made otherwise.
+func (p *Profile) limits() limits {
+	if p.lim == (limits{}) {
+		return defaultLimits()
+	}
+	return p.lim
+}
+
+// add appends a record of n goroutines, as many as the limit on counted
+// goroutines leaves room for, and returns it.
 func (p *Profile) add(n int) *Record {
-	if sum := p.Sum(); sum+n > maxCounted {
-		n = max(maxCounted-sum, 0)
+	if sum := p.Sum(); sum+n > p.limits().counted {
+		n = max(p.limits().counted-sum, 0)
 		if !p.clamped {
 			p.clamped = true
-			p.Warnings = append(p.Warnings, fmt.Sprintf("the profile counts more than %d goroutines: the rest are left out", maxCounted))
+			p.Warnings = append(p.Warnings, fmt.Sprintf("the profile counts more than %d goroutines: the rest are left out", p.limits().counted))
 		}
 	}
 	p.sum += n

@@ -29,9 +29,9 @@ func TestDeepStack(t *testing.T) {
 	var b strings.Builder
 	deepDump(&b, 3*maxFrames, 5, maxFrames+1, maxFrames)
 	for _, w := range []int{4 << 20, 64} {
-		defer func(w int) { window = w }(window)
-		window = w
-		snap, err := Parse(strings.NewReader(b.String()), GroupCode)
+		lim := defaultLimits()
+		lim.window = w
+		snap, err := parseWith(lim, strings.NewReader(b.String()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,6 +81,7 @@ func TestDeepStackStreams(t *testing.T) {
 	if raceEnabled {
 		windows = 4 // seen: 12 MB and a little over three windows under -race
 	}
+	window := defaultLimits().window
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > uint64(windows*window) {
 		t.Fatalf("reading a %d MB goroutine allocated %d MB, want at most %d MB (%d windows)", len(in)>>20, alloc>>20, windows*window>>20, windows)
 	}

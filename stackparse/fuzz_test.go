@@ -39,9 +39,9 @@ func FuzzParse(f *testing.F) {
 		"goroutine 18446744073709551615 [select]:\nmain.x()\n\t/a/b.go:1 +0x1\n\n" +
 		"goroutine 3 [select\u2028x labels:{\"k\": \"\u3164\U000E0041\"}]:\nmain.\u115f()\n\t/a/b.go:2 +0x1\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		defer func(w, g, n int) { window, maxGroups, maxNewFrames = w, g, n }(window, maxGroups, maxNewFrames)
-		window, maxGroups, maxNewFrames = 4<<20, 8, 64
-		big, err := Parse(bytes.NewReader(in), GroupCode)
+		lim := defaultLimits()
+		lim.window, lim.groups, lim.newFrames = 4<<20, 8, 64
+		big, err := parseWith(lim, bytes.NewReader(in))
 		var notOurs *NotGoroutinesError
 		if errors.As(err, &notOurs) {
 			// A profile of something else, or binary data: one line.
@@ -54,8 +54,8 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		window = 7
-		small, err := Parse(bytes.NewReader(in), GroupCode)
+		lim.window = 7
+		small, err := parseWith(lim, bytes.NewReader(in))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -252,7 +252,7 @@ func (p *Parser) parsePprof(r io.Reader, fn func(*Snapshot) error) error {
 	if len(data) > maxProto {
 		return notGoroutines(fmt.Sprintf("a pprof profile larger than %d MiB, more than gorotop reads", maxProto>>20))
 	}
-	snap, err := pprofSnapshot(data, p.grouping)
+	snap, err := pprofSnapshot(data, p.grouping, p.lim)
 	if err != nil {
 		return err
 	}
@@ -274,7 +274,7 @@ func (p *Parser) parseProfiles(r io.Reader, split bool, fn func(*Snapshot) error
 		p.last = stats{Shapes: len(snap.Groups)}
 		return snap, nil
 	}
-	err := readProfiles(r, func(prof *Profile) error {
+	err := readProfiles(r, p.lim, func(prof *Profile) error {
 		n++
 		if !split {
 			last = prof

@@ -379,8 +379,9 @@ func TestCountOnlyGroupsAreNamed(t *testing.T) {
 // what is held are left out; a record's frames are cut as a dump's are;
 // each with a warning.
 func TestProfileBounds(t *testing.T) {
-	defer func(g, c int) { maxGroups, maxCounted = g, c }(maxGroups, maxCounted)
-	maxGroups, maxCounted = 10, 1000
+	lim := defaultLimits()
+	lim.groups, lim.counted = 10, 1000
+	maxCounted := lim.counted
 	var b strings.Builder
 	b.WriteString("goroutine profile: total 60\n")
 	for i := range 15 {
@@ -390,7 +391,7 @@ func TestProfileBounds(t *testing.T) {
 	for i := range maxFrames + 10 {
 		fmt.Fprintf(&b, "#\t0x1\tmain.deep%d+0x1\t/src/deep.go:%d\n", i, i+1)
 	}
-	snap, err := Parse(strings.NewReader(b.String()), GroupCode)
+	snap, err := parseWith(lim, strings.NewReader(b.String()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,7 +401,7 @@ func TestProfileBounds(t *testing.T) {
 		!strings.Contains(w, "more than 10 stacks") || !strings.Contains(w, "left out") {
 		t.Errorf("%d groups, other stacks %d, total %d, warnings %q", len(snap.Groups), count(other), snap.Total, snap.Warnings)
 	}
-	prof, _ := ParseProfile(strings.NewReader(b.String()))
+	prof, _ := parseProfileWithin(strings.NewReader(b.String()), lim)
 	if last := prof.Records[len(prof.Records)-1]; len(last.Frames) != maxFrames || last.Count != maxCounted-60 {
 		t.Errorf("the deep record: %d goroutines, %d frames", last.Count, len(last.Frames))
 	}

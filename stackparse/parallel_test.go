@@ -35,19 +35,18 @@ func bigDump(size int, junk bool) string {
 // TestParallelMatchesSequential checks that a parse on two cores gives
 // exactly the groups, counts, warnings and line numbers of a parse on one.
 func TestParallelMatchesSequential(t *testing.T) {
-	defer func(p bool, w int) { parallelScan, window = p, w }(parallelScan, window)
 	for _, junk := range []bool{false, true} {
 		in := bigDump(12<<20, junk)
 		in += "goroutine 999999999 [running]:\nmain.cut(0x1"
-		parallelScan = false
-		want, err := Parse(strings.NewReader(in), GroupCode)
+		sequential := defaultLimits()
+		sequential.parallel = false
+		want, err := parseWith(sequential, strings.NewReader(in))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, w := range []int{1 << 20, 4 << 20} {
-			window = w
-			parallelScan = true
 			p := NewParser(GroupCode)
+			p.lim.window = w
 			for poll := range 2 {
 				got, err := p.Parse(iotest.HalfReader(strings.NewReader(in)))
 				if err != nil {

@@ -28,8 +28,9 @@ type Parser struct {
 
 	shapes map[uint64]*shape // read-only while scanners run
 	kept   int               // the shapes' cost against the cache's bound
-	bound  int               // the cache's bound; 0: keepFrames
-	other  *shape            // the shape of the group of other stacks
+	bound  int               // the cache's bound; 0: lim.keepFrames
+	lim    limits
+	other  *shape // the shape of the group of other stacks
 
 	names interner // function and file names of the shapes
 
@@ -123,14 +124,45 @@ func (sh *shape) remember(slot, owner int, id groupID, g *Group) {
 	}
 }
 
-// parallelScan lets a parse use a second core; tests turn it off to
-// compare.
-var parallelScan = true
+// limits bound what a parse holds, whatever the input. A Parser has
+// defaultLimits; tests make them small to reach them, or turn parallel
+// off to compare.
+type limits struct {
+	// window is the scanner's usual buffer. It holds the goroutine being
+	// read, so that its text can go to panicparse without a copy.
+	window int
+	// maxWindow bounds the buffer: a goroutine larger than this is cut.
+	maxWindow int
+	// groups bounds the groups of one dump, and newFrames the frames of
+	// the stack shapes first seen in it: the goroutines past either are
+	// counted in one group of other stacks. A service has hundreds or
+	// thousands of groups; a target that names a function per request
+	// has a new shape per goroutine, and each costs memory in every poll.
+	groups, newFrames int
+	// keepFrames bounds the shape cache between parses, counting a shape
+	// as its frames and one: past it, the shapes unused for longest go
+	// first.
+	keepFrames int
+	// counted bounds the goroutines of a profile: each is held as a
+	// placeholder (see Estimate), some 80 bytes. Counts beyond it are
+	// left out, with a warning.
+	counted int
+	// parallel lets a parse use a second core.
+	parallel bool
+}
 
-// keepFrames bounds the shape cache between parses, counting a shape as
-// its frames and one: past it, the shapes unused for longest go first.
-// Tests make it small.
-var keepFrames = 1 << 19
+// defaultLimits returns the limits of every Parser.
+func defaultLimits() limits {
+	return limits{
+		window:     4 << 20,
+		maxWindow:  256 << 20,
+		groups:     1 << 16,
+		newFrames:  1 << 19,
+		keepFrames: 1 << 19,
+		counted:    1 << 22,
+		parallel:   true,
+	}
+}
 
 // keepParses is how many parses a shape unused since stays cached: a
 // service's shapes come back at every poll, and a target that makes new
@@ -142,6 +174,7 @@ func NewParser(g Grouping) *Parser {
 	other := []Frame{{Func: OtherStacks}}
 	return &Parser{
 		grouping: g,
+		lim:      defaultLimits(),
 		seed:     maphash.MakeSeed(),
 		shapes:   map[uint64]*shape{},
 		other:    &shape{frames: other, blocking: -1, digest: shapeDigest(other, nil)},
@@ -165,7 +198,7 @@ func (p *Parser) Grouping() Grouping { return p.grouping }
 // ShareCache makes the Parser keep a share of the usual bound on its
 // cache of stack shapes: one of n parsers that read the same dumps under
 // other groupings, so that together they keep no more than one would.
-func (p *Parser) ShareCache(n int) { p.bound = keepFrames / max(n, 1) }
+func (p *Parser) ShareCache(n int) { p.bound = p.lim.keepFrames / max(n, 1) }
 
 // Parse reads all of r as one snapshot, whether it holds one dump or
 // several (a log with many panics). The error is from reading r; what was
@@ -193,7 +226,7 @@ func (p *Parser) parseDump(r io.Reader, head []byte, rerr error, split bool, fn 
 	p.gen++
 	s := p.newScanner(r, 0)
 	s.start(head, rerr)
-	s.parallel = parallelScan && !split && runtime.GOMAXPROCS(0) > 1
+	s.parallel = p.lim.parallel && !split && runtime.GOMAXPROCS(0) > 1
 	var before int64
 	emitted := false
 	emit := func() error {
@@ -245,7 +278,7 @@ func (p *Parser) internLabels(b []byte) []Label {
 }
 
 // evict drops the shapes unused for keepParses parses, and keeps the
-// cache within keepFrames: the shapes unused for longest go first, those
+// cache within its bound: the shapes unused for longest go first, those
 // of the latest dump last.
 func (p *Parser) evict() {
 	p.last.Evicted, p.last.EvictedInUse = 0, 0
@@ -259,7 +292,7 @@ func (p *Parser) evict() {
 	p.last.Cached = len(p.shapes)
 	bound := p.bound
 	if bound <= 0 {
-		bound = keepFrames
+		bound = p.lim.keepFrames
 	}
 	if p.kept <= bound {
 		return
@@ -291,7 +324,7 @@ func (p *Parser) evict() {
 	p.last.Cached = len(p.shapes)
 }
 
-// cost is what a cached shape counts against keepFrames.
+// cost is what a cached shape counts against the cache's bound.
 func (sh *shape) cost() int { return len(sh.frames) + 1 }
 
 // groupID is what puts two goroutines in the same group.
@@ -305,7 +338,7 @@ type groupID struct {
 func (p *Parser) build(s *scanner) *Snapshot {
 	p.resolve(s)
 	if s.others > 0 {
-		s.warn(0, fmt.Sprintf("more distinct stacks than gorotop keeps of one dump (%d groups, or %d frames of stacks not seen before): %d goroutines past that are counted together as %s", maxGroups, maxNewFrames, s.others, OtherStacks))
+		s.warn(0, fmt.Sprintf("more distinct stacks than gorotop keeps of one dump (%d groups, or %d frames of stacks not seen before): %d goroutines past that are counted together as %s", p.lim.groups, p.lim.newFrames, s.others, OtherStacks))
 	}
 	if s.deep > 0 {
 		what := "1 goroutine is"

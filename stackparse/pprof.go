@@ -20,8 +20,8 @@ import (
 // CountOnly, TakenAt the profile's time. A profile gorotop wrote itself
 // (--format pprof) gives back its groups' keys, states, creation sites
 // and wait minutes. An input that is a profile of something else, or no
-// profile, is a *NotGoroutinesError.
-func pprofSnapshot(data []byte, g Grouping) (*Snapshot, error) {
+// profile, is a *NotGoroutinesError. It holds no more than lim allows.
+func pprofSnapshot(data []byte, g Grouping, lim limits) (*Snapshot, error) {
 	if isGzip(data) {
 		zr, err := gzip.NewReader(bytes.NewReader(data))
 		if err != nil {
@@ -58,9 +58,9 @@ func pprofSnapshot(data []byte, g Grouping) (*Snapshot, error) {
 	counted := 0
 	clamped := false
 	for _, s := range prof.Sample {
-		n := int(min(max(s.Value[value], 0), int64(maxCounted)))
-		if counted+n > maxCounted {
-			n, clamped = maxCounted-counted, true
+		n := int(min(max(s.Value[value], 0), int64(lim.counted)))
+		if counted+n > lim.counted {
+			n, clamped = lim.counted-counted, true
 		}
 		counted += n
 		r := countRecord{count: n, frames: sampleFrames(s)}
@@ -68,9 +68,9 @@ func pprofSnapshot(data []byte, g Grouping) (*Snapshot, error) {
 		r.labels = sampleLabels(s, labels)
 		recs = append(recs, r)
 	}
-	snap := countSnapshot(recs, g, FormatPprof)
+	snap := countSnapshot(recs, g, FormatPprof, lim.groups)
 	if clamped {
-		snap.Warnings = append(snap.Warnings, fmt.Sprintf("the profile counts more than %d goroutines: the rest are left out", maxCounted))
+		snap.Warnings = append(snap.Warnings, fmt.Sprintf("the profile counts more than %d goroutines: the rest are left out", lim.counted))
 	}
 	if prof.TimeNanos > 0 {
 		snap.TakenAt = time.Unix(0, prof.TimeNanos).UTC()

@@ -20,15 +20,6 @@ const pprofLimit = 64 << 20
 // A larger input grows it to window.
 const firstWindow = 64 << 10
 
-// window is the scanner's usual buffer. It holds the goroutine being
-// read, so that its text can go to panicparse without a copy. Tests make it
-// small to exercise the moves at its edges.
-var window = 4 << 20
-
-// maxWindow bounds the buffer: a goroutine larger than this is cut. Tests
-// make it small.
-var maxWindow = 256 << 20
-
 const (
 	// maxFrames bounds the frames kept of one goroutine: the innermost
 	// ones, where it waits. The runtime prints at most 100 (50 innermost,
@@ -39,17 +30,6 @@ const (
 
 	// maxLine bounds a line outside goroutines; longer junk is skipped.
 	maxLine = 1 << 20
-)
-
-// maxGroups bounds the groups of one dump, and maxNewFrames the frames of
-// the stack shapes first seen in it: the goroutines past either are
-// counted in one group of other stacks. A service has hundreds or
-// thousands of groups; a target that names a function per request has a
-// new shape per goroutine, and each costs memory in every poll. Tests
-// make them small.
-var (
-	maxGroups    = 1 << 16
-	maxNewFrames = 1 << 19
 )
 
 // lineKind classifies a line of a goroutine body.
@@ -136,7 +116,7 @@ type scanner struct {
 	deep       int
 	deepFrames int64
 	// Frames of the shapes first seen in this dump, and the goroutines
-	// put in the group of other stacks, past maxGroups or maxNewFrames.
+	// put in the group of other stacks, past the limits on groups and new frames.
 	newFrames int
 	others    int
 	// What the scanner may add of either: a helper gets what is left.
@@ -188,11 +168,11 @@ func (p *Parser) newScanner(r io.Reader, slot int) *scanner {
 		fresh:   map[uint64]*shape{},
 		groups:  map[groupID]*Group{},
 
-		groupBudget: maxGroups,
-		frameBudget: maxNewFrames,
+		groupBudget: p.lim.groups,
+		frameBudget: p.lim.newFrames,
 	}
 	if r != nil {
-		s.buf = make([]byte, min(window, firstWindow))
+		s.buf = make([]byte, min(p.lim.window, firstWindow))
 	}
 	return s
 }
@@ -269,21 +249,21 @@ func (s *scanner) fill() {
 	case s.in && s.body < keep:
 		keep = s.body
 	}
-	if s.base > 0 && len(s.buf) < window {
+	if s.base > 0 && len(s.buf) < s.p.lim.window {
 		// The input is larger than the buffer: take the usual window,
 		// large enough to share with a helper.
-		grown := make([]byte, min(2*len(s.buf), window))
+		grown := make([]byte, min(2*len(s.buf), s.p.lim.window))
 		s.end = copy(grown, s.buf[:s.end])
 		s.buf = grown
 	}
 	if keep == 0 && s.end == len(s.buf) {
 		switch {
-		case len(s.buf) < maxWindow:
+		case len(s.buf) < s.p.lim.maxWindow:
 			grown := make([]byte, 2*len(s.buf))
 			copy(grown, s.buf[:s.end])
 			s.buf = grown
 		case s.in:
-			s.warn(s.hdrLine, fmt.Sprintf("goroutine %d is larger than %d MiB: the rest of it is skipped", s.hdr.id, maxWindow>>20))
+			s.warn(s.hdrLine, fmt.Sprintf("goroutine %d is larger than %d MiB: the rest of it is skipped", s.hdr.id, s.p.lim.maxWindow>>20))
 			s.finish(s.pos)
 			keep = s.pos
 		}
@@ -353,7 +333,7 @@ func (s *scanner) fork() {
 	h.buf, h.pos, h.end, h.limit = s.buf, mid, cut, cut
 	h.base = s.base
 	h.seen = make([]int64, 0, 1024)
-	h.groupBudget, h.frameBudget = max(maxGroups-len(s.groups), 0), max(maxNewFrames-s.newFrames, 0)
+	h.groupBudget, h.frameBudget = max(s.p.lim.groups-len(s.groups), 0), max(s.p.lim.newFrames-s.newFrames, 0)
 	s.helper, s.helpEnd, s.limit = h, cut, mid
 	s.helps++
 	s.helps++
@@ -422,7 +402,7 @@ func (s *scanner) join() {
 		s.countDump(id)
 	}
 	// The helper's new shapes become ours as their groups do; a shape we
-	// both found is ours, and its groups merge. Past maxGroups, the
+	// both found is ours, and its groups merge. Past the limit on groups, the
 	// helper's groups new to us join the group of other stacks.
 	canon := make(map[*shape]*shape, len(h.freshList))
 	theirs := make(map[*shape]uint64, len(h.freshList))
@@ -440,7 +420,7 @@ func (s *scanner) join() {
 			id.shape = c
 		}
 		g := s.groups[id]
-		if g == nil && id.shape != s.p.other && len(s.groups) >= maxGroups {
+		if g == nil && id.shape != s.p.other && len(s.groups) >= s.p.lim.groups {
 			s.others += len(hg.Goroutines)
 			id = groupID{shape: s.p.other}
 			g = s.groups[id]
