@@ -12,6 +12,7 @@ import (
 // TestBashCompletion loads the bash script into a real bash and asks it to
 // complete a few command lines.
 func TestBashCompletion(t *testing.T) {
+	t.Parallel()
 	bash, err := exec.LookPath("bash")
 	if err != nil {
 		t.Skip("bash not installed")
@@ -60,6 +61,7 @@ func TestBashCompletion(t *testing.T) {
 }
 
 func TestCompletionShells(t *testing.T) {
+	t.Parallel()
 	for _, sh := range []string{"zsh", "fish"} {
 		code, out, _ := runIn(t, "", "completion", sh)
 		if code != 0 || !strings.Contains(out, "gorotop") {
@@ -81,6 +83,7 @@ func TestCompletionShells(t *testing.T) {
 // TestEveryCommandHasHelpWithExamples: --help works for every command
 // with a help text, and shows examples.
 func TestEveryCommandHasHelpWithExamples(t *testing.T) {
+	t.Parallel()
 	var cmds [][]string
 	for _, c := range commands {
 		if c.help != "" {

@@ -45,6 +45,7 @@ func needDiff(t *testing.T) {
 }
 
 func TestDiffText(t *testing.T) {
+	t.Parallel()
 	needDiff(t)
 	d := multiDumps(t)
 	code, out, errOut := runIn(t, "", "diff", d[1], d[2])
@@ -69,6 +70,7 @@ func TestDiffText(t *testing.T) {
 }
 
 func TestDiffJSON(t *testing.T) {
+	t.Parallel()
 	needDiff(t)
 	d := multiDumps(t)
 	// CURRENT from standard input, as with curl … | gorotop diff base -.
@@ -105,6 +107,7 @@ func TestDiffJSON(t *testing.T) {
 // TestDiffOutput writes with -o: atomically, never over a file without
 // --force.
 func TestDiffOutput(t *testing.T) {
+	t.Parallel()
 	needDiff(t)
 	d := multiDumps(t)
 	out := filepath.Join(t.TempDir(), "diff.json")
@@ -128,6 +131,7 @@ func TestDiffOutput(t *testing.T) {
 
 // TestDiffErrors: usage errors and unusable input exit 2 with one line.
 func TestDiffErrors(t *testing.T) {
+	t.Parallel()
 	needDiff(t)
 	d := multiDumps(t)
 	dir := t.TempDir()
@@ -160,6 +164,7 @@ func TestDiffErrors(t *testing.T) {
 }
 
 func TestDiffHelp(t *testing.T) {
+	t.Parallel()
 	needDiff(t)
 	code, out, errOut := runIn(t, "", "diff", "--help")
 	if code != 0 || errOut != "" || !strings.Contains(out, "Examples:\n  gorotop snapshot -o before.txt") || !strings.Contains(out, "--force") {

@@ -7,6 +7,7 @@ import (
 )
 
 func TestStallBudget(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		in   string
 		want float64

@@ -392,6 +392,7 @@ func TestHostileMatrix(t *testing.T) {
 // goroutine, over HTTP (a complete response) and from a file: what came
 // before the cut is used, and the cut is said.
 func TestHostileTruncatedDump(t *testing.T) {
+	t.Parallel()
 	bin := testproc.BuildGorotop(t)
 	hs := startHostile(t)
 	file := filepath.Join(t.TempDir(), "truncated.txt")
@@ -829,6 +830,7 @@ func recordingText(t *testing.T, path string) []byte {
 // error pages: no secret reaches a file gorotop writes (snapshot and
 // check in every format, recordings) nor its standard error.
 func TestSecretsStayOut(t *testing.T) {
+	t.Parallel()
 	bin := testproc.BuildGorotop(t)
 	dump := hostileDump(t)
 	var authorized atomic.Int64
@@ -1006,6 +1008,7 @@ func fileCommands(dump string) map[string]func(out string) []string {
 // that exists: each refuses in one line that names --force, leaves the
 // file as it was and nothing beside it.
 func TestFilesNeverClobbered(t *testing.T) {
+	t.Parallel()
 	bin := testproc.BuildGorotop(t)
 	dump := filepath.Join(t.TempDir(), "dump.txt")
 	os.WriteFile(dump, hostileDump(t), 0o644)
@@ -1045,6 +1048,7 @@ func TestFilesNeverClobbered(t *testing.T) {
 // directory and onto a full disk: exit 2, one line that says why, and no
 // file or temporary file left.
 func TestFilesReadOnlyAndFull(t *testing.T) {
+	t.Parallel()
 	bin := testproc.BuildGorotop(t)
 	dump := filepath.Join(t.TempDir(), "dump.txt")
 	os.WriteFile(dump, hostileDump(t), 0o644)
@@ -1116,6 +1120,7 @@ func (failingWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
 // TestCheckReportFails: the text report of check says when it could not
 // be written, so that -o on a full disk is an error, not an empty file.
 func TestCheckReportFails(t *testing.T) {
+	t.Parallel()
 	path := "../../testdata/dumps/escapes.txt"
 	l, _, err := (&options{group: "code", format: "text"}).open("check", path, nil, poll.Options{})
 	if err != nil {
@@ -1137,6 +1142,7 @@ func TestCheckReportFails(t *testing.T) {
 // the keys they have in any other dump, so that diff and the combined
 // view still match them.
 func TestPanicparsePoison(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	clean, poisoned := filepath.Join(dir, "clean.txt"), filepath.Join(dir, "poisoned.txt")
 	normal := string(plainDump(3))
@@ -1169,6 +1175,7 @@ func TestPanicparsePoison(t *testing.T) {
 // refuses connections: the error names the proxy and what to try, not
 // the target as if nothing listened there.
 func TestRefusedProxy(t *testing.T) {
+	t.Parallel()
 	bin := testproc.BuildGorotop(t)
 	env := []string{"HTTP_PROXY=http://127.0.0.1:1", "http_proxy=http://127.0.0.1:1", "NO_PROXY=", "no_proxy="}
 	code, _, stderr, _, _ := runBin(t, bin, env, "snapshot", "--timeout", "5s", "http://10.11.12.13:6060/")

@@ -61,6 +61,7 @@ func leakyLine(t *testing.T, fn string) int {
 // TestSnapshotOfLiveLeak is the end-to-end test: the real binary against a
 // real Go process that leaks goroutines and serves net/http/pprof.
 func TestSnapshotOfLiveLeak(t *testing.T) {
+	t.Parallel()
 	bin := testproc.BuildGorotop(t)
 	addr := testproc.StartLeaky(t, "-mode", "steady,pool,churn", "-steady-rate", "20")
 	var report export.Report
@@ -111,6 +112,7 @@ func TestSnapshotOfLiveLeak(t *testing.T) {
 // request (net/http/pprof's handler writing the dump) is said to write
 // the dump, never to be blocked, in text and in JSON.
 func TestSnapshotOwnRequest(t *testing.T) {
+	t.Parallel()
 	addr := testproc.StartLeaky(t, "-mode", "pool")
 	code, out, errOut := runIn(t, "", "snapshot", addr)
 	if code != 0 {
@@ -249,6 +251,7 @@ func TestSnapshotCorpus(t *testing.T) {
 
 // TestErrorsAreOneLine checks exit codes and that failures say one line.
 func TestErrorsAreOneLine(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	html := filepath.Join(dir, "page.html")
 	os.WriteFile(html, []byte("<!DOCTYPE html><html><body>hi</body></html>"), 0o644)
@@ -306,6 +309,7 @@ func TestErrorsAreOneLine(t *testing.T) {
 
 // TestSnapshotStdinStream reads dumps from standard input.
 func TestSnapshotStdinStream(t *testing.T) {
+	t.Parallel()
 	in := "junk\ngoroutine 1 [running]:\nmain.main()\n\t/src/main.go:3 +0x1\n\ngoroutine 7 [chan receive, 2 minutes]:\nmain.f()\n\t/src/main.go:9 +0x1\ncreated by main.main in goroutine 1\n\t/src/main.go:5 +0x2\n"
 	code, out, errOut := runIn(t, in, "snapshot", "-")
 	if code != 0 || !strings.Contains(out, "2 goroutines in 2 groups") || !strings.Contains(out, "blocked at main.go:9") {
@@ -315,6 +319,7 @@ func TestSnapshotStdinStream(t *testing.T) {
 
 // TestOutputIsAtomicAndNoClobber writes with -o twice.
 func TestOutputIsAtomicAndNoClobber(t *testing.T) {
+	t.Parallel()
 	dump := filepath.Join(t.TempDir(), "dump.txt")
 	os.WriteFile(dump, []byte("goroutine 1 [running]:\nmain.main()\n\t/src/main.go:3 +0x1\n"), 0o644)
 	out := filepath.Join(t.TempDir(), "out.json")
@@ -360,6 +365,7 @@ func TestCheckProvenFile(t *testing.T) {
 // never 0, and says how long it would need. The target answers its dumps
 // 30 ms late, so at 1 % full dumps come 3 s or more apart.
 func TestCheckNotJudged(t *testing.T) {
+	t.Parallel()
 	url := slowServe(t, 30*time.Millisecond)
 	for _, c := range []struct {
 		args []string
@@ -379,6 +385,7 @@ func TestCheckNotJudged(t *testing.T) {
 // TestExportDirChecked starts the UI with an --export-dir that cannot be
 // written: gorotop says so at start, not when e is first pressed.
 func TestExportDirChecked(t *testing.T) {
+	t.Parallel()
 	started, ui := fakeUI(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file")

@@ -156,6 +156,7 @@ func TestRecordSparesTarget(t *testing.T) {
 // TestRecordInterrupted: ctrl-c (the context ends) stops a recording
 // cleanly, with every poll done so far in a complete file.
 func TestRecordInterrupted(t *testing.T) {
+	t.Parallel()
 	url := recordServe(t)
 	path := filepath.Join(t.TempDir(), "api.rec")
 	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
@@ -173,6 +174,7 @@ func TestRecordInterrupted(t *testing.T) {
 // TestRecordRefuses: bodies that are not dumps are not recorded, and a
 // recording of nothing is not left behind; usage mistakes exit 2.
 func TestRecordRefuses(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	}))
@@ -205,6 +207,7 @@ func TestRecordRefuses(t *testing.T) {
 // TestLastSample: the last dump of a recording is what snapshot shows, and
 // a torn tail is a warning.
 func TestLastSample(t *testing.T) {
+	t.Parallel()
 	url := recordServe(t)
 	path := filepath.Join(t.TempDir(), "three.rec")
 	w, err := record.Create(path, false)
@@ -356,6 +359,7 @@ func trendsOf(tr *track.View) string {
 // profile: its first dump comes from there, and a snapshot of the
 // recording shows the goroutines the runtime proved leaked.
 func TestRecordKeepsProof(t *testing.T) {
+	t.Parallel()
 	addr := testproc.StartLeakyProof(t, "-mode", "orphan,pool")
 	time.Sleep(time.Second) // a few orphans before the first dump
 	path := filepath.Join(t.TempDir(), "proof.rec")
@@ -381,6 +385,7 @@ func TestRecordKeepsProof(t *testing.T) {
 // --force at once: one recording is left, and only its recorder reports
 // success; the others say theirs was replaced.
 func TestRecordConcurrentForce(t *testing.T) {
+	t.Parallel()
 	url := recordServe(t)
 	path := filepath.Join(t.TempDir(), "same.rec")
 	codes := make([]int, 3)

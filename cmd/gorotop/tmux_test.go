@@ -293,6 +293,7 @@ func TestTmuxDemo(t *testing.T) {
 
 // TestTmuxKill kills gorotop with SIGKILL: its demo service must go too.
 func TestTmuxKill(t *testing.T) {
+	t.Parallel()
 	p := startDemoPane(t)
 	screen := p.screen()
 	addr := paneDemoAddr(t, screen)
@@ -312,6 +313,7 @@ func TestTmuxKill(t *testing.T) {
 // recording while it goes, then its failure for as long as the UI runs;
 // on q gorotop prints the failure and exits 2.
 func TestTmuxRecordFails(t *testing.T) {
+	t.Parallel()
 	bin := testproc.BuildGorotop(t)
 	addr := testproc.StartLeaky(t, "-mode", "steady", "-steady-rate", "100")
 	rec := filepath.Join(t.TempDir(), "session.rec")

@@ -43,6 +43,7 @@ func profileSeries(t *testing.T, n int, gap time.Duration, addrs ...string) []st
 // counts alone: a leaking process fails it, naming the leak; a healthy
 // one (a pool, churn, bursts that drain, fixed waiters) passes.
 func TestCheckProfileSeries(t *testing.T) {
+	t.Parallel()
 	leaking := testproc.StartLeaky(t, "-mode", "steady,pool,churn", "-steady-rate", "20")
 	healthy := testproc.StartLeaky(t, "-mode", "healthy", "-burst-every", "3s")
 	waitGoroutines(t, leaking, 10)

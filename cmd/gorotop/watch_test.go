@@ -31,6 +31,7 @@ func fakeUI(t *testing.T) (*tui.Config, func(context.Context, tui.Config) error)
 }
 
 func TestWatchUsage(t *testing.T) {
+	t.Parallel()
 	many := make([]string, maxTargets+1)
 	for i := range many {
 		many[i] = "127.0.0.1:1"
@@ -59,6 +60,7 @@ func TestWatchUsage(t *testing.T) {
 // TestWatchOneTarget keeps the single-target UI as it was: one target in
 // Config, live, with every grouping tracked (--group's first) and exports.
 func TestWatchOneTarget(t *testing.T) {
+	t.Parallel()
 	cfg, ui := fakeUI(t)
 	addr := testproc.StartLeaky(t, "-mode", "steady,pool")
 	if code, _, errOut := runWithUI(t, ui, "", "--interval", "500ms", "--group", "exact", addr); code != 0 {
@@ -76,6 +78,7 @@ func TestWatchOneTarget(t *testing.T) {
 // TestWatchSeveralTargets opens two live replicas and a dump file: a tab
 // each, every Fetch its own, the live ones live and the file a replay.
 func TestWatchSeveralTargets(t *testing.T) {
+	t.Parallel()
 	cfg, ui := fakeUI(t)
 	a := testproc.StartLeaky(t, "-mode", "pool")
 	b := testproc.StartLeaky(t, "-mode", "steady,pool", "-steady-rate", "20")
@@ -190,6 +193,7 @@ func TestWatchSparesTarget(t *testing.T) {
 // recording of a real process (each snapshot with the time it was taken,
 // which sets the replay's pace at 1×), and a directory of dumps.
 func TestWatchReplayTotal(t *testing.T) {
+	t.Parallel()
 	addr := testproc.StartLeaky(t, "-mode", "steady,pool")
 	path := filepath.Join(t.TempDir(), "api.rec")
 	code, _, stderr := runIn(t, "", "record", "-o", path, "--for", "2s", "--interval", "300ms", "--max-stall", "off", addr)
