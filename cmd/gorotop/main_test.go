@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -192,29 +193,34 @@ func TestCheckLiveTargets(t *testing.T) {
 		{"healthy", "healthy", 0, 0, "no suspected leak"},
 		{"leak through a tunnel", "steady,pool,churn", 25 * time.Millisecond, 1, "main.steadyLeak"},
 	}
+	// The cases only wait, so they all run at once: from goroutines, as
+	// t.Parallel would run them two by two on a two-core machine.
+	var wg sync.WaitGroup
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			addr := testproc.StartLeaky(t, "-mode", c.mode)
-			if c.tunnel > 0 {
-				addr = testproc.Tunnel(t, addr, c.tunnel)
-			}
-			cmd := exec.Command(bin, "check", "--for", "40s", "--interval", "500ms", addr)
-			var out, errOut bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &errOut
-			err := cmd.Run()
-			code := 0
-			if ee, ok := err.(*exec.ExitError); ok {
-				code = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("exit %d:\n%s%s", code, out.String(), errOut.String())
-			if code != c.code || !strings.Contains(out.String(), c.want) || strings.Contains(errOut.String(), "warning") {
-				t.Errorf("exit %d, want %d with %q in the report and no warning", code, c.code, c.want)
-			}
+		wg.Go(func() {
+			t.Run(c.name, func(t *testing.T) {
+				addr := testproc.StartLeaky(t, "-mode", c.mode)
+				if c.tunnel > 0 {
+					addr = testproc.Tunnel(t, addr, c.tunnel)
+				}
+				cmd := exec.Command(bin, "check", "--for", "40s", "--interval", "500ms", addr)
+				var out, errOut bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &out, &errOut
+				err := cmd.Run()
+				code := 0
+				if ee, ok := err.(*exec.ExitError); ok {
+					code = ee.ExitCode()
+				} else if err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("exit %d:\n%s%s", code, out.String(), errOut.String())
+				if code != c.code || !strings.Contains(out.String(), c.want) || strings.Contains(errOut.String(), "warning") {
+					t.Errorf("exit %d, want %d with %q in the report and no warning", code, c.code, c.want)
+				}
+			})
 		})
 	}
+	wg.Wait()
 }
 
 // TestSnapshotCorpus takes a snapshot of every file of the shared corpus:
