@@ -39,6 +39,41 @@
 //	                                stack in a dump is new, as in a service that generates
 //	                                a function per request (healthy, but hard on memory)
 //
+// Shapes of a big service:
+//
+//	park      main.parked           -park-n goroutines parked for good, all started (from one
+//	                                spawner per CPU) before the server listens
+//	warmup    main.warmWorker       a pool of -warmup-workers started one by one over
+//	                                -warmup-over, then held (healthy)
+//	sawtooth  main.barrierWaiter    -sawtooth-rate a second pile up on a WaitGroup for
+//	                                -sawtooth-pile, released together; again after
+//	                                -sawtooth-gap (healthy)
+//	backlog   main.backlogTask      -backlog-n tasks queued on a Mutex at the start, done
+//	                                -backlog-rate a second: a backlog that drains (healthy)
+//
+// Shapes real servers show:
+//
+//	stepstop  main.stepStream       -stepstop-size streams that stay, every -stepstop-every,
+//	                                -stepstop-steps times, then no more: clients connecting
+//	                                one after another (healthy)
+//	lazy      main.lazyHelper       -lazy-n helpers made on first use over -lazy-over, then
+//	                                no more (healthy)
+//	condwait  main.condWaiter       -condwait-n write loops in sync.Cond.Wait, each woken
+//	                                every -condwait-every (healthy: busy, not stuck)
+//	select    main.selectForever    one goroutine parked in select {}, as a main that has
+//	                                started its servers is (healthy; the goroutineleak
+//	                                profile proves it leaked)
+//	deadlock  main.deadlocked       -deadlock-n goroutines blocked from the start on a Mutex
+//	                                never unlocked: truly stuck (two garbage collections
+//	                                just after they block date their wait minutes)
+//	flap      main.connReader       the read loops of -flap-conns long-lived loopback
+//	                                connections, each sent a message about every -flap-every,
+//	                                handling it for -flap-work in main.handleMessage (so a
+//	                                dump sometimes catches it there), and of -flap-rate
+//	                                connections a second leaked beside them, which never get
+//	                                a message (at most -flap-max): a leak in a group whose
+//	                                long-lived members step out of it and come back
+//
 // Each leak stops at -max goroutines. With -labels every goroutine a mode
 // starts carries the pprof labels route=MODE and tenant=tN, which its
 // traceback header shows when GODEBUG=tracebacklabels=1.
@@ -75,9 +110,19 @@ type leaky struct {
 	shapesLife                                       time.Duration
 	labels                                           bool
 
+	parkN, warmupWorkers, backlogN                int
+	warmupOver, sawtoothPile, sawtoothGap         time.Duration
+	sawtoothRate, backlogRate                     float64
+	stepstopSize, stepstopSteps, lazyN, condwaitN int
+	stepstopEvery, lazyOver, condwaitEvery        time.Duration
+	deadlockN, flapConns, flapMax                 int
+	flapEvery, flapWork                           time.Duration
+	flapRate                                      float64
+	leakedConns                                   []net.Conn // flap: held, never closed
+
 	base        string             // URL of this process's own HTTP server
 	cancelWatch context.CancelFunc // never called: the ctxwatch leak
-	never       chan struct{}      // never closed: what the waiters wait for
+	never       chan struct{}      // never closed: what waiters, streams and helpers wait for
 }
 
 // modes maps each -mode name to the function that runs it.
@@ -96,7 +141,21 @@ var modes = map[string]func(*leaky){
 	"burst":    (*leaky).burst,
 	"waiters":  (*leaky).waitForever,
 	"shapes":   (*leaky).shapes,
+	"park":     (*leaky).park,
+	"warmup":   (*leaky).warmup,
+	"sawtooth": (*leaky).sawtooth,
+	"backlog":  (*leaky).backlog,
+	"stepstop": (*leaky).stepstop,
+	"lazy":     (*leaky).lazy,
+	"condwait": (*leaky).condwait,
+	"select":   (*leaky).selectNone,
+	"deadlock": (*leaky).deadlock,
+	"flap":     (*leaky).flap,
 }
+
+// before are the modes set up before the server listens, so that the
+// first poll sees them whole.
+var before = []string{"park"}
 
 // aliases are -mode names that stand for several modes.
 var aliases = map[string][]string{
@@ -134,6 +193,27 @@ func main() {
 	flag.IntVar(&l.waiters, "waiters", 5, "waiters: goroutines blocked forever from the start")
 	flag.IntVar(&l.shapesN, "shapes-n", 20_000, "shapes: goroutines alive, each with a stack of its own")
 	flag.DurationVar(&l.shapesLife, "shapes-life", time.Second, "shapes: how long each lives")
+	flag.IntVar(&l.parkN, "park-n", 100_000, "park: goroutines parked for good")
+	flag.IntVar(&l.warmupWorkers, "warmup-workers", 60, "warmup: workers in the pool once warm")
+	flag.DurationVar(&l.warmupOver, "warmup-over", 20*time.Second, "warmup: time to start them all")
+	flag.Float64Var(&l.sawtoothRate, "sawtooth-rate", 10, "sawtooth: waiters a second while they pile up")
+	flag.DurationVar(&l.sawtoothPile, "sawtooth-pile", 20*time.Second, "sawtooth: how long they pile up before their release")
+	flag.DurationVar(&l.sawtoothGap, "sawtooth-gap", 10*time.Second, "sawtooth: time from a release to the next pile-up")
+	flag.IntVar(&l.backlogN, "backlog-n", 2000, "backlog: tasks queued at the start")
+	flag.Float64Var(&l.backlogRate, "backlog-rate", 10, "backlog: tasks done a second")
+	flag.IntVar(&l.stepstopSize, "stepstop-size", 4, "stepstop: streams opened at each step")
+	flag.DurationVar(&l.stepstopEvery, "stepstop-every", 7*time.Second, "stepstop: time between steps")
+	flag.IntVar(&l.stepstopSteps, "stepstop-steps", 4, "stepstop: steps, the first at the start")
+	flag.IntVar(&l.lazyN, "lazy-n", 4, "lazy: helpers in all")
+	flag.DurationVar(&l.lazyOver, "lazy-over", 20*time.Second, "lazy: time from the first helper to the last")
+	flag.IntVar(&l.condwaitN, "condwait-n", 20, "condwait: write loops")
+	flag.DurationVar(&l.condwaitEvery, "condwait-every", time.Second, "condwait: time between wake-ups of each")
+	flag.IntVar(&l.deadlockN, "deadlock-n", 3, "deadlock: goroutines blocked for good")
+	flag.IntVar(&l.flapConns, "flap-conns", 5, "flap: long-lived connections")
+	flag.DurationVar(&l.flapEvery, "flap-every", time.Second, "flap: time between messages on each long-lived connection")
+	flag.DurationVar(&l.flapWork, "flap-work", 25*time.Millisecond, "flap: time a reader takes to handle a message")
+	flag.Float64Var(&l.flapRate, "flap-rate", 1, "flap: connections leaked a second")
+	flag.IntVar(&l.flapMax, "flap-max", 500, "flap: stop at `n` leaked connections (each holds two file descriptors)")
 	flag.Parse()
 
 	run, err := l.check(*modeList)
@@ -158,8 +238,13 @@ func main() {
 	if *exitAfter > 0 {
 		time.AfterFunc(*exitAfter, func() { os.Exit(0) })
 	}
+	l.never = make(chan struct{})
 	for _, mode := range run {
-		go modes[mode](&l)
+		if slices.Contains(before, mode) {
+			modes[mode](&l)
+		} else {
+			go modes[mode](&l)
+		}
 	}
 	fmt.Printf("listening on %s\n", ln.Addr())
 	// Serve on main, as services do: a main blocked in select {} would be
@@ -189,13 +274,20 @@ func (l *leaky) check(modeList string) ([]string, error) {
 		}
 	}
 	for _, v := range []float64{l.steadyRate, l.slowRate, l.mutexRate, l.chansendRate,
-		l.ctxwatchRate, l.orphanRate, l.httpbodyRate, l.queueRate, l.churnRate} {
+		l.ctxwatchRate, l.orphanRate, l.httpbodyRate, l.queueRate, l.churnRate,
+		l.sawtoothRate, l.backlogRate, l.flapRate} {
 		if v <= 0 {
 			return nil, fmt.Errorf("rates must be above 0, got %v", v)
 		}
 	}
 	if l.stepEvery <= 0 || l.burstEvery <= 0 || l.shapesLife <= 0 || l.shapesN <= 0 {
 		return nil, fmt.Errorf("-step-every, -burst-every, -shapes-life and -shapes-n must be above 0")
+	}
+	for _, d := range []time.Duration{l.warmupOver, l.sawtoothPile, l.stepstopEvery, l.lazyOver,
+		l.condwaitEvery, l.flapEvery} {
+		if d <= 0 {
+			return nil, fmt.Errorf("-warmup-over, -sawtooth-pile, -stepstop-every, -lazy-over, -condwait-every and -flap-every must be above 0")
+		}
 	}
 	return run, nil
 }
@@ -421,7 +513,6 @@ func (l *leaky) waitForever() {
 	// Kept where the process can still reach it, as signal.Notify keeps
 	// its channel: waiters on a channel nobody could ever close would be
 	// proven leaked by the goroutineleak profile.
-	l.never = make(chan struct{})
 	for i := range l.waiters {
 		l.label("waiters", i)
 		go fixedWaiter(l.never)
