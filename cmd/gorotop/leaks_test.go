@@ -205,18 +205,8 @@ func (c verdictCase) run(t *testing.T, bin string) string {
 		testproc.StartLeaky(t, append([]string{"-addr", addr}, again...)...)
 	}
 
-	err := cmd.Wait()
+	code, report := waitReport(t, cmd, &out, &errOut)
 	obs := <-seen
-	code := 0
-	if ee, ok := errors.AsType[*exec.ExitError](err); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("gorotop check: %v", err)
-	}
-	var report export.Report
-	if err := json.Unmarshal(out.Bytes(), &report); err != nil {
-		t.Fatalf("exit %d, stdout not JSON (%v):\n%s\nstderr: %s", code, err, out.String(), errOut.String())
-	}
 
 	flagged := map[string]int{}
 	var desc []string
@@ -317,6 +307,23 @@ func (c verdictCase) run(t *testing.T, bin string) string {
 	}
 	return fmt.Sprintf("%s --for %v --interval %v | %s | %d | %s | %s | %d%s",
 		c.name, c.forDur, c.interval, expected, code, strings.Join(desc, "; "), cmp.Or(strings.Join(firsts, ", "), "—"), obs.polls, extra)
+}
+
+// waitReport waits for a `gorotop check --format json` whose standard
+// output and error go to out and errOut, and returns its exit status and
+// its report. It fails t if check did not run or printed no report.
+func waitReport(t *testing.T, cmd *exec.Cmd, out, errOut *bytes.Buffer) (code int, report export.Report) {
+	t.Helper()
+	err := cmd.Wait()
+	if ee, ok := errors.AsType[*exec.ExitError](err); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("gorotop check: %v", err)
+	}
+	if err := json.Unmarshal(out.Bytes(), &report); err != nil {
+		t.Fatalf("exit %d, stdout not JSON (%v):\n%s\nstderr: %s", code, err, out.String(), errOut.String())
+	}
+	return code, report
 }
 
 // groupFunc names a group of a report by its blocking function, or its
