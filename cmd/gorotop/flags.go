@@ -95,7 +95,7 @@ const (
 
 func (o *options) register(fs *flag.FlagSet, which flagSet) {
 	o.which = which
-	o.interval = 2 * time.Second
+	o.interval = poll.DefaultInterval
 	o.timeout = source.DefaultTimeout
 	o.maxBytes = byteSize(source.DefaultMaxBytes)
 	o.group = "code"

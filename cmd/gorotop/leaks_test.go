@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"os/exec"
@@ -24,7 +22,7 @@ import (
 
 // The blocking functions of the leaks testdata/leaky starts.
 const (
-	queueFlush = "github.com/gorotop/gorotop/internal/demo.(*MemQueue).scheduleFlush.func1"
+	queueFlush = testproc.QueueFlush
 	readLoop   = "net/http.(*persistConn).readLoop"
 	writeLoop  = "net/http.(*persistConn).writeLoop"
 	// serverRead is where the server's end of a connection whose response
@@ -205,7 +203,7 @@ func (c verdictCase) run(t *testing.T, bin string) string {
 		testproc.StartLeaky(t, append([]string{"-addr", addr}, again...)...)
 	}
 
-	code, report := waitReport(t, cmd, &out, &errOut)
+	code, report := testproc.WaitReport(t, cmd, &out, &errOut)
 	obs := <-seen
 
 	flagged := map[string]int{}
@@ -307,23 +305,6 @@ func (c verdictCase) run(t *testing.T, bin string) string {
 	}
 	return fmt.Sprintf("%s --for %v --interval %v | %s | %d | %s | %s | %d%s",
 		c.name, c.forDur, c.interval, expected, code, strings.Join(desc, "; "), cmp.Or(strings.Join(firsts, ", "), "—"), obs.polls, extra)
-}
-
-// waitReport waits for a `gorotop check --format json` whose standard
-// output and error go to out and errOut, and returns its exit status and
-// its report. It fails t if check did not run or printed no report.
-func waitReport(t *testing.T, cmd *exec.Cmd, out, errOut *bytes.Buffer) (code int, report export.Report) {
-	t.Helper()
-	err := cmd.Wait()
-	if ee, ok := errors.AsType[*exec.ExitError](err); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("gorotop check: %v", err)
-	}
-	if err := json.Unmarshal(out.Bytes(), &report); err != nil {
-		t.Fatalf("exit %d, stdout not JSON (%v):\n%s\nstderr: %s", code, err, out.String(), errOut.String())
-	}
-	return code, report
 }
 
 // groupFunc names a group of a report by its blocking function, or its

@@ -31,6 +31,8 @@ func (k Kind) String() string {
 
 // Defaults.
 const (
+	// DefaultInterval is the least time between two polls.
+	DefaultInterval = 2 * time.Second
 	// DefaultMaxShare is the share of wall time the target may spend
 	// stalled by gorotop.
 	DefaultMaxShare = 0.01

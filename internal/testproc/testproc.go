@@ -8,8 +8,10 @@ package testproc
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +24,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gorotop/gorotop/internal/export"
 )
 
 const (
@@ -280,4 +284,25 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// QueueFlush is the function of the goroutines the demo's queue leaks
+// (leaky -mode queue, the stopped ticker of gorotop's demo).
+const QueueFlush = "github.com/gorotop/gorotop/internal/demo.(*MemQueue).scheduleFlush.func1"
+
+// WaitReport waits for a `gorotop check --format json` whose standard
+// output and error go to out and errOut, and returns its exit status and
+// its report. It fails t if check did not run or printed no report.
+func WaitReport(t testing.TB, cmd *exec.Cmd, out, errOut *bytes.Buffer) (code int, report export.Report) {
+	t.Helper()
+	err := cmd.Wait()
+	if ee, ok := errors.AsType[*exec.ExitError](err); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("gorotop check: %v", err)
+	}
+	if err := json.Unmarshal(out.Bytes(), &report); err != nil {
+		t.Fatalf("exit %d, stdout not JSON (%v):\n%s\nstderr: %s", code, err, out.String(), errOut.String())
+	}
+	return code, report
 }

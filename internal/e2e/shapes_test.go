@@ -1,10 +1,9 @@
-package main
+package e2e
 
 import (
 	"bytes"
 	"cmp"
 	"context"
-	"flag"
 	"fmt"
 	"os/exec"
 	"slices"
@@ -98,9 +97,9 @@ var serverCases = []shapeCase{
 // them half as often, so as not to slow the target's answers to check.
 var bigCases = []shapeCase{
 	{name: "big, leak 300/min", leaky: []string{"-mode", "park,queue", "-queue-rate", "40"}, forDur: 150 * time.Second,
-		timeout: 30 * time.Second, observeEvery: 4 * time.Second, leak: queueFlush},
+		timeout: 30 * time.Second, observeEvery: 4 * time.Second, leak: testproc.QueueFlush},
 	{name: "big, leak 3 000/min", leaky: []string{"-mode", "park,queue", "-queue-rate", "400"}, forDur: 150 * time.Second,
-		delay: 10 * time.Second, timeout: 30 * time.Second, observeEvery: 4 * time.Second, leak: queueFlush},
+		delay: 10 * time.Second, timeout: 30 * time.Second, observeEvery: 4 * time.Second, leak: testproc.QueueFlush},
 	// A fixed pool, churn at 300/s, bursts of 200 every 5 s, a pool that
 	// warms up over 20 s and holds, waiters that pile up for 20 s and are
 	// released together every 30 s, and a backlog of 2 000 that drains at
@@ -122,12 +121,11 @@ var bigCases = []shapeCase{
 // first marked rising and suspected.
 //
 // The cases mostly wait, so they all run at once, started from
-// goroutines (see TestCheckVerdicts): about three minutes in all. The
-// test does not run in parallel with the package's other tests: the
-// stall budget spaces cheap polls of a big target by what they cost it,
-// so a target starved of CPU by a dozen others is polled too seldom to
-// judge, and check rightly says so (exit 3); such a case is skipped,
-// saying so.
+// goroutines: about three minutes in all, beside the tests of other
+// packages. The stall budget spaces cheap polls of a big target by what
+// they cost it, so a target starved of CPU by other work is polled too
+// seldom to judge, and check rightly says so (exit 3); such a case is
+// skipped, saying so.
 func TestCheckShapes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("watches live targets for up to 170 s, three of 100 000 goroutines")
@@ -191,7 +189,7 @@ func (c shapeCase) run(t *testing.T, bin string) (row, skip string) {
 		seen <- watchVerdicts(obsCtx, addr, start, c)
 	}()
 
-	code, report := waitReport(t, cmd, &out, &errOut)
+	code, report := testproc.WaitReport(t, cmd, &out, &errOut)
 	obs := <-seen
 
 	// What check says at the end.
@@ -360,8 +358,6 @@ type verdicts struct {
 // first once marked and never dropped after, no group stuck but c.stuck.
 func watchVerdicts(ctx context.Context, addr string, start time.Time, c shapeCase) verdicts {
 	v := verdicts{marked: -1, suspected: -1, healthy: -1}
-	var o options
-	o.register(flag.NewFlagSet("check", flag.ContinueOnError), commandFlags["check"])
 	tg, err := source.ParseTarget(addr)
 	if err != nil {
 		v.err = err
@@ -372,7 +368,7 @@ func watchVerdicts(ctx context.Context, addr string, start time.Time, c shapeCas
 		v.err = err
 		return v
 	}
-	l := poll.NewLoop(src, poll.Options{Interval: cmp.Or(c.observeEvery, o.interval), MaxShare: float64(o.maxStall)})
+	l := poll.NewLoop(src, poll.Options{Interval: cmp.Or(c.observeEvery, poll.DefaultInterval), MaxShare: poll.DefaultMaxShare})
 	defer l.Close()
 	var view *track.View
 	problem := func(format string, args ...any) {
