@@ -224,6 +224,9 @@ func (m *Model) groupDetail(d *docWriter, ds *dataset) {
 		d.wrap(st.Suspect, "! suspected leak: "+clean(tr.Reason))
 	case tr.Rising:
 		d.wrap(st.Rising, "↑ "+clean(tr.Reason))
+		if why := tr.NotSuspected(); why != "" {
+			d.wrap(st.Dim, "not confirmed: "+clean(why))
+		}
 	case tr.Stuck:
 		d.wrap(st.Suspect, "s stuck: "+clean(tr.Reason))
 	default:

@@ -165,6 +165,9 @@ func reportGroup(w io.Writer, verdict string, tr *track.Trend) {
 	g := tr.Group
 	top := g.Top()
 	fmt.Fprintf(w, "  %s %s goroutines  %s  %s  %s\n       %s\n", verdict, human.Count(tr.Count), g.State, top.Site(), top.Func, tr.Reason)
+	if why := tr.NotSuspected(); tr.Rising && why != "" {
+		fmt.Fprintf(w, "       not confirmed: %s\n", why)
+	}
 	if g.CreatedBy != nil {
 		fmt.Fprintf(w, "       created by %s  %s\n", g.CreatedBy.Func, g.CreatedBy.Site())
 	}

@@ -68,14 +68,18 @@ type LabelSet map[string]int
 
 // Trend is a group's history.
 type Trend struct {
-	Counts        []int   `json:"counts"`
-	GrowthPerMin  float64 `json:"growth_per_min"`
-	Born          int     `json:"born"`
-	Exited        int     `json:"exited"`
-	Suspect       bool    `json:"suspect"`
-	Rising        bool    `json:"rising"`
-	Stuck         bool    `json:"stuck"`
-	Reason        string  `json:"reason"`
+	Counts       []int   `json:"counts"`
+	GrowthPerMin float64 `json:"growth_per_min"`
+	Born         int     `json:"born"`
+	Exited       int     `json:"exited"`
+	Suspect      bool    `json:"suspect"`
+	Rising       bool    `json:"rising"`
+	Stuck        bool    `json:"stuck"`
+	Reason       string  `json:"reason"`
+	// NotSuspected says, for a group that gained goroutines without
+	// being suspected (a rising one among them), the first rule of
+	// suspicion it fails, with its figures.
+	NotSuspected  string  `json:"not_suspected,omitempty"`
 	Proven        bool    `json:"proven,omitempty"`
 	OldestSeconds float64 `json:"oldest_seconds"`
 	FirstSeen     string  `json:"first_seen"`
@@ -128,6 +132,7 @@ func BuildReport(in Input) Report {
 				Suspect:       tr.Suspect,
 				Rising:        tr.Rising,
 				Reason:        tr.Reason,
+				NotSuspected:  tr.NotSuspected(),
 				Stuck:         tr.Stuck,
 				Proven:        tr.Proven,
 				OldestSeconds: tr.OldestAge.Seconds(),

@@ -135,7 +135,7 @@ func (t *Tracker) judge(gs *groupState, win window) {
 		tr.Group != nil && deadlockProne(tr.Group.State)
 	tr.Proven = tr.Present && tr.Leaked > 0
 	tr.doubt = doubt{}
-	if tr.Present && !tr.Suspect && !tr.Rising && entered >= o.MinGrowth {
+	if tr.Present && !tr.Suspect && entered >= o.MinGrowth {
 		tr.doubt = doubt{entered: entered, left: left, net: tr.Net, kept: gs.kept, span: w.span, need: o.MinGrowth}
 		switch minSpread := max(o.Sustain, 2*win.interval); {
 		case 2*left > entered:
@@ -404,9 +404,9 @@ const (
 )
 
 // NotSuspected says, in a line, why a group that gained goroutines
-// within the window (MinGrowth or more joined it) is neither suspected
-// nor rising: the first rule it fails, with its figures. It is empty for
-// any other group.
+// within the window (MinGrowth or more joined it) is not suspected: the
+// first rule it fails, with its figures; for a rising group, why the
+// full dumps have not confirmed it yet. It is empty for any other group.
 func (tr *Trend) NotSuspected() string {
 	d := tr.doubt
 	switch d.rule {
