@@ -20,8 +20,11 @@ type window struct {
 	keep     int64
 	interval time.Duration
 	// awayGone is the full poll before the latest one (this one, at a
-	// full poll): a goroutine that stepped out of its group before it has
-	// been seen out at two full polls, and has left.
+	// full poll), and Sustain before the poll at the latest: a goroutine
+	// that stepped out of its group before it has been seen out at two
+	// full polls and been away that long, and has left. A long-lived
+	// member caught busy at two full dumps a few seconds apart (a
+	// different message each time) has not.
 	awayGone int64
 	// from is where the window starts for counts: Window before the
 	// poll, or the latest restart.

@@ -346,6 +346,7 @@ func (t *Tracker) windowAt(at time.Time, restart, full bool) window {
 	} else if n >= 2 {
 		w.awayGone = t.totals[n-2].At.UnixNano()
 	}
+	w.awayGone = min(w.awayGone, at.Add(-t.opts.Sustain).UnixNano())
 	i := searchAt(t.totals, w.from)
 	if i < len(t.totals) {
 		w.base = t.totals[i].At
@@ -425,8 +426,8 @@ func (t *Tracker) exit(e entry, last int64) {
 // it within the window. Goroutines of a group that turns over, even
 // slowly, are not counted until they outlive the ones seen leaving. A
 // goroutine that stepped out of the group counts as having left once it
-// exited, or was seen out of it at two full polls: it left before
-// awayGone, the full poll before the latest.
+// exited, or was seen out of it at two full polls and for Sustain: it
+// left before awayGone.
 func (t *Tracker) countKept(now, base, keep, awayGone int64) {
 	ceiling := make([]int64, len(t.groups))
 	for i, gs := range t.groups {

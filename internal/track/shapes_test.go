@@ -652,3 +652,53 @@ func TestNotSuspected(t *testing.T) {
 		}
 	}
 }
+
+// TestFlapAtTwoFullDumps: the long-lived members of a group, as young as
+// the process, are each caught handling a message at two full dumps in a
+// row (a different message each time, the dumps a poll apart), then are
+// back. They have not left the group, so their stay is no bar the
+// newcomers of the leak beside them must outlive: the leak, once
+// suspected, stays suspected. Seen end to end in TestCheckShapes ("leak
+// beside members that flap"): a member seen out at two full dumps 2 s
+// apart counted as gone, with a stay as long as the process's, and the
+// leak was dropped at 31 s.
+func TestFlapAtTwoFullDumps(t *testing.T) {
+	s := newSim()
+	const key, running = "main.connReader", "main.handleMessage"
+	s.shape(key, "IO wait")
+	s.shape(running, "running")
+	s.createdBy("main.acceptConns", key, running)
+	members := s.spawn(key, 5)
+	leak := &flow{key: key, perMin: 60}
+	tr := New(Options{})
+	suspected := time.Duration(-1)
+	for i := range 46 {
+		elapsed := time.Duration(i) * pollEvery
+		if i > 0 {
+			s.advance(pollEvery)
+		}
+		leak.tick(s)
+		// From 24 s on, one member after another is caught busy at two
+		// polls in a row.
+		for j, m := range members {
+			if at := 12 + 4*j; i == at || i == at+1 {
+				s.move(m, running)
+			} else {
+				s.move(m, key)
+			}
+		}
+		tr.Observe(s.now, s.snapshot())
+		trend := tr.View().Trend(key)
+		switch {
+		case trend.Suspect && suspected < 0:
+			suspected = elapsed
+		case suspected >= 0 && !trend.Suspect:
+			t.Fatalf("at %v: leak suspected at %v dropped (count %d, net %d, kept %d, born %d, moved %d/%d): %s",
+				elapsed, suspected, trend.Count, trend.Net, trend.Kept, trend.Born, trend.MovedIn, trend.MovedOut, trend.NotSuspected())
+		}
+	}
+	if suspected < 0 {
+		t.Fatal("leak never suspected")
+	}
+	t.Logf("suspected at %v", suspected)
+}
