@@ -82,9 +82,11 @@ func runCheck(ctx context.Context, o options, rest []string, e env) error {
 	}
 	defer l.Close()
 	name := l.Source().String()
+	var warned warnings
 	last, err := poll.Watch(ctx, l, o.forDur, func(s poll.Sample, err error) error {
 		if err == nil {
 			ms.observe(name, s)
+			warned.add(s)
 		}
 		return nil
 	})
@@ -100,7 +102,7 @@ func runCheck(ctx context.Context, o options, rest []string, e env) error {
 	err = writeOutput(ctx, o.output, o.force, e.stdout, func(w io.Writer) error {
 		if format == export.FormatText {
 			all, cheap := l.Polls()
-			return checkReport(w, in, pollsText(all, cheap, last))
+			return checkReport(w, in, pollsText(all, cheap, last), warned)
 		}
 		// JSON, the HTML page (each group's chart over the run) or a
 		// pprof profile of the last snapshot with each group's verdict
@@ -121,7 +123,7 @@ func runCheck(ctx context.Context, o options, rest []string, e env) error {
 
 // checkReport prints the verdict of a check for people. It reports a
 // failed write (a full disk), so that -o never leaves a cut report.
-func checkReport(out io.Writer, in export.Input, polls string) error {
+func checkReport(out io.Writer, in export.Input, polls string, warned warnings) error {
 	w := bufio.NewWriter(out)
 	suspects, rises, proven := in.History.Suspects(), in.History.Rises(), provenOnly(in.History)
 	fmt.Fprintf(w, "gorotop check of %s: %s, %s goroutines in %d groups at the end\n",
@@ -131,6 +133,9 @@ func checkReport(out io.Writer, in export.Input, polls string) error {
 	}
 	if warn := in.History.Warning(); warn != "" {
 		fmt.Fprintf(w, "note: %s\n", warn)
+	}
+	for _, warn := range warned.latest {
+		fmt.Fprintf(w, "warning (%d of %d polls): %s\n", warned.polls, warned.of, stackparse.Clean(warn, 0))
 	}
 	switch verdict := in.History.Verdict(); {
 	case verdict == track.NotJudged:
@@ -158,6 +163,22 @@ func checkReport(out io.Writer, in export.Input, polls string) error {
 		reportGroup(w, "PROVEN", tr)
 	}
 	return w.Flush()
+}
+
+// warnings keeps what the dumps of a check warned of (a bound hit, a
+// dump cut, lines not read): those of the latest poll that warned, and
+// how many polls did.
+type warnings struct {
+	latest    []string
+	polls, of int
+}
+
+func (w *warnings) add(s poll.Sample) {
+	w.of++
+	if s.Snap != nil && len(s.Snap.Warnings) > 0 {
+		w.latest = s.Snap.Warnings
+		w.polls++
+	}
 }
 
 // reportGroup prints one group of a check's verdict.

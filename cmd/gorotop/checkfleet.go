@@ -220,7 +220,7 @@ func fleetReport(out io.Writer, target string, span time.Duration, verdict track
 		s := p.m.last
 		all, cheap := p.m.loop.Polls()
 		in := export.Input{Source: p.m.name, TakenAt: s.Meta.At, Snap: s.Snap, History: s.View()}
-		if err := checkReport(w, in, pollsText(all, cheap, s)); err != nil {
+		if err := checkReport(w, in, pollsText(all, cheap, s), p.m.warned); err != nil {
 			return err
 		}
 		if p.verdict == track.NotJudged {

@@ -73,10 +73,12 @@ type member struct {
 	gone         bool
 	cancel       context.CancelFunc
 	// Guarded by the roster's lock: the latest sample (Snap is nil before
-	// the first), why its watch ended without one, and when it ended.
-	last  poll.Sample
-	err   error
-	ended time.Time
+	// the first), what its dumps warned of, why its watch ended without
+	// one, and when it ended.
+	last   poll.Sample
+	warned warnings
+	err    error
+	ended  time.Time
 }
 
 // roster runs the loops of a headless command concurrently, a member
@@ -146,6 +148,7 @@ func (r *roster) join(ctx context.Context, m *member) error {
 			}
 			if err == nil {
 				m.last = s
+				m.warned.add(s)
 			}
 			if r.each != nil {
 				return r.each(m, s, err)

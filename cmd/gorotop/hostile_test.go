@@ -1132,7 +1132,7 @@ func TestCheckReportFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := export.Input{Source: path, TakenAt: s.Meta.At, Snap: s.Snap, History: s.View()}
-	if err := checkReport(failingWriter{}, in, "1 polls"); err == nil {
+	if err := checkReport(failingWriter{}, in, "1 polls", warnings{}); err == nil {
 		t.Error("checkReport to a full disk: no error")
 	}
 }
@@ -1182,5 +1182,27 @@ func TestRefusedProxy(t *testing.T) {
 	line := strings.TrimSpace(string(stderr))
 	if code != exitProblem || !strings.Contains(line, "the proxy http://127.0.0.1:1 refused the connection") || !strings.Contains(line, "NO_PROXY") {
 		t.Fatalf("exit %d, %q: want the proxy named", code, line)
+	}
+}
+
+// TestCheckSaysBoundsHit: a bound of the parser hit by a dump (here a
+// goroutine deeper than the frames kept) is said in check's report, with
+// how many polls hit it, as snapshot and the UI's header say it.
+func TestCheckSaysBoundsHit(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("goroutine 1 [running]:\n")
+	for i := range 300 {
+		fmt.Fprintf(&b, "main.f%d()\n\t/src/main.go:%d +0x1d\n", i, i+1)
+	}
+	b.WriteString("created by main.main in goroutine 1\n\t/src/main.go:1 +0x1d\n")
+	path := filepath.Join(t.TempDir(), "deep.txt")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runIn(t, "", "check", path)
+	want := "warning (1 of 1 polls): 1 goroutine is deeper than 256 frames (the runtime prints at most 100): the innermost 256 of each are kept, 44 more left out"
+	if code != exitNotJudged || !strings.Contains(out, want) {
+		t.Errorf("exit %d, report:\n%s\nwant exit %d and %q", code, out, exitNotJudged, want)
 	}
 }
