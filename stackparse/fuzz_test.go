@@ -2,7 +2,9 @@ package stackparse
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,11 +18,28 @@ import (
 //
 //	go test ./stackparse -run '^$' -fuzz FuzzParse -fuzztime 10m
 func FuzzParse(f *testing.F) {
-	seeds, _ := filepath.Glob(filepath.Join("..", "testdata", "dumps", "*.txt"))
+	seeds, _ := filepath.Glob(filepath.Join("..", "testdata", "dumps", "*"))
 	for _, path := range seeds {
-		if b, err := os.ReadFile(path); err == nil && len(b) < 64<<10 {
-			f.Add(b)
+		b, err := os.ReadFile(path)
+		if err != nil || strings.HasSuffix(path, ".md") {
+			continue
 		}
+		if strings.HasSuffix(path, ".gz") {
+			// Protobuf profiles, gzipped as served and unpacked.
+			f.Add(b)
+			if zr, err := gzip.NewReader(bytes.NewReader(b)); err == nil {
+				if raw, err := io.ReadAll(zr); err == nil {
+					f.Add(raw)
+				}
+			}
+			continue
+		}
+		if len(b) > 16<<10 {
+			// The start of a large dump or log (dumps in logs carry a
+			// prefix on every line), cut after a line.
+			b = b[:bytes.LastIndexByte(b[:16<<10], '\n')+1]
+		}
+		f.Add(b)
 	}
 	f.Add([]byte("goroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n"))
 	f.Add([]byte("goroutine 7 gp=0x1 m=nil [chan receive (leaked), 3 minutes, locked to thread labels:{\"k\": \"v]\"}]:\nmain.f(...)\n\t/a.go:2\ncreated by main.g in goroutine 1\n\t/a.go:3 +0x2\n[originating from goroutine 1]:\nmain.g(...)\n\t/a.go:4\n"))
