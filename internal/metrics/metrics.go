@@ -215,13 +215,13 @@ func (e *Exporter) Forget(name string) {
 // snapshot copies what the series need from a view, bounded.
 func (e *Exporter) snapshot(v *track.View) *target {
 	t := &target{at: v.Last(), restarts: len(v.Restarts())}
-	if totals := v.Totals(); len(totals) > 0 {
-		t.goroutines = totals[len(totals)-1].Count
-	}
 	var present []*track.Trend
 	for _, tn := range v.Trends() {
 		if tn.Present {
 			present = append(present, tn)
+			// The groups' counts at the latest poll, a cheap one
+			// included (the totals hold full polls only).
+			t.goroutines += tn.Count
 		}
 	}
 	t.groups = len(present)

@@ -144,6 +144,20 @@ func poll(t *testing.T, addr string, p *stackparse.Parser, tr *track.Tracker, at
 	return snap, metrics.Cost{Kind: "full", Duration: time.Since(began), Stall: wait, Bytes: int64(len(body))}
 }
 
+// countsPoll fetches the target's ?debug=1 profile, as a cheap poll does,
+// and files its counts, mapped onto the last full dump's groups, with
+// the tracker.
+func countsPoll(t *testing.T, addr string, last *stackparse.Snapshot, g stackparse.Grouping, tr *track.Tracker, at time.Time) *stackparse.Snapshot {
+	t.Helper()
+	prof, err := stackparse.ParseProfile(strings.NewReader(testproc.Fetch(t, "http://"+addr+"/debug/pprof/goroutine?debug=1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := prof.Estimate(last, g)
+	tr.ObserveCounts(at, snap)
+	return snap
+}
+
 // TestScrapeLeakyTarget polls a real leaking process, feeds a tracker,
 // and scrapes the exporter over HTTP in both formats: the series say what
 // the tracker says, the leak is a suspect and the worker pool is not.
@@ -267,6 +281,18 @@ func TestScrapeLeakyTarget(t *testing.T) {
 	fams, _, _ := scrape(t, srv.URL, "")
 	if n := len(fams.series("gorotop_goroutines", nil)); n != 0 {
 		t.Errorf("%d gorotop_goroutines series after Forget, want none", n)
+	}
+
+	// A cheap poll after them: the target's goroutines are the profile's
+	// count, not the last full dump's.
+	time.Sleep(200 * time.Millisecond)
+	counts := countsPoll(t, addr, last, parser.Grouping(), tr, start.Add(time.Duration(polls)*5*time.Second))
+	if err := e.Update("leaky", tr.View(), metrics.Cost{Kind: "counts"}); err != nil {
+		t.Fatal(err)
+	}
+	fams, _, _ = scrape(t, srv.URL, "")
+	if got := fams.value(t, "gorotop_goroutines", map[string]string{"target": "leaky"}); got != float64(counts.Total) || counts.Total <= last.Total {
+		t.Errorf("after a cheap poll gorotop_goroutines = %v, want the profile's %d (more than the dump's %d)", got, counts.Total, last.Total)
 	}
 }
 
