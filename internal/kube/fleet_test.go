@@ -309,7 +309,7 @@ func TestStartErrors(t *testing.T) {
 		{"scaled to zero", "k8s:deploy/idle", nil,
 			`no pods for deploy/idle in the current context's namespace: is it scaled to zero? (kubectl get pods -l 'app=idle')`},
 		{"pending", "k8s:deploy/new", nil,
-			`no running pod for deploy/new in the current context's namespace (1 Pending): gorotop waits for one`},
+			`no running pod for deploy/new in the current context's namespace (1 Pending): none to watch yet`},
 		{"service without selector", "k8s:svc/ext", func(w *kubeworld.World) {
 			w.Objects = append(w.Objects, map[string]any{"kind": "Service", "metadata": map[string]any{"name": "ext", "namespace": "default"}, "spec": map[string]any{}})
 		}, `svc/ext in the current context's namespace: the service has no selector`},

@@ -223,7 +223,7 @@ func (k *kubectl) noPods(ms []member, selector string) *Error {
 	for _, ph := range slices.Sorted(maps.Keys(phases)) {
 		says = append(says, fmt.Sprintf("%d %s", phases[ph], ph))
 	}
-	return &Error{Msg: fmt.Sprintf("no running pod for %s in %s (%s): gorotop waits for one", t.what(), t.where(), strings.Join(says, ", "))}
+	return &Error{Msg: fmt.Sprintf("no running pod for %s in %s (%s): none to watch yet", t.what(), t.where(), strings.Join(says, ", "))}
 }
 
 // port returns the pod port to forward to, as the target and the pod
