@@ -211,6 +211,12 @@ func notJudged(tr *track.View, last poll.Sample, span time.Duration, live bool) 
 	if len(totals) == 1 {
 		dumps = "1 full dump"
 	}
+	if rs := tr.Restarts(); len(rs) > 0 {
+		// The window never reaches back across a restart: what came
+		// before it says nothing of the process that runs now.
+		return fmt.Sprintf("could not judge: the target restarted %s before the end of --for %s (as the dumps tell it), and the polls since could not have shown a leak; %s since the restart; run it again, or longer",
+			human.Age(last.Meta.At.Sub(rs[len(rs)-1])), span, needs)
+	}
 	msg := fmt.Sprintf("could not judge: --for %s took %s", span, dumps)
 	pace := span
 	switch p := last.Pace; {

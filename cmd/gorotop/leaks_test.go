@@ -125,7 +125,10 @@ var verdictCases = []verdictCase{
 	// a dump shows (a goroutine born below the highest ID is what a stale
 	// per-P ID cache makes in one process). The restart may go unseen, and
 	// goroutines that changed IDs count as exits and births, as many of
-	// each: never a leak.
+	// each: never a leak. When it is seen, it may be seen late (the new
+	// goroutines' IDs give it away only as they come): the polls after it
+	// may then be too few to judge, and check says so (exit 3), naming the
+	// restart; never a pass it could not judge, never a leak.
 	{name: "restart-quiet", leaky: []string{"-mode", "pool,churn,waiters"}, forDur: 25 * time.Second, interval: 500 * time.Millisecond,
 		restartAfter: 10 * time.Second, restartUnseen: true},
 }
@@ -233,7 +236,8 @@ func (c verdictCase) run(t *testing.T, bin string) string {
 	if len(c.want) > 0 {
 		wantCode = 1
 	}
-	if code != wantCode {
+	lateRestart := c.restartUnseen && code == exitNotJudged && strings.Contains(errOut.String(), "the target restarted")
+	if code != wantCode && !lateRestart {
 		t.Errorf("exit %d, want %d; stderr %q", code, wantCode, errOut.String())
 	}
 	for _, fn := range c.want {
