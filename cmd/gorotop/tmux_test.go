@@ -250,6 +250,14 @@ func TestTmuxDemo(t *testing.T) {
 		if !strings.Contains(screen, "! 1 suspect") {
 			t.Errorf("the header does not count one suspect:\n%s", screen)
 		}
+		if t.Failed() {
+			// The detail of the row on top says why it is not
+			// suspected (or not confirmed), with its figures.
+			p.keys("p", "Enter")
+			time.Sleep(time.Second)
+			t.Logf("its detail:\n%s", p.screen())
+			p.keys("Escape", "p")
+		}
 		if t.Failed() || time.Since(start) >= paneSeeLeakIn {
 			break
 		}
