@@ -12,7 +12,10 @@ import (
 // clear it (they come and go). The climb is read from the group's latest
 // low point in the window on; it must
 //
-//  1. rise by MinGrowth or more, to a new high: above every count of the
+//  1. rise by twice MinGrowth or more (counts alone tell less than
+//     goroutine IDs: a small group whose load grows, a few dozen
+//     goroutines a second living longer on a starved machine, drifts by
+//     a handful), to a new high: above every count of the
 //     window before the low point by a quarter of the rise at least;
 //  2. last: RiseFor or longer, over minRisePoints polls or more;
 //  3. keep on: each third of its time adds to the count, the last a
@@ -97,7 +100,7 @@ func climbOf(h []Point, from, appeared time.Time, o Options) (c climb, ok bool) 
 	first, last := at(low), at(n-1)
 	c = climb{from: first.At, to: last.At, rise: last.Count - first.Count}
 	span := last.At.Sub(first.At)
-	if c.rise < o.MinGrowth || n-low < minRisePoints || span < o.RiseFor {
+	if c.rise < 2*o.MinGrowth || n-low < minRisePoints || span < o.RiseFor {
 		return c, false
 	}
 	if highBefore >= 0 && last.Count < highBefore+max(o.MinGrowth, c.rise/4) {

@@ -452,3 +452,31 @@ func TestJudgedLateGap(t *testing.T) {
 		t.Error("two minutes of counts 4 s apart, then one 13 s later: not judged")
 	}
 }
+
+// TestChurnDriftNotRising replays what a UI beside a CI run under the race
+// detector saw of a healthy churning group (testdata/leaky -mode churn,
+// beside 100 000 parked goroutines): one full dump at the start, then
+// count-only polls about 5 s apart, while the machine grew busier and the
+// tasks, each meant to live 20 ms, lived longer, so the count drifted
+// from 1 to 6 over 36 s. Counts alone cannot tell that from a leak, so
+// they must rise further than a handful before they mark a group rising.
+func TestChurnDriftNotRising(t *testing.T) {
+	polls := []struct {
+		at    float64 // seconds
+		count int
+	}{{0, 1}, {5, 2}, {10, 3}, {15, 2}, {20, 5}, {25, 5}, {31, 5}, {36, 6}}
+	const churn, parked = "main.churnTask", "main.fixedWaiter"
+	tr := New(Options{})
+	for i, p := range polls {
+		at := simStart.Add(time.Duration(p.at * float64(time.Second)))
+		snap := snapshotOf(grp{key: parked, ids: ids(1, 1000)}, grp{key: churn, ids: ids(5001+int64(10*i), 5000+int64(10*i+p.count))})
+		if i == 0 {
+			tr.Observe(at, snap)
+		} else {
+			tr.ObserveCounts(at, countsOnly(snap))
+		}
+		if trend := tr.View().Trend(churn); trend.Rising {
+			t.Fatalf("at %.0fs: the churning group is marked rising: %s (counts %v)", p.at, trend.Reason, counts(trend.History))
+		}
+	}
+}
