@@ -202,11 +202,7 @@ func runBin(t testing.TB, bin string, env []string, args ...string) (code int, s
 	start := time.Now()
 	err := cmd.Run()
 	took = time.Since(start)
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("gorotop %s: %v", strings.Join(args, " "), err)
-	}
+	code = testproc.ExitCode(t, err)
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		maxRSS = ru.Maxrss << 10 // KiB on Linux
 	}

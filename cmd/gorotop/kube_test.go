@@ -158,13 +158,7 @@ func (c *cluster) gorotop(args ...string) (int, string, string) {
 	cmd.Env = c.env
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		c.t.Fatal(err)
-	}
+	code := testproc.ExitCode(c.t, cmd.Run())
 	return code, out.String(), errOut.String()
 }
 

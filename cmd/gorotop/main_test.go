@@ -206,13 +206,7 @@ func TestCheckLiveTargets(t *testing.T) {
 				cmd := exec.Command(bin, "check", "--for", "40s", "--interval", "500ms", addr)
 				var out, errOut bytes.Buffer
 				cmd.Stdout, cmd.Stderr = &out, &errOut
-				err := cmd.Run()
-				code := 0
-				if ee, ok := err.(*exec.ExitError); ok {
-					code = ee.ExitCode()
-				} else if err != nil {
-					t.Fatal(err)
-				}
+				code := testproc.ExitCode(t, cmd.Run())
 				t.Logf("exit %d:\n%s%s", code, out.String(), errOut.String())
 				if code != c.code || !strings.Contains(out.String(), c.want) || strings.Contains(errOut.String(), "warning") {
 					t.Errorf("exit %d, want %d with %q in the report and no warning", code, c.code, c.want)

@@ -295,14 +295,22 @@ const QueueFlush = "github.com/gorotop/gorotop/internal/demo.(*MemQueue).schedul
 // its report. It fails t if check did not run or printed no report.
 func WaitReport(t testing.TB, cmd *exec.Cmd, out, errOut *bytes.Buffer) (code int, report export.Report) {
 	t.Helper()
-	err := cmd.Wait()
-	if ee, ok := errors.AsType[*exec.ExitError](err); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("gorotop check: %v", err)
-	}
+	code = ExitCode(t, cmd.Wait())
 	if err := json.Unmarshal(out.Bytes(), &report); err != nil {
 		t.Fatalf("exit %d, stdout not JSON (%v):\n%s\nstderr: %s", code, err, out.String(), errOut.String())
 	}
 	return code, report
+}
+
+// ExitCode returns the exit status of a command that ran, given what its
+// Run or Wait returned: 0 for nil. It fails t if the command did not run.
+func ExitCode(t testing.TB, err error) int {
+	t.Helper()
+	if ee, ok := errors.AsType[*exec.ExitError](err); ok {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		t.Fatalf("the command did not run: %v", err)
+	}
+	return 0
 }
